@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/migrations"
+	fsql "github.com/ferry-cdc/ferry/sql"
+	"github.com/ferry-cdc/ferry/sql/dialects"
+)
+
+func newCheck(g *globals) *cobra.Command {
+	var offline bool
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check the config file, and the databases it names when they answer",
+		Long: `Check reads the config strictly and prints every problem at once, each with
+the file and line. When a source or target database answers, it also checks
+that the captured tables, their keys and columns exist and can be carried
+exactly, and that routed target tables have the columns written to them.
+A database that does not answer is reported and skipped.`,
+		Example: "  ferry check -c ferry.yaml\n  ferry check -c ferry.yaml --offline",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			path := config.Path(g.configPath)
+			cfg, err := config.Load(path)
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err != nil {
+				return reportProblems(out, path, err)
+			}
+			if offline {
+				fmt.Fprintf(out, "%s: ok (databases not checked: --offline)\n", path)
+				return nil
+			}
+			if err := checkDatabases(cmd.Context(), out, cfg); err != nil {
+				return reportProblems(out, path, err)
+			}
+			fmt.Fprintf(out, "%s: ok\n", path)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "check the file only; do not connect to any database")
+	return cmd
+}
+
+// reportProblems prints each joined error on its own line.
+func reportProblems(w io.Writer, path string, err error) error {
+	problems := splitJoined(err)
+	for _, p := range problems {
+		fmt.Fprintln(w, p)
+	}
+	noun := "problems"
+	if len(problems) == 1 {
+		noun = "problem"
+	}
+	return usageError(fmt.Errorf("%s: %d %s", path, len(problems), noun))
+}
+
+func splitJoined(err error) []string {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, splitJoined(e)...)
+		}
+		return out
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+const pingTimeout = 5 * time.Second
+
+// connect opens a pool and pings it; the caller closes the pool.
+func connect(ctx context.Context, d fsql.Dialect, dsn config.DSN) (*stdsql.DB, error) {
+	db, err := d.Open(dsn.Secret())
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// checkDatabases checks what the catalog of each reachable database can tell.
+func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) error {
+	var errs []error
+	sourceTables := map[string]*fsql.Table{} // "source.schema.table" -> table
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		d, err := dialects.Lookup(src.Dialect)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: source %s: %w", cfg.File, src.Line, src.Name, err))
+			continue
+		}
+		db, err := connect(ctx, d, src.DSN)
+		if err != nil {
+			fmt.Fprintf(out, "source %s: not reachable, catalog not checked: %v\n", src.Name, err)
+			continue
+		}
+		m, err := migrations.New(src, d, db, slog.Default())
+		if err == nil {
+			m.ConfigFile = cfg.File
+			err = m.Check(ctx)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, ref := range src.Resolve(d.DefaultSchema()) {
+			if t, err := d.Describe(ctx, db, ref.Schema, ref.Table); err == nil {
+				sourceTables[src.Name+"."+t.String()] = t
+			}
+		}
+		db.Close()
+	}
+	for i := range cfg.Targets {
+		tgt := &cfg.Targets[i]
+		d, err := dialects.Lookup(tgt.Dialect)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: target %s: %w", cfg.File, tgt.Line, tgt.Name, err))
+			continue
+		}
+		db, err := connect(ctx, d, tgt.DSN)
+		if err != nil {
+			fmt.Fprintf(out, "target %s: not reachable, catalog not checked: %v\n", tgt.Name, err)
+			continue
+		}
+		errs = append(errs, checkRoutes(ctx, cfg, tgt, d, db, sourceTables)...)
+		db.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// checkRoutes checks that each route into tgt names an existing table with
+// every column the route writes.
+func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
+	var errs []error
+	for _, r := range cfg.Routes {
+		name, table := r.SplitTo()
+		if name != tgt.Name {
+			continue
+		}
+		schema, tname := config.Table{Name: table}.QualifiedName(d.DefaultSchema())
+		where := fmt.Sprintf("%s:%d: route to %s", cfg.File, r.Line, r.To)
+		t, err := d.Describe(ctx, db, schema, tname)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			continue
+		}
+		src, srcTable := r.SplitFrom()
+		s, ok := cfg.Source(src)
+		if !ok {
+			continue
+		}
+		ct, ok := s.Table(srcTable)
+		if !ok {
+			continue
+		}
+		sdialect, err := dialects.Lookup(s.Dialect)
+		if err != nil {
+			continue
+		}
+		ss, sn := ct.QualifiedName(sdialect.DefaultSchema())
+		from := sources[src+"."+ss+"."+sn]
+		if from == nil {
+			continue // source not reachable: its columns are unknown
+		}
+		for _, c := range from.Columns {
+			if slices.Contains(ct.Exclude, c.Name) || slices.Contains(r.Drop, c.Name) {
+				continue
+			}
+			to := c.Name
+			if renamed, ok := r.Columns[c.Name]; ok {
+				to = renamed
+			}
+			if _, ok := t.Column(to); !ok {
+				errs = append(errs, fmt.Errorf("%s: target table has no column %s (for source column %s; rename it with `columns:` or drop it with `drop:`)", where, to, c.Name))
+			}
+		}
+		for _, c := range sortedKeys(r.Constants) {
+			if _, ok := t.Column(c); !ok {
+				errs = append(errs, fmt.Errorf("%s: target table has no column %s (a constant)", where, c))
+			}
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

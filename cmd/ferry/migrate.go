@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	stdsql "database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/migrations"
+	"github.com/ferry-cdc/ferry/sql/dialects"
+)
+
+func newMigrate(g *globals) *cobra.Command {
+	var source string
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Install, inspect and remove change capture on the sources",
+		Long: `migrate manages the capture side of each source through goose: the capture
+schema (outbox, registry, relay offsets) and one set of statement-level
+triggers per configured table, generated from the config and the live catalog.
+
+Every configured table is checked before any DDL runs, and each migration runs
+in one transaction: a bad table leaves the database as it was.`,
+	}
+	cmd.PersistentFlags().StringVar(&source, "source", "", "only this source (default: every source in the config)")
+
+	each := func(cmd *cobra.Command, fn func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error) error {
+		cfg, err := g.loadConfig()
+		if err != nil {
+			return err
+		}
+		var picked []*config.Source
+		for i := range cfg.Sources {
+			if source == "" || cfg.Sources[i].Name == source {
+				picked = append(picked, &cfg.Sources[i])
+			}
+		}
+		if len(picked) == 0 {
+			return usageError(fmt.Errorf("--source %s: no such source in %s", source, cfg.File))
+		}
+		for _, src := range picked {
+			if err := withMigrator(cmd.Context(), cfg.File, src, func(m *migrations.Migrator) error {
+				return fn(cmd.Context(), cmd.OutOrStdout(), src, m)
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	up := &cobra.Command{
+		Use:   "up",
+		Short: "Install or update capture so that it matches the config and the catalog",
+		Long: `up applies the capture schema's pending migrations, then one trigger migration
+that installs capture on new tables, updates it on tables whose columns, key
+or exclusions changed, and removes it from tables no longer in the config.
+Running it again with nothing changed does nothing.`,
+		Example: "  ferry migrate up -c ferry.yaml\n  ferry migrate up -c ferry.yaml --source hq",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+				fmt.Fprintf(w, "source %s: checking %d tables\n", src.Name, len(src.Tables))
+				res, err := m.Up(ctx)
+				if err != nil {
+					return err
+				}
+				for _, mg := range res.Schema {
+					fmt.Fprintf(w, "source %s: applied %s\n", src.Name, mg.Name)
+				}
+				for _, c := range res.Changes {
+					fmt.Fprintf(w, "source %s: %s capture of %s (%s)\n", src.Name, c.Action, c.Table, c.Reason)
+				}
+				if len(res.Schema) == 0 && len(res.Changes) == 0 {
+					fmt.Fprintf(w, "source %s: up to date\n", src.Name)
+				}
+				return nil
+			})
+		},
+	}
+
+	var dir string
+	generate := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the SQL that up would run to files, without changing the database",
+		Long: `generate reads the config and the live catalog and writes the exact migrations
+that ` + "`up`" + ` would apply, for review: <dir>/<source>/prepare.sql,
+capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
+		Example: "  ferry migrate generate -c ferry.yaml --dir review/",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+				files, err := m.Generate(ctx, filepath.Join(dir, src.Name))
+				if err != nil {
+					return err
+				}
+				if len(files) == 0 {
+					fmt.Fprintf(w, "source %s: up to date, nothing to write\n", src.Name)
+				}
+				for _, f := range files {
+					fmt.Fprintf(w, "source %s: wrote %s\n", src.Name, f)
+				}
+				return nil
+			})
+		},
+	}
+	generate.Flags().StringVar(&dir, "dir", "ferry-migrations", "directory to write into (one folder per source)")
+
+	status := &cobra.Command{
+		Use:     "status",
+		Short:   "Show each table: captured or not, and any drift from the config or catalog",
+		Example: "  ferry migrate status -c ferry.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+				pending, tables, err := m.Status(ctx)
+				tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "SOURCE\tTABLE\tCAPTURED\tDRIFT\n")
+				for _, mg := range pending {
+					fmt.Fprintf(tw, "%s\t(capture schema)\t-\tpending migration %s\n", src.Name, mg.Name)
+				}
+				for _, t := range tables {
+					captured := "no"
+					if t.Captured {
+						captured = "yes"
+					}
+					drift := t.Drift
+					if drift == "" {
+						drift = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", src.Name, t.Table, captured, drift)
+				}
+				tw.Flush()
+				return err
+			})
+		},
+	}
+
+	var dropOutbox bool
+	down := &cobra.Command{
+		Use:   "down",
+		Short: "Remove capture triggers and functions; the outbox only with --drop-outbox",
+		Long: `down removes Ferry's triggers and functions from every captured table of the
+source, in one transaction. Application tables and their rows are never
+touched. With --drop-outbox it also drops the capture schema's tables,
+including any changes still waiting in the outbox.`,
+		Example: "  ferry migrate down -c ferry.yaml\n  ferry migrate down -c ferry.yaml --source hq --drop-outbox",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+				removed, err := m.Down(ctx, dropOutbox)
+				for _, t := range removed {
+					fmt.Fprintf(w, "source %s: removed capture of %s\n", src.Name, t)
+				}
+				if err != nil {
+					return err
+				}
+				if dropOutbox {
+					fmt.Fprintf(w, "source %s: dropped the capture schema's tables\n", src.Name)
+				}
+				return nil
+			})
+		},
+	}
+	down.Flags().BoolVar(&dropOutbox, "drop-outbox", false, "also drop the outbox, registry and offsets (changes not yet relayed are lost)")
+
+	cmd.AddCommand(up, down, status, generate)
+	return cmd
+}
+
+// withMigrator connects to a source and runs fn with its Migrator.
+func withMigrator(ctx context.Context, file string, src *config.Source, fn func(*migrations.Migrator) error) error {
+	d, err := dialects.Lookup(src.Dialect)
+	if err != nil {
+		return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+	}
+	db, err := connect(ctx, d, src.DSN)
+	if err != nil {
+		return fmt.Errorf("connect to source %s: %w", src.Name, err)
+	}
+	defer func(db *stdsql.DB) { db.Close() }(db)
+	m, err := migrations.New(src, d, db, slog.Default())
+	if err != nil {
+		return usageError(err)
+	}
+	m.ConfigFile = file
+	return fn(m)
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-cdc/ferry/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+type globals struct {
+	configPath string
+	logFormat  string
+	logLevel   string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Keep tables in one database in step with another, through Kafka",
+		Long: `Ferry captures every insert, update and delete on source tables with triggers
+into an outbox, relays the outbox into Kafka exactly once and in commit order
+per key, and applies the changes to target tables, checked against rules.
+
+Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 not implemented yet.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.setupLogging(cmd.ErrOrStderr())
+		},
+	}
+	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", "", "config file (default $FERRY_CONFIG, else ferry.yaml)")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else json), text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+
+	root.AddCommand(
+		newCheck(g),
+		newMigrate(g),
+		notImplemented("relay", "Move committed changes from each source's outbox into Kafka (daemon)", "the relay issue"),
+		notImplemented("apply", "Apply changes from Kafka to the targets, with rules and lookups (daemon)", "the applier issue"),
+		newDLQ(),
+		newVersion(),
+	)
+	return root
+}
+
+func (g *globals) setupLogging(w io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return usageError(fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch g.logFormat {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	case "auto":
+		if isTerminal(w) {
+			h = slog.NewTextHandler(w, opts)
+		} else {
+			h = slog.NewJSONHandler(w, opts)
+		}
+	default:
+		return usageError(fmt.Errorf("--log-format %q: want auto, text or json", g.logFormat))
+	}
+	slog.SetDefault(slog.New(h))
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// loadConfig reads and validates the config; every problem is a usage error.
+func (g *globals) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(config.Path(g.configPath))
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, usageError(err)
+	}
+	return cfg, nil
+}
+
+func notImplemented(use, short, issue string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short + " [not implemented yet]",
+		Long:  short + ".\n\nNot implemented yet: it arrives with " + issue + ". Running it exits with code 3.",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s: not implemented yet (arrives with %s)", cmd.CommandPath(), issue)}
+		},
+	}
+}
+
+func newDLQ() *cobra.Command {
+	dlq := &cobra.Command{
+		Use:   "dlq",
+		Short: "List, show and replay changes parked in the dead-letter queue [not implemented yet]",
+	}
+	dlq.AddCommand(
+		notImplemented("list", "Count parked changes by table and reason, newest first", "the applier issue"),
+		notImplemented("show", "Show one parked change, decoded", "the applier issue"),
+		notImplemented("replay", "Replay parked changes through the current rules, in order", "the applier issue"),
+	)
+	return dlq
+}
+
+func newVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print ferry's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := version
+			if v == "" {
+				v = "devel"
+				if bi, ok := debug.ReadBuildInfo(); ok {
+					for _, s := range bi.Settings {
+						if s.Key == "vcs.revision" {
+							v += " " + s.Value
+						}
+					}
+				}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "ferry", strings.TrimSpace(v))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,318 @@
+package migrations_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+// allTypes covers the foundation issue's type list; each column's value
+// must come back from the outbox image exactly.
+const allTypes = `CREATE TABLE public.types (
+	id bigint PRIMARY KEY,
+	c_smallint smallint, c_integer integer, c_bigint bigint,
+	c_numeric numeric(38,10), c_numeric_free numeric,
+	c_real real, c_double double precision,
+	c_text text, c_varchar varchar(50), c_char char(5),
+	c_bytea bytea, c_bool boolean,
+	c_date date, c_time time, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
+	c_uuid uuid, c_json json, c_jsonb jsonb,
+	c_int_array integer[], c_text_array text[],
+	c_empty text, c_null text
+)`
+
+// typeValues are two rows of awkward values: extremes, precision, non-ASCII,
+// NaN, infinities, empty versus NULL.
+var typeValues = []string{
+	`(1, -32768, -2147483648, -9223372036854775808,
+	  '1234567890123456789012345678.1234567890', '-0.000000000000000000000000000000000000000001234567890123456789',
+	  3.4028235e38, 0.1,
+	  'héllo wörld ✓ 日本語 🚀 "quoted" \ back', 'Ærøskøbing', 'ab',
+	  '\x00ff10fe'::bytea, true,
+	  '0001-01-01', '23:59:59.999999', '2024-02-29 13:14:15.123456', '2024-06-30 23:59:59.654321+05:30', '1 year 2 mons 3 days 04:05:06.789',
+	  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"b": [1, 2.50, "x"], "a": null}', '{"k": {"n": 1.0E+2}}',
+	  '{1,NULL,-3}', '{"a b","",NULL,"ü"}',
+	  '', NULL)`,
+	`(2, 32767, 2147483647, 9223372036854775807,
+	  '-9999999999999999999999999999.9999999999', 'NaN',
+	  '-Infinity', 1.7976931348623157e308,
+	  '', ' ', 'xyz  ',
+	  ''::bytea, false,
+	  '9999-12-31', '00:00:00', 'infinity', '-infinity', '-178000000 years',
+	  '00000000-0000-0000-0000-000000000000', '[]', '[null, {}]',
+	  '{}', '{}',
+	  '', NULL)`,
+}
+
+func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, allTypes)
+	up(t, migrator(t, db, source(config.Table{Name: "public.types"})))
+
+	// The application's session settings must not change what is captured.
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, s := range []string{
+		"SET extra_float_digits = -15", "SET bytea_output = 'escape'",
+		"SET intervalstyle = 'sql_standard'", "SET timezone = 'Asia/Kathmandu'", "SET datestyle = 'SQL, DMY'",
+		"INSERT INTO public.types VALUES " + strings.Join(typeValues, ", "),
+		"CREATE TABLE public.expected AS SELECT * FROM public.types",
+		"UPDATE public.types SET c_text = c_text || '!'",
+		"DELETE FROM public.types",
+	} {
+		if _, err := conn.ExecContext(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+
+	// Rebuild rows from the images with json_populate_record and compare
+	// every column with what was written, NULLs included.
+	var cols []string
+	rows, err := db.Query(`SELECT attname FROM pg_attribute WHERE attrelid = 'public.types'::regclass AND attnum > 0 ORDER BY attnum`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		cols = append(cols, c)
+	}
+	rows.Close()
+	for _, image := range []struct{ op, col, mutate string }{
+		{"c", "after", ""}, {"u", "before", ""}, {"u", "after", "c_text"}, {"d", "before", "c_text"},
+	} {
+		for _, c := range cols {
+			want := "e." + c
+			if c == image.mutate {
+				want = "e." + c + " || '!'"
+			}
+			q := fmt.Sprintf(`SELECT count(*) FROM ferry.outbox o
+				CROSS JOIN LATERAL json_populate_record(NULL::public.types, o.%s) r
+				JOIN public.expected e ON e.id = r.id
+				WHERE o.op = %s AND r.%s::text IS NOT DISTINCT FROM (%s)::text`, image.col, "'"+image.op+"'", c, want)
+			if n := pgtest.QueryValue[int](t, db, q); n != len(typeValues) {
+				t.Errorf("op %s %s image: column %s round-trips for %d of %d rows", image.op, image.col, c, n, len(typeValues))
+			}
+		}
+	}
+
+	// The images' JSON text carries the exact forms the relay relies on.
+	after := map[int64]map[string]string{}
+	for _, r := range outbox(t, db) {
+		if r.Op != "c" {
+			continue
+		}
+		var id int64
+		fmt.Sscan(string(r.After["id"]), &id)
+		m := map[string]string{}
+		for k, v := range r.After {
+			m[k] = string(v)
+		}
+		after[id] = m
+	}
+	for _, tc := range []struct {
+		id        int64
+		col, want string
+	}{
+		{1, "c_numeric", `1234567890123456789012345678.1234567890`},
+		{1, "c_numeric_free", `-0.000000000000000000000000000000000000000001234567890123456789`},
+		{1, "c_bigint", `-9223372036854775808`},
+		{1, "c_double", `0.1`},
+		{1, "c_real", `3.4028235e+38`},
+		{1, "c_text", `"héllo wörld ✓ 日本語 🚀 \"quoted\" \\ back"`},
+		{1, "c_char", `"ab   "`},
+		{1, "c_bytea", `"\\x00ff10fe"`},
+		{1, "c_timestamp", `"2024-02-29T13:14:15.123456"`},
+		{1, "c_timestamptz", `"2024-06-30T18:29:59.654321+00:00"`},
+		{1, "c_interval", `"P1Y2M3DT4H5M6.789S"`},
+		{1, "c_time", `"23:59:59.999999"`},
+		{1, "c_jsonb", `{"k": {"n": 100}}`}, // jsonb itself keeps 1.0E+2 as 100
+		{1, "c_json", `{"b": [1, 2.50, "x"], "a": null}`}, // json keeps its text as written
+		{1, "c_int_array", `[1,null,-3]`},
+		{1, "c_empty", `""`},
+		{1, "c_null", `null`},
+		{2, "c_numeric_free", `"NaN"`},
+		{2, "c_real", `"-Infinity"`},
+		{2, "c_double", `1.7976931348623157e+308`},
+		{2, "c_timestamp", `"infinity"`},
+		{2, "c_bytea", `"\\x"`},
+	} {
+		if got := after[tc.id][tc.col]; got != tc.want {
+			t.Errorf("row %d %s: image has %s, want %s", tc.id, tc.col, got, tc.want)
+		}
+	}
+}
+
+func TestCompositeKeyAndKeyChangingUpdate(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE lines (order_id int, line_no int, qty int, PRIMARY KEY (order_id, line_no))`)
+	up(t, migrator(t, db, source(config.Table{Name: "lines"})))
+	pgtest.Exec(t, db,
+		`INSERT INTO lines VALUES (1, 1, 10), (1, 2, 20), (2, 1, 30)`,
+		`UPDATE lines SET line_no = line_no + 10 WHERE order_id = 1`,
+		`DELETE FROM lines WHERE order_id = 2`)
+	got := outbox(t, db)
+	if len(got) != 6 {
+		t.Fatalf("outbox has %d rows, want 6: %+v", len(got), got)
+	}
+	var keys []string
+	for _, r := range got {
+		img := func(m map[string]any) string { return fmt.Sprint(m) }
+		_ = img
+		k := func(m map[string]json.RawMessage) string {
+			if m == nil {
+				return "-"
+			}
+			return string(m["order_id"]) + "/" + string(m["line_no"])
+		}
+		keys = append(keys, r.Op+":"+k(r.Before)+">"+k(r.After))
+	}
+	want := "c:->1/1 c:->1/2 c:->2/1 u:1/1>1/11 u:1/2>1/12 d:2/1>-"
+	if strings.Join(keys, " ") != want {
+		t.Errorf("captured\n %s\nwant\n %s", strings.Join(keys, " "), want)
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE t (id int PRIMARY KEY, v text)`)
+	up(t, migrator(t, db, source(config.Table{Name: "t"})))
+
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Exec(`INSERT INTO t SELECT g, 'x' FROM generate_series(1, 1000) g`)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// A rolled-back savepoint drops its changes; the rest of the transaction stays.
+	pgtest.Exec(t, db, `DO $$ BEGIN
+		INSERT INTO t VALUES (1, 'kept');
+		BEGIN
+			INSERT INTO t VALUES (2, 'gone');
+			RAISE EXCEPTION 'roll back the subtransaction';
+		EXCEPTION WHEN raise_exception THEN NULL;
+		END;
+	END $$`)
+	got := outbox(t, db)
+	if len(got) != 1 || string(got[0].After["v"]) != `"kept"` {
+		t.Fatalf("outbox after rollbacks: %+v, want only the kept insert", got)
+	}
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(DISTINCT txid) FROM ferry.outbox`); n != 1 {
+		t.Errorf("outbox rows carry %d transaction ids, want 1", n)
+	}
+}
+
+func TestBulkStatementsAreCapturedRowByRow(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE big (id int PRIMARY KEY, v int, pad text)`)
+	up(t, migrator(t, db, source(config.Table{Name: "big"})))
+	const n = 100_000
+	pgtest.Exec(t, db,
+		fmt.Sprintf(`INSERT INTO big SELECT g, g, 'row ' || g FROM generate_series(1, %d) g`, n),
+		`UPDATE big SET v = v * 2`,
+		// Changes every key: old and new images must still pair up row by row.
+		`UPDATE big SET id = id + 1000000`,
+		`DELETE FROM big`)
+	counts := map[string]int{}
+	rows, err := db.Query(`SELECT op::text, count(*) FROM ferry.outbox GROUP BY op`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var op string
+		var c int
+		rows.Scan(&op, &c)
+		counts[op] = c
+	}
+	rows.Close()
+	if counts["c"] != n || counts["u"] != 2*n || counts["d"] != n {
+		t.Fatalf("captured %v, want c=%d u=%d d=%d", counts, n, 2*n, n)
+	}
+	mismatched := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE op = 'u' AND NOT (
+		((after->>'id')::int = (before->>'id')::int AND (after->>'v')::int = 2 * (before->>'v')::int)
+		OR ((after->>'id')::int = (before->>'id')::int + 1000000 AND after->>'v' = before->>'v' AND after->>'pad' = before->>'pad'))`)
+	if mismatched != 0 {
+		t.Errorf("%d update rows pair an old image with the wrong new image", mismatched)
+	}
+	distinct := pgtest.QueryValue[int](t, db, `SELECT count(DISTINCT seq) FROM ferry.outbox`)
+	if distinct != 4*n {
+		t.Errorf("%d distinct seq values for %d rows", distinct, 4*n)
+	}
+}
+
+// TestSeqFollowsCommitOrderPerKey is the property the relay's per-key order
+// rests on (design.md trap 2): for one key, a later committed change has a
+// larger seq, even when its transaction started first.
+func TestSeqFollowsCommitOrderPerKey(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE counter (id int PRIMARY KEY, v int NOT NULL)`, `INSERT INTO counter VALUES (1, 0)`)
+	up(t, migrator(t, db, source(config.Table{Name: "counter"})))
+	const workers, each = 8, 50
+	db.SetMaxOpenConns(workers + 2)
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				tx, err := db.Begin()
+				if err != nil {
+					errs <- err
+					return
+				}
+				// Take an xid first, so that xid order and commit order differ.
+				if _, err := tx.Exec(`INSERT INTO counter VALUES ($1, 0)`, 1000+w*each+i); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := tx.Exec(`UPDATE counter SET v = v + 1 WHERE id = 1`); err != nil {
+					errs <- err
+					return
+				}
+				if err := tx.Commit(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT (after->>'v')::int FROM ferry.outbox WHERE op = 'u' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	prev := 0
+	for rows.Next() {
+		var v int
+		rows.Scan(&v)
+		if v != prev+1 {
+			t.Fatalf("in seq order, counter went %d -> %d: seq does not follow commit order", prev, v)
+		}
+		prev = v
+	}
+	if prev != workers*each {
+		t.Fatalf("captured %d updates, want %d", prev, workers*each)
+	}
+}

@@ -1,0 +1,412 @@
+package migrations
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	stdsql "database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/pressly/goose/v3/database"
+
+	"github.com/ferry-cdc/ferry/config"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+//go:embed */*.sql
+var schemaFiles embed.FS
+
+const (
+	captureVersions  = "goose_capture"
+	triggersVersions = "goose_triggers"
+)
+
+// plainName is what a capture schema may be called: goose puts it into its
+// own SQL unquoted.
+var plainName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Migrator brings one source's capture in line with the config.
+type Migrator struct {
+	// ConfigFile names the config in error messages ("ferry.yaml:12: ...").
+	ConfigFile string
+
+	source  *config.Source
+	dialect fsql.Dialect
+	db      *stdsql.DB
+	log     *slog.Logger
+}
+
+// New returns a Migrator for the source. db is a pool for the source's DSN.
+func New(source *config.Source, d fsql.Dialect, db *stdsql.DB, log *slog.Logger) (*Migrator, error) {
+	if !plainName.MatchString(source.CaptureSchema) {
+		return nil, fmt.Errorf("source %s: capture_schema %q must be a plain lower-case name ([a-z_][a-z0-9_]*)",
+			source.Name, source.CaptureSchema)
+	}
+	return &Migrator{source: source, dialect: d, db: db, log: log.With("source", source.Name)}, nil
+}
+
+// Migration is one goose migration file.
+type Migration struct {
+	Version int64
+	Name    string // file name, e.g. 00001_capture_schema.sql
+	SQL     string
+}
+
+// Change is what a trigger migration does to one table.
+type Change struct {
+	Table  string // schema.table
+	Action string // install, update or remove
+	Reason string
+}
+
+// Plan is what `up` would run: pending capture-schema migrations, then at
+// most one trigger migration.
+type Plan struct {
+	Prepare  string
+	Schema   []Migration
+	Triggers *Migration
+	Changes  []Change
+}
+
+// Empty reports whether up has nothing to do.
+func (p *Plan) Empty() bool { return len(p.Schema) == 0 && p.Triggers == nil }
+
+// desired is one configured table, checked against the catalog.
+type desired struct {
+	ref   config.TableRef
+	table *fsql.Table
+	key   []string
+}
+
+// check describes every configured table and returns all problems at once.
+func (m *Migrator) check(ctx context.Context) ([]desired, error) {
+	var out []desired
+	var errs []error
+	for _, ref := range m.source.Resolve(m.dialect.DefaultSchema()) {
+		where := fmt.Sprintf("source %s table %s.%s", m.source.Name, ref.Schema, ref.Table)
+		if ref.Line > 0 {
+			where = fmt.Sprintf("%s:%d: %s", m.ConfigFile, ref.Line, where)
+		}
+		t, err := m.dialect.Describe(ctx, m.db, ref.Schema, ref.Table)
+		if errors.Is(err, fsql.ErrNoTable) {
+			errs = append(errs, fmt.Errorf("%s: table does not exist", where))
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			continue
+		}
+		key := ref.Key
+		if len(key) == 0 {
+			key = t.PrimaryKey
+		}
+		if len(key) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no primary key and no key configured: add `key: [column, ...]` to the table in the config", where))
+		}
+		for _, c := range ref.Key {
+			if _, ok := t.Column(c); !ok {
+				errs = append(errs, fmt.Errorf("%s: key column %s does not exist", where, c))
+			}
+		}
+		for _, c := range ref.Exclude {
+			if _, ok := t.Column(c); !ok {
+				errs = append(errs, fmt.Errorf("%s: excluded column %s does not exist", where, c))
+			}
+		}
+		for _, c := range t.Columns {
+			if slices.Contains(ref.Exclude, c.Name) {
+				continue
+			}
+			if err := m.dialect.CheckType(c); err != nil {
+				errs = append(errs, fmt.Errorf("%s column %s: %w", where, c.Name, err))
+			}
+		}
+		out = append(out, desired{ref: ref, table: t, key: key})
+	}
+	return out, errors.Join(errs...)
+}
+
+// Check describes every configured table and reports every problem at
+// once: missing tables, keys, columns and types the envelope cannot carry.
+func (m *Migrator) Check(ctx context.Context) error {
+	_, err := m.check(ctx)
+	return err
+}
+
+// Plan checks the config against the catalog and works out what up would
+// run. It reads the database and changes nothing.
+func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
+	want, err := m.check(ctx)
+	if err != nil {
+		return nil, err
+	}
+	capture := m.dialect.Capture()
+	schema := m.source.CaptureSchema
+	plan := &Plan{Prepare: capture.PrepareSchema(schema)}
+
+	plan.Schema, err = m.pendingSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	registered, err := capture.Registry(ctx, m.db, schema)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]fsql.Registered, len(registered))
+	nextID := 1
+	for _, r := range registered {
+		byName[r.String()] = r
+		nextID = max(nextID, r.ID+1)
+	}
+
+	var stmts []string
+	var tables []string
+	for _, w := range want {
+		name := w.table.String()
+		r, known := byName[name]
+		delete(byName, name)
+		id := r.ID
+		if !known {
+			id = nextID
+			nextID++
+		}
+		spec := fsql.CaptureSpec{CaptureSchema: schema, ID: id, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
+		ddl, err := capture.Triggers(spec)
+		if err != nil {
+			return nil, fmt.Errorf("source %s table %s: %w", m.source.Name, name, err)
+		}
+		hash, err := hashOf(ddl, spec)
+		if err != nil {
+			return nil, err
+		}
+		if known && r.Hash == hash {
+			continue
+		}
+		reg, err := capture.Register(spec, hash)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, ddl...)
+		stmts = append(stmts, reg)
+		tables = append(tables, name)
+		if known {
+			plan.Changes = append(plan.Changes, Change{Table: name, Action: "update", Reason: describeDrift(r, spec)})
+		} else {
+			plan.Changes = append(plan.Changes, Change{Table: name, Action: "install", Reason: "not captured yet"})
+		}
+	}
+	gone := make([]fsql.Registered, 0, len(byName))
+	for _, r := range byName {
+		gone = append(gone, r)
+	}
+	slices.SortFunc(gone, func(a, b fsql.Registered) int { return a.ID - b.ID })
+	for _, r := range gone {
+		drop, err := capture.DropTriggers(schema, r)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, drop...)
+		tables = append(tables, r.String())
+		plan.Changes = append(plan.Changes, Change{Table: r.String(), Action: "remove", Reason: "no longer in the config"})
+	}
+	if len(stmts) == 0 {
+		return plan, nil
+	}
+
+	version, err := m.latestVersion(ctx, triggersVersions)
+	if err != nil {
+		return nil, err
+	}
+	version++
+	plan.Triggers = &Migration{
+		Version: version,
+		Name:    fmt.Sprintf("%05d_capture.sql", version),
+		SQL:     triggerFile(m.source.Name, plan.Changes, stmts),
+	}
+	return plan, nil
+}
+
+// hashOf identifies what a capture installs: its DDL and the registry facts
+// (columns, key, exclusions) that the relay reads. A column added to the
+// table changes the hash even where the DDL stays the same, so up records it.
+func hashOf(ddl []string, s fsql.CaptureSpec) (string, error) {
+	cols, err := fsql.ColumnsJSON(s.Table.Columns)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, part := range append(slices.Clone(ddl), cols, strings.Join(s.Key, "\x00"), strings.Join(s.Exclude, "\x00")) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// describeDrift says why an installed capture no longer matches.
+func describeDrift(r fsql.Registered, s fsql.CaptureSpec) string {
+	var parts []string
+	added, removed, changed := diffColumns(r.Columns, s.Table.Columns)
+	if len(added) > 0 {
+		parts = append(parts, "columns added: "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "columns removed: "+strings.Join(removed, ", "))
+	}
+	if len(changed) > 0 {
+		parts = append(parts, "column types changed: "+strings.Join(changed, ", "))
+	}
+	if !slices.Equal(r.Key, s.Key) {
+		parts = append(parts, fmt.Sprintf("key %v -> %v", r.Key, s.Key))
+	}
+	if !slices.Equal(r.Exclude, s.Exclude) && len(r.Exclude)+len(s.Exclude) > 0 {
+		parts = append(parts, fmt.Sprintf("excluded %v -> %v", r.Exclude, s.Exclude))
+	}
+	if len(parts) == 0 {
+		return "trigger definition changed"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// diffColumns compares the registry's columns with the catalog's.
+func diffColumns(had, has []fsql.Column) (added, removed, changed []string) {
+	old := make(map[string]string, len(had))
+	for _, c := range had {
+		old[c.Name] = c.Type
+	}
+	for _, c := range has {
+		t, ok := old[c.Name]
+		switch {
+		case !ok:
+			added = append(added, c.Name)
+		case t != c.Type:
+			changed = append(changed, fmt.Sprintf("%s %s -> %s", c.Name, t, c.Type))
+		}
+		delete(old, c.Name)
+	}
+	for _, c := range had {
+		if _, ok := old[c.Name]; ok {
+			removed = append(removed, c.Name)
+		}
+	}
+	return added, removed, changed
+}
+
+// triggerFile writes statements as one goose migration. Each statement is
+// its own goose statement block, because function bodies hold semicolons.
+func triggerFile(source string, changes []Change, stmts []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- Ferry capture triggers for source %s, generated by `ferry migrate`.\n", source)
+	for _, c := range changes {
+		fmt.Fprintf(&b, "--   %s %s: %s\n", c.Action, c.Table, c.Reason)
+	}
+	b.WriteString("-- `ferry migrate down` removes capture; this migration has no down section.\n\n-- +goose Up\n")
+	for _, s := range stmts {
+		fmt.Fprintf(&b, "-- +goose StatementBegin\n%s;\n-- +goose StatementEnd\n\n", s)
+	}
+	return b.String()
+}
+
+// schemaMigrations renders the capture schema's files for this dialect.
+func (m *Migrator) schemaMigrations() ([]Migration, error) {
+	dir := m.dialect.Name()
+	files, err := fs.Glob(schemaFiles, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no capture schema migrations for dialect %s", dir)
+	}
+	data := map[string]string{"Schema": m.dialect.Capture().QuoteIdent(m.source.CaptureSchema)}
+	var out []Migration
+	for _, f := range files {
+		t, err := template.ParseFS(schemaFiles, f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, data); err != nil {
+			return nil, fmt.Errorf("render %s: %w", f, err)
+		}
+		name := path.Base(f)
+		var version int64
+		if _, err := fmt.Sscanf(name, "%d_", &version); err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its version: %w", f, err)
+		}
+		out = append(out, Migration{Version: version, Name: name, SQL: b.String()})
+	}
+	return out, nil
+}
+
+// pendingSchema is the capture-schema migrations not applied yet.
+func (m *Migrator) pendingSchema(ctx context.Context) ([]Migration, error) {
+	all, err := m.schemaMigrations()
+	if err != nil {
+		return nil, err
+	}
+	applied, err := m.appliedVersions(ctx, captureVersions)
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, mg := range all {
+		if !applied[mg.Version] {
+			out = append(out, mg)
+		}
+	}
+	return out, nil
+}
+
+// versionTable is the goose version table's name, as goose wants it.
+func (m *Migrator) versionTable(name string) string { return m.source.CaptureSchema + "." + name }
+
+// appliedVersions reads a goose version table without creating it.
+func (m *Migrator) appliedVersions(ctx context.Context, table string) (map[int64]bool, error) {
+	applied := map[int64]bool{}
+	_, err := m.dialect.Describe(ctx, m.db, m.source.CaptureSchema, table)
+	if errors.Is(err, fsql.ErrNoTable) {
+		return applied, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	store, err := database.NewStore(m.dialect.Goose(), m.versionTable(table))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := store.ListMigrations(ctx, m.db)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", m.versionTable(table), err)
+	}
+	seen := map[int64]bool{}
+	for _, r := range rows { // newest first: the first row of a version is its state
+		if !seen[r.Version] {
+			seen[r.Version] = true
+			applied[r.Version] = r.IsApplied
+		}
+	}
+	return applied, nil
+}
+
+// latestVersion is the highest version recorded in a goose version table.
+func (m *Migrator) latestVersion(ctx context.Context, table string) (int64, error) {
+	applied, err := m.appliedVersions(ctx, table)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	for k := range applied {
+		v = max(v, k)
+	}
+	return v, nil
+}

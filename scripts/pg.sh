@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Local PostgreSQL for Ferry's tests (no Docker needed).
+#
+#   scripts/pg.sh start     initdb on first use, start, wait until it answers
+#   scripts/pg.sh stop      fast shutdown (idempotent)
+#   scripts/pg.sh restart   stop + start
+#   scripts/pg.sh status    exit 0 if running, 3 if not
+#   scripts/pg.sh setup     (re)create role ferry and databases ferry_source/ferry_target
+#   scripts/pg.sh bin       print the PostgreSQL bin dir (installs postgresql via apt if missing)
+#
+# Settings come from the environment, then from $FERRY_SERVICES_DIR/env (written by
+# scripts/services-up.sh), then from the defaults below. The server runs as the
+# `postgres` OS user when invoked as root (PostgreSQL refuses to run as root).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+: "${FERRY_SERVICES_DIR:=$REPO_ROOT/.services}"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'postgres: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Fill variables that are not already set from the env file written by services-up.sh.
+load_env_file() {
+	local f="$FERRY_SERVICES_DIR/env" line name
+	[ -f "$f" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ ^export[[:space:]]+([A-Za-z_][A-Za-z0-9_]*)= ]] || continue
+		name=${BASH_REMATCH[1]}
+		[ -n "${!name+x}" ] && continue
+		eval "$line"
+	done <"$f"
+}
+load_env_file
+
+: "${FERRY_PG_PORT:=55432}"
+: "${FERRY_PG_DATA:=$FERRY_SERVICES_DIR/pg/data}"
+PG_ROOT="$(dirname "$FERRY_PG_DATA")"
+PG_SOCKET_DIR="$PG_ROOT/run"
+PG_LOG="$PG_ROOT/postgresql.log"
+PG_HOST=127.0.0.1
+
+if [ "$(id -u)" = 0 ]; then
+	PG_OS_USER=postgres
+	as_pg() { (cd / && runuser -u "$PG_OS_USER" -- "$@"); }
+else
+	PG_OS_USER="$(id -un)"
+	as_pg() { "$@"; }
+fi
+
+# --- binaries -----------------------------------------------------------------
+
+newest_pg_bin() {
+	local p
+	# shellcheck disable=SC2012
+	p="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1 || true)"
+	[ -n "$p" ] && dirname "$p"
+}
+
+install_postgresql() {
+	[ "$(id -u)" = 0 ] || die "PostgreSQL is not installed and we are not root: run 'apt-get install -y postgresql' first"
+	log "postgres: not installed, running apt-get install -y postgresql"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || die "apt-get update failed"
+	apt-get install -y -qq postgresql >&2 || die "apt-get install -y postgresql failed"
+}
+
+resolve_pg_bin() {
+	# An existing cluster must be run by the binaries of its major version.
+	if [ -s "$FERRY_PG_DATA/PG_VERSION" ]; then
+		local v
+		v="$(cat "$FERRY_PG_DATA/PG_VERSION")"
+		if [ -x "/usr/lib/postgresql/$v/bin/postgres" ]; then
+			FERRY_PG_BIN="/usr/lib/postgresql/$v/bin"
+			return
+		fi
+		if [ -n "${FERRY_PG_BIN:-}" ] && [ -x "$FERRY_PG_BIN/postgres" ] &&
+			"$FERRY_PG_BIN/postgres" --version | grep -q " ${v}[.]"; then
+			return
+		fi
+		die "cluster in $FERRY_PG_DATA is PostgreSQL $v but its binaries are not installed; run scripts/services-down.sh --purge"
+	fi
+	if [ -n "${FERRY_PG_BIN:-}" ] && [ -x "$FERRY_PG_BIN/postgres" ]; then
+		return
+	fi
+	FERRY_PG_BIN="$(newest_pg_bin || true)"
+	if [ -z "$FERRY_PG_BIN" ]; then
+		install_postgresql
+		FERRY_PG_BIN="$(newest_pg_bin || true)"
+		[ -n "$FERRY_PG_BIN" ] || die "postgresql installed but no /usr/lib/postgresql/*/bin/postgres found"
+	fi
+}
+
+# --- helpers --------------------------------------------------------------------
+
+# PostgreSQL runs as $PG_OS_USER: every parent of the data dir must be traversable.
+ensure_traversable() {
+	[ "$(id -u)" = 0 ] || return 0
+	local d="$1" dirs=() i
+	while [ "$d" != "/" ] && [ -n "$d" ]; do
+		dirs+=("$d")
+		d="$(dirname "$d")"
+	done
+	# top-down, so each check only fails because of the directory itself
+	for ((i = ${#dirs[@]} - 1; i >= 0; i--)); do
+		d="${dirs[i]}"
+		if [ -d "$d" ] && ! runuser -u "$PG_OS_USER" -- test -x "$d" 2>/dev/null; then
+			log "postgres: chmod o+x $d (so the $PG_OS_USER user can reach the data dir)"
+			chmod o+x "$d"
+		fi
+	done
+}
+
+log_tail() {
+	if [ -f "$PG_LOG" ]; then
+		log "---- last lines of $PG_LOG ----"
+		tail -n 40 "$PG_LOG" >&2 || true
+		log "-------------------------------"
+	fi
+}
+
+is_running() {
+	[ -s "$FERRY_PG_DATA/PG_VERSION" ] || return 1
+	as_pg "$FERRY_PG_BIN/pg_ctl" status -D "$FERRY_PG_DATA" >/dev/null 2>&1
+}
+
+psql_admin() {
+	PGCONNECT_TIMEOUT=5 "$FERRY_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+		-h "$PG_HOST" -p "$FERRY_PG_PORT" -U postgres -d postgres "$@"
+}
+
+wait_ready() {
+	local i
+	for i in $(seq 1 60); do
+		if "$FERRY_PG_BIN/pg_isready" -q -h "$PG_HOST" -p "$FERRY_PG_PORT" -U postgres -d postgres -t 2 &&
+			psql_admin -Atc 'select 1' >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! is_running; then
+			log_tail
+			die "server process exited while waiting for it to accept connections on $PG_HOST:$FERRY_PG_PORT"
+		fi
+		sleep 0.5
+	done
+	log_tail
+	die "server does not answer on $PG_HOST:$FERRY_PG_PORT after 30s"
+}
+
+init_cluster() {
+	[ -s "$FERRY_PG_DATA/PG_VERSION" ] && return 0
+	log "postgres: initdb $FERRY_PG_DATA ($("$FERRY_PG_BIN/postgres" --version))"
+	mkdir -p "$PG_ROOT"
+	ensure_traversable "$PG_ROOT"
+	chmod 755 "$PG_ROOT"
+	rm -rf "$FERRY_PG_DATA" # a half-initialised directory from an interrupted run
+	mkdir -p "$FERRY_PG_DATA" "$PG_SOCKET_DIR"
+	chmod 700 "$FERRY_PG_DATA"
+	chown "$PG_OS_USER": "$PG_ROOT" "$FERRY_PG_DATA" "$PG_SOCKET_DIR"
+	if ! as_pg "$FERRY_PG_BIN/initdb" -D "$FERRY_PG_DATA" -U postgres --auth=trust \
+		--encoding=UTF8 --no-locale --no-instructions >"$PG_ROOT/initdb.log" 2>&1; then
+		cat "$PG_ROOT/initdb.log" >&2
+		rm -rf "$FERRY_PG_DATA"
+		die "initdb failed"
+	fi
+	as_pg sh -c "printf '\n# Ferry test settings (rewritten by scripts/pg.sh on every start)\ninclude_if_exists = %s\n' \"'ferry.conf'\" >> '$FERRY_PG_DATA/postgresql.conf'"
+}
+
+# Rewritten on every start so port/paths always follow the current settings.
+write_config() {
+	mkdir -p "$PG_SOCKET_DIR"
+	chown "$PG_OS_USER": "$PG_SOCKET_DIR" 2>/dev/null || true
+	as_pg tee "$FERRY_PG_DATA/ferry.conf" >/dev/null <<EOF
+# Written by scripts/pg.sh - do not edit, it is overwritten on start.
+listen_addresses = '$PG_HOST'
+port = $FERRY_PG_PORT
+unix_socket_directories = '$PG_SOCKET_DIR'
+max_connections = 200
+max_prepared_transactions = 0
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+# logical decoding for the PostgreSQL CDC source
+wal_level = logical
+max_wal_senders = 20
+max_replication_slots = 20
+timezone = 'UTC'
+logging_collector = off
+log_destination = 'stderr'
+log_line_prefix = '%m [%p] %q%u@%d '
+EOF
+	as_pg tee "$FERRY_PG_DATA/pg_hba.conf" >/dev/null <<EOF
+# Written by scripts/pg.sh - trust on loopback (IPv4) and the private socket only.
+# TYPE  DATABASE     USER  ADDRESS       METHOD
+local   all          all                 trust
+local   replication  all                 trust
+host    all          all   127.0.0.1/32  trust
+host    replication  all   127.0.0.1/32  trust
+EOF
+}
+
+# --- commands -------------------------------------------------------------------
+
+cmd_start() {
+	resolve_pg_bin
+	init_cluster
+	if is_running; then
+		wait_ready
+		log "postgres: already running on $PG_HOST:$FERRY_PG_PORT"
+		return 0
+	fi
+	ensure_traversable "$PG_ROOT"
+	write_config
+	touch "$PG_LOG" && chown "$PG_OS_USER": "$PG_LOG"
+	log "postgres: starting on $PG_HOST:$FERRY_PG_PORT"
+	if ! as_pg "$FERRY_PG_BIN/pg_ctl" start -D "$FERRY_PG_DATA" -l "$PG_LOG" -w -t 60 >/dev/null 2>&1; then
+		log_tail
+		die "pg_ctl start failed (data dir $FERRY_PG_DATA, port $FERRY_PG_PORT; is the port already in use?)"
+	fi
+	wait_ready
+	log "postgres: ready"
+}
+
+cmd_stop() {
+	if [ ! -s "$FERRY_PG_DATA/PG_VERSION" ]; then
+		log "postgres: not running (no cluster in $FERRY_PG_DATA)"
+		return 0
+	fi
+	resolve_pg_bin
+	if ! is_running; then
+		log "postgres: not running"
+		return 0
+	fi
+	log "postgres: stopping"
+	if ! as_pg "$FERRY_PG_BIN/pg_ctl" stop -D "$FERRY_PG_DATA" -m fast -w -t 60 >/dev/null 2>&1; then
+		log_tail
+		die "pg_ctl stop failed"
+	fi
+	log "postgres: stopped"
+}
+
+cmd_status() {
+	if [ ! -s "$FERRY_PG_DATA/PG_VERSION" ]; then
+		log "postgres: stopped (no cluster in $FERRY_PG_DATA)"
+		return 3
+	fi
+	resolve_pg_bin
+	if is_running; then
+		log "postgres: running on $PG_HOST:$FERRY_PG_PORT (pid $(head -n 1 "$FERRY_PG_DATA/postmaster.pid" 2>/dev/null || echo '?'), data $FERRY_PG_DATA)"
+		return 0
+	fi
+	log "postgres: stopped"
+	return 3
+}
+
+cmd_setup() {
+	resolve_pg_bin
+	wait_ready
+	psql_admin <<'SQL'
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ferry') THEN
+		CREATE ROLE ferry LOGIN SUPERUSER REPLICATION PASSWORD 'ferry';
+	ELSE
+		ALTER ROLE ferry LOGIN SUPERUSER REPLICATION PASSWORD 'ferry';
+	END IF;
+END
+$$;
+SELECT 'CREATE DATABASE ferry_source OWNER ferry'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'ferry_source') \gexec
+SELECT 'CREATE DATABASE ferry_target OWNER ferry'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'ferry_target') \gexec
+SQL
+}
+
+case "${1:-}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+restart)
+	cmd_stop
+	cmd_start
+	;;
+status) cmd_status ;;
+setup) cmd_setup ;;
+bin)
+	resolve_pg_bin
+	printf '%s\n' "$FERRY_PG_BIN"
+	;;
+*)
+	echo "usage: $0 {start|stop|restart|status|setup|bin}" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Full test run against real services: start them (scripts/services-up.sh) unless they
+# already run, go vet, go test -race, then stop whatever this script started (also on
+# failure or Ctrl-C). Exits with the exit code of go vet / go test.
+#   scripts/test.sh                 # ./...
+#   scripts/test.sh ./relay/...     # other packages / extra go test flags
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+cd "$REPO_ROOT"
+: "${FERRY_SERVICES_DIR:=$REPO_ROOT/.services}"
+export FERRY_SERVICES_DIR
+
+pg_was_up=0
+kafka_was_up=0
+"$SCRIPT_DIR/pg.sh" status >/dev/null 2>&1 && pg_was_up=1
+"$SCRIPT_DIR/kafka.sh" status >/dev/null 2>&1 && kafka_was_up=1
+
+# shellcheck disable=SC2329 # used by trap
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ "$kafka_was_up" = 0 ]; then "$SCRIPT_DIR/kafka.sh" stop || true; fi
+	if [ "$pg_was_up" = 0 ]; then "$SCRIPT_DIR/pg.sh" stop || true; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$SCRIPT_DIR/services-up.sh"
+# shellcheck disable=SC1091
+. "$FERRY_SERVICES_DIR/env"
+
+if [ $# -eq 0 ]; then set -- ./...; fi
+
+echo "test: go vet" >&2
+go vet ./...
+echo "test: go test -race -count=1 -timeout 60m $*" >&2
+rc=0
+go test -race -count=1 -timeout 60m "$@" || rc=$?
+exit "$rc"

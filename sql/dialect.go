@@ -1,0 +1,69 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// Dialect is what Ferry needs from one database product. Its methods return
+// SQL text or read the catalog; they never keep state of their own.
+type Dialect interface {
+	// Name is the dialect's name in the config ("postgres").
+	Name() string
+	// Open returns a pool for the DSN. It does not connect.
+	Open(dsn string) (*stdsql.DB, error)
+	// DefaultSchema is the schema a bare table name in the config means.
+	DefaultSchema() string
+
+	// Goose is the goose dialect for migrations against this database.
+	Goose() database.Dialect
+	// MigrationLocker serialises concurrent `ferry migrate` runs.
+	MigrationLocker() (lock.SessionLocker, error)
+
+	// Describe reads a table's columns and primary key from the catalog.
+	// It returns an error wrapping ErrNoTable when the table does not exist.
+	Describe(ctx context.Context, db Querier, schema, table string) (*Table, error)
+	// CheckType says why a column's type cannot be carried exactly by the
+	// change envelope, or returns nil when it can.
+	CheckType(c Column) error
+
+	// Capture generates the capture side: outbox schema, triggers, registry.
+	Capture() Capture
+}
+
+// Capture generates the DDL that captures changes into the outbox. Every
+// name it is given is quoted by it; callers pass names as they are.
+type Capture interface {
+	// PrepareSchema creates the capture schema if it is missing; goose's
+	// version tables live there, so it runs before goose.
+	PrepareSchema(captureSchema string) string
+	// QuoteIdent quotes a name, or a qualified name given in parts, for the
+	// capture schema's migration templates under migrations/<dialect>/.
+	QuoteIdent(parts ...string) string
+	// Triggers returns the statements that install (or replace) capture of
+	// one table. They run in one transaction with Register's statement.
+	Triggers(spec CaptureSpec) ([]string, error)
+	// Register returns the statement that records a captured table in the
+	// registry; hash identifies what Triggers installed.
+	Register(spec CaptureSpec, hash string) (string, error)
+	// DropTriggers returns the statements that remove capture of one table.
+	// They succeed when the table or its triggers are already gone.
+	DropTriggers(captureSchema string, r Registered) ([]string, error)
+	// Registry reads the tables captured in the capture schema. A capture
+	// schema that does not exist yet yields no rows and no error.
+	Registry(ctx context.Context, db Querier, captureSchema string) ([]Registered, error)
+	// InstalledTriggers counts the capture triggers present on a table.
+	InstalledTriggers(ctx context.Context, db Querier, captureSchema string, r Registered) (int, error)
+	// TriggersPerTable is how many triggers InstalledTriggers finds on a
+	// fully captured table.
+	TriggersPerTable() int
+}
+
+// Querier is the part of *sql.DB, *sql.Conn and *sql.Tx that catalog reads use.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *stdsql.Row
+}

@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+const describeTable = `
+SELECT c.oid, c.relkind
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2`
+
+const describeColumns = `
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.atttypid
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum`
+
+const describePrimaryKey = `
+SELECT a.attname
+FROM pg_catalog.pg_index i
+CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = $1 AND i.indisprimary
+ORDER BY k.ord`
+
+const describeType = `
+SELECT t.typname, n.nspname, t.typtype, t.typcategory, t.typelem, t.typbasetype
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.oid = $1`
+
+var relkinds = map[string]string{
+	"v": "a view", "m": "a materialized view", "S": "a sequence", "f": "a foreign table",
+	"i": "an index", "I": "an index", "c": "a composite type", "t": "a TOAST table",
+}
+
+// Describe reads a table's columns, their types and its primary key.
+func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table string) (*fsql.Table, error) {
+	name := schema + "." + table
+	var oid uint32
+	var relkind string
+	err := db.QueryRowContext(ctx, describeTable, schema, table).Scan(&oid, &relkind)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: %w", name, fsql.ErrNoTable)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe %s: %w", name, err)
+	}
+	if relkind != "r" && relkind != "p" {
+		return nil, fmt.Errorf("%s is %s, not a table: only tables can be captured", name, relkinds[relkind])
+	}
+
+	t := &fsql.Table{Schema: schema, Name: table}
+	rows, err := db.QueryContext(ctx, describeColumns, oid)
+	if err != nil {
+		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+	}
+	var typeOIDs []uint32
+	for rows.Next() {
+		var c fsql.Column
+		var typ uint32
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &typ); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+		}
+		t.Columns = append(t.Columns, c)
+		typeOIDs = append(typeOIDs, typ)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+	}
+	for i, typ := range typeOIDs {
+		if err := resolveType(ctx, db, typ, &t.Columns[i]); err != nil {
+			return nil, fmt.Errorf("describe type of %s column %s: %w", name, t.Columns[i].Name, err)
+		}
+	}
+
+	rows, err = db.QueryContext(ctx, describePrimaryKey, oid)
+	if err != nil {
+		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var col string
+		if err := rows.Scan(&col); err != nil {
+			return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
+		}
+		t.PrimaryKey = append(t.PrimaryKey, col)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// resolveType follows domains to their base type and arrays to their
+// element type, and sets the column's BaseType, Category, Array and Kind.
+func resolveType(ctx context.Context, db fsql.Querier, oid uint32, c *fsql.Column) error {
+	for depth := 0; depth < 16; depth++ {
+		var name, nsp, typtype, category string
+		var elem, base uint32
+		if err := db.QueryRowContext(ctx, describeType, oid).Scan(&name, &nsp, &typtype, &category, &elem, &base); err != nil {
+			return err
+		}
+		switch {
+		case typtype == "d":
+			oid = base
+		case category == "A" && elem != 0:
+			if c.Array {
+				// An array of arrays is one multi-dimensional array in PostgreSQL;
+				// reaching here means an array of a domain over an array.
+				return fmt.Errorf("nested array type %s", c.Type)
+			}
+			c.Array = true
+			oid = elem
+		default:
+			c.BaseType = name
+			if nsp != "pg_catalog" {
+				c.BaseType = nsp + "." + name
+			}
+			c.Category = typtype + category
+			c.Kind = kindOf(c)
+			return nil
+		}
+	}
+	return fmt.Errorf("type %s nests too deeply", c.Type)
+}
+
+// kinds are the PostgreSQL base types whose text form the envelope carries
+// exactly, and how their values travel.
+var kinds = map[string]fsql.Kind{
+	"int2": fsql.KindInteger, "int4": fsql.KindInteger, "int8": fsql.KindInteger, "oid": fsql.KindInteger,
+	"numeric": fsql.KindDecimal,
+	"float4":  fsql.KindFloat, "float8": fsql.KindFloat,
+	"bool": fsql.KindBool,
+	"text": fsql.KindText, "varchar": fsql.KindText, "bpchar": fsql.KindText, "char": fsql.KindText,
+	"name": fsql.KindText, "xml": fsql.KindText, "inet": fsql.KindText, "cidr": fsql.KindText,
+	"macaddr": fsql.KindText, "macaddr8": fsql.KindText, "bit": fsql.KindText, "varbit": fsql.KindText,
+	"bytea":       fsql.KindBinary,
+	"date":        fsql.KindDate,
+	"time":        fsql.KindTime, "timetz": fsql.KindTime,
+	"timestamp":   fsql.KindTimestamp,
+	"timestamptz": fsql.KindTimestampTZ,
+	"interval":    fsql.KindInterval,
+	"uuid":        fsql.KindUUID,
+	"json":        fsql.KindJSON, "jsonb": fsql.KindJSON,
+}
+
+func kindOf(c *fsql.Column) fsql.Kind {
+	if c.Array {
+		return fsql.KindArray
+	}
+	if c.Category[0] == 'e' { // enum
+		return fsql.KindText
+	}
+	return kinds[c.BaseType]
+}
+
+// unsupported explains the types that are refused, where a reason helps.
+var unsupported = map[string]string{
+	"money": "its text form depends on lc_monetary and it has no exact JSON form; use numeric",
+}
+
+// CheckType refuses types whose values the envelope cannot carry exactly.
+func (Dialect) CheckType(c fsql.Column) error {
+	if why, ok := unsupported[c.BaseType]; ok {
+		return fmt.Errorf("type %s cannot be carried exactly: %s", c.Type, why)
+	}
+	switch c.Category {
+	case "cC":
+		return fmt.Errorf("type %s is a composite type, which Ferry does not carry; exclude the column", c.Type)
+	case "rR", "mR":
+		return fmt.Errorf("type %s is a range type, which Ferry does not carry yet; exclude the column", c.Type)
+	}
+	if c.Kind == "" || (c.Array && kinds[c.BaseType] == "" && c.Category[0] != 'e') {
+		return fmt.Errorf("type %s is not supported: the change envelope cannot carry it exactly; exclude the column", c.Type)
+	}
+	return nil
+}

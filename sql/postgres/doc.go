@@ -1,0 +1,10 @@
+// Package postgres is Ferry's PostgreSQL dialect: catalog reads, the
+// outbox and registry schema, and the statement-level capture triggers.
+//
+// Capture uses statement-level AFTER triggers with transition tables: one
+// INSERT ... SELECT into the outbox per statement, not one per row, which
+// is what keeps bulk statements within about half of their uncaptured speed.
+// Each outbox row records pg_current_xact_id() and a sequence number taken
+// after the row's lock, which is what the relay needs for a gap-free,
+// commit-ordered cursor (design.md, traps 1 and 2).
+package postgres

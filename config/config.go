@@ -1,6 +1,9 @@
 package config
 
-
+import (
+	"slices"
+	"strings"
+)
 
 // Config is one ferry.yaml: where changes come from, where they go, and the
 // Kafka cluster in between. Load parses, expands and decodes it strictly;
@@ -8,6 +11,11 @@ package config
 type Config struct {
 	// File is the path the config was read from, used in error messages.
 	File string `yaml:"-"`
+	// Dialects are the dialect names Validate accepts. The authoritative
+	// list is the dialect lookup in package sql, which main copies here; nil
+	// means postgres, sqlserver and oracle, so that config can be checked
+	// without linking the drivers.
+	Dialects []string `yaml:"-"`
 
 	Sources []Source `yaml:"sources"`
 	Targets []Target `yaml:"targets"`
@@ -17,9 +25,13 @@ type Config struct {
 
 // Source is a database whose tables are captured by triggers into its outbox.
 type Source struct {
-	Name    string `yaml:"name"`
+	// Name is Ferry's name for the database: letters, digits, _ and -.
+	Name string `yaml:"name"`
+	// Dialect names the database's dialect, lowercased by Parse.
 	Dialect string `yaml:"dialect"`
 	DSN     DSN    `yaml:"dsn"`
+	// DSNFile names a file holding the DSN, relative to the config file's
+	// directory; Parse reads it into DSN.
 	DSNFile string `yaml:"dsn_file"`
 	// CaptureSchema holds the outbox, the registry and the trigger functions
 	// (PostgreSQL schema, SQL Server schema, Oracle user). Default "ferry".
@@ -31,9 +43,13 @@ type Source struct {
 
 // Table is one captured table of a source.
 type Table struct {
-	// Name is "schema.table" (or "table", meaning the dialect's default
-	// schema). Names are matched exactly, case included; quoting is Ferry's job.
+	// Name is "schema.table", split at its first dot, or "table", meaning
+	// the dialect's default schema. When Schema is set, Name is the bare
+	// table name and may hold dots. Names are matched exactly, case
+	// included, and may hold spaces or reserved words: quoting is Ferry's job.
 	Name string `yaml:"name"`
+	// Schema, when set, is the table's schema, for names a dot would split wrongly.
+	Schema string `yaml:"schema"`
 	// Key names the columns that identify a row when the table has no primary key.
 	Key []string `yaml:"key"`
 	// Exclude names columns whose values must never leave the source.
@@ -58,17 +74,20 @@ type Kafka struct {
 	// TopicPrefix starts every change topic: <prefix>.<schema>.<table>. Default "ferry".
 	TopicPrefix string `yaml:"topic_prefix"`
 	// Properties are librdkafka properties passed through as they are
-	// (security.protocol, sasl.*, ssl.*, tuning).
-	Properties map[string]string `yaml:"properties"`
+	// (security.protocol, sasl.*, ssl.*, tuning). Printing them hides the
+	// values of secret ones such as sasl.password.
+	Properties Properties `yaml:"properties"`
 
 	Line int `yaml:"-"`
 }
 
 // Route sends one captured source table to one target table.
 type Route struct {
-	// From is "<source>.<schema>.<table>", a table captured by that source.
+	// From is "<source>.<table>", a table captured by that source, named as
+	// the source lists it: "hq.public.emp" for a table listed as public.emp.
 	From string `yaml:"from"`
-	// To is "<target>.<schema>.<table>".
+	// To is "<target>.<schema>.<table>", or "<target>.<table>" for the
+	// target dialect's default schema.
 	To string `yaml:"to"`
 	// Columns renames source columns to target columns; unnamed columns keep their name.
 	Columns map[string]string `yaml:"columns"`
@@ -80,8 +99,9 @@ type Route struct {
 	Line int `yaml:"-"`
 }
 
-// DSN is a connection string. Its String method hides the password, so a
-// DSN can be logged or wrapped into an error without leaking the secret.
+// DSN is a connection string. It prints, logs and marshals with its password
+// replaced by xxxxx, so a DSN can be logged or wrapped into an error without
+// leaking the secret; Secret returns it as written, for the driver.
 type DSN string
 
 // Defaults used where the file is silent.
@@ -90,3 +110,93 @@ const (
 	DefaultTopicPrefix   = "ferry"
 )
 
+// QualifiedName returns the table's schema and name, with defaultSchema, the
+// dialect's (public, dbo, the connected user), when the config names none.
+func (t Table) QualifiedName(defaultSchema string) (schema, table string) {
+	if t.Schema != "" {
+		return t.Schema, t.Name
+	}
+	if s, n, ok := strings.Cut(t.Name, "."); ok {
+		return s, n
+	}
+	return defaultSchema, t.Name
+}
+
+// ref is the table as routes name it: "schema.table", or "table" when the
+// config leaves the schema to the dialect.
+func (t Table) ref() string {
+	if t.Schema != "" {
+		return t.Schema + "." + t.Name
+	}
+	return t.Name
+}
+
+// TableRef is a captured table with its schema resolved.
+type TableRef struct {
+	Schema, Table string
+	Key, Exclude  []string
+	Line          int
+}
+
+// Resolve returns the source's tables with defaultSchema filled in where the
+// config names no schema. The caller knows the dialect's default; config
+// does not know vendors.
+func (s *Source) Resolve(defaultSchema string) []TableRef {
+	refs := make([]TableRef, 0, len(s.Tables))
+	for _, t := range s.Tables {
+		schema, table := t.QualifiedName(defaultSchema)
+		refs = append(refs, TableRef{
+			Schema:  schema,
+			Table:   table,
+			Key:     slices.Clone(t.Key),
+			Exclude: slices.Clone(t.Exclude),
+			Line:    t.Line,
+		})
+	}
+	return refs
+}
+
+// Table returns the captured table that a route names ref, written as the
+// source lists it: "schema.table" or "table".
+func (s *Source) Table(ref string) (*Table, bool) {
+	for i := range s.Tables {
+		if s.Tables[i].ref() == ref {
+			return &s.Tables[i], true
+		}
+	}
+	return nil, false
+}
+
+// Source returns the source called name.
+func (c *Config) Source(name string) (*Source, bool) {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// Target returns the target called name.
+func (c *Config) Target(name string) (*Target, bool) {
+	for i := range c.Targets {
+		if c.Targets[i].Name == name {
+			return &c.Targets[i], true
+		}
+	}
+	return nil, false
+}
+
+// SplitFrom splits From into the source's name and the table as the source
+// lists it ("hq.public.emp" gives "hq", "public.emp"). Source names hold no dots.
+func (r Route) SplitFrom() (source, table string) {
+	source, table, _ = strings.Cut(r.From, ".")
+	return source, table
+}
+
+// SplitTo splits To into the target's name and the target table, which
+// Table{Name: table}.QualifiedName resolves into schema and name.
+func (r Route) SplitTo() (target, table string) {
+	target, table, _ = strings.Cut(r.To, ".")
+	return target, table
+}

@@ -179,10 +179,8 @@ max_prepared_transactions = 0
 fsync = on
 synchronous_commit = on
 full_page_writes = on
-# logical decoding for the PostgreSQL CDC source
-wal_level = logical
-max_wal_senders = 20
-max_replication_slots = 20
+# Ferry captures with triggers and never reads the WAL: the server keeps
+# PostgreSQL's default wal_level, as a production source would.
 timezone = 'UTC'
 logging_collector = off
 log_destination = 'stderr'

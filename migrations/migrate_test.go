@@ -313,14 +313,33 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 	t.Cleanup(func() { db.Exec(`DROP OWNED BY ` + role); db.Exec(`DROP ROLE ` + role) })
 	up(t, migrator(t, db, source(config.Table{Name: "a"})))
 
+	// The trigger runs as its owner, so a caller's search_path must not be
+	// able to put the caller's own functions or operators into its body.
+	pgtest.Exec(t, db, `CREATE SCHEMA evil`, `GRANT USAGE ON SCHEMA evil TO `+role,
+		`CREATE FUNCTION evil.row_to_json(r record) RETURNS json LANGUAGE plpgsql AS $$ BEGIN RETURN '{"evil": true}'; END $$`,
+		`CREATE FUNCTION evil.row_number() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$`)
+
 	app := pgtest.Open(t, strings.Replace(dsn, "ferry:ferry@", role+":app@", 1))
+	app.SetMaxOpenConns(1)
 	if _, err := app.Exec(`SELECT count(*) FROM ferry.outbox`); err == nil {
 		t.Fatal("the application role can read the outbox; the test needs a role without rights")
 	}
-	if _, err := app.Exec(`INSERT INTO a VALUES (1)`); err != nil {
+	if _, err := app.Exec(`SET search_path = evil, pg_catalog, public`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Exec(`INSERT INTO public.a VALUES (1), (2)`); err != nil {
 		t.Fatalf("application insert through the capture trigger: %v", err)
 	}
-	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox`); n != 1 {
-		t.Errorf("captured %d rows", n)
+	if _, err := app.Exec(`UPDATE public.a SET id = id + 10`); err != nil {
+		t.Fatalf("application update through the capture trigger: %v", err)
+	}
+	rows := outbox(t, db)
+	if len(rows) != 4 {
+		t.Fatalf("captured %d rows, want 4", len(rows))
+	}
+	for _, r := range rows {
+		if strings.Contains(r.Raw[1].String, "evil") {
+			t.Fatalf("the caller's search_path reached into the trigger: %s", r.Raw[1].String)
+		}
 	}
 }

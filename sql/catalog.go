@@ -25,7 +25,9 @@ type Column struct {
 	Type string `json:"type"`
 	// Kind is the dialect's classification of the type, used by the relay and
 	// the applier to carry values exactly (see the Kind constants).
-	Kind     Kind `json:"kind"`
+	Kind Kind `json:"kind"`
+	// Elem is the kind of an array's elements; empty for other kinds.
+	Elem     Kind `json:"elem,omitempty"`
 	Nullable bool `json:"nullable"`
 
 	// BaseType is the underlying type the dialect checks (an array's element

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,17 +13,36 @@ import (
 
 type capture struct{}
 
-// functionSettings pin the text forms that row_to_json uses, whatever the
-// application's session has set: shortest exact floats, hex bytea, ISO 8601
-// intervals, UTC offsets. SECURITY DEFINER lets an application role without
-// rights on the capture schema write through the trigger; the search_path
-// setting is what makes SECURITY DEFINER safe.
-const functionSettings = `LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1
-SET bytea_output = 'hex'
-SET intervalstyle = 'iso_8601'
-SET timezone = 'UTC'`
+// settings pins, per kind of column, the text forms that row_to_json
+// takes from the session: shortest exact floats, hex bytea, ISO 8601
+// intervals. Only the settings a table needs are pinned, because each costs
+// every captured statement a GUC save and restore. Timestamps need none:
+// JSON carries them in ISO form with their UTC offset, whatever DateStyle
+// and TimeZone say.
+var settings = []struct {
+	kind  fsql.Kind
+	value string
+}{
+	{fsql.KindFloat, "SET extra_float_digits = 1"},
+	{fsql.KindBinary, "SET bytea_output = 'hex'"},
+	{fsql.KindInterval, "SET intervalstyle = 'iso_8601'"},
+}
+
+// functionHeader makes the trigger function SECURITY DEFINER, so that an
+// application role with no rights on the capture schema writes through it.
+// Rather than pin search_path (a GUC change on every call), the body names
+// every function, type and operator with pg_catalog, which is what keeps a
+// caller's search_path from redirecting anything the function runs.
+func functionHeader(t *fsql.Table) string {
+	var b strings.Builder
+	b.WriteString("LANGUAGE plpgsql SECURITY DEFINER")
+	for _, s := range settings {
+		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return c.Kind == s.kind || c.Elem == s.kind }) {
+			b.WriteString("\n" + s.value)
+		}
+	}
+	return b.String()
+}
 
 // bodyQuote quotes function bodies. Names inside a body are quoted
 // identifiers or literals, so the tag can only appear through a name that
@@ -56,9 +76,9 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
 	}
 	image := func(alias string) string {
 		if len(s.Exclude) == 0 {
-			return "row_to_json(" + alias + ")"
+			return "pg_catalog.row_to_json(" + alias + ")"
 		}
-		return "(to_jsonb(" + alias + ") - " + textArray(s.Exclude) + ")::json"
+		return "(pg_catalog.to_jsonb(" + alias + ") OPERATOR(pg_catalog.-) " + textArray(s.Exclude) + ")::pg_catalog.json"
 	}
 	outbox := ident(s.CaptureSchema, "outbox")
 	id := strconv.Itoa(s.ID)
@@ -67,9 +87,10 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
   SELECT %s, 'c', %s FROM ferry_new n;`, outbox, id, image("n")),
 		"upd": fmt.Sprintf(`  INSERT INTO %s (table_id, op, before, after)
   SELECT %s, 'u', o.image, n.image
-  FROM (SELECT row_number() OVER () AS pos, %s AS image FROM ferry_old o) o
-  JOIN (SELECT row_number() OVER () AS pos, %s AS image FROM ferry_new n) n USING (pos)
-  ORDER BY pos;`, outbox, id, image("o"), image("n")),
+  FROM (SELECT pg_catalog.row_number() OVER () AS pos, %s AS image FROM ferry_old o) o
+  JOIN (SELECT pg_catalog.row_number() OVER () AS pos, %s AS image FROM ferry_new n) n
+    ON o.pos OPERATOR(pg_catalog.=) n.pos
+  ORDER BY o.pos;`, outbox, id, image("o"), image("n")),
 		"del": fmt.Sprintf(`  INSERT INTO %s (table_id, op, before)
   SELECT %s, 'd', %s FROM ferry_old o;`, outbox, id, image("o")),
 	}
@@ -79,7 +100,7 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
 		fn := ident(s.CaptureSchema, functionName(s.ID, op.name))
 		stmts = append(stmts,
 			fmt.Sprintf("CREATE OR REPLACE FUNCTION %s() RETURNS trigger\n%s\nAS %s\nBEGIN\n%s\n  RETURN NULL;\nEND\n%s",
-				fn, functionSettings, bodyQuote, bodies[op.name], bodyQuote),
+				fn, functionHeader(t), bodyQuote, bodies[op.name], bodyQuote),
 			fmt.Sprintf("COMMENT ON FUNCTION %s() IS %s", fn,
 				literal(fmt.Sprintf("ferry: captures %s of %s.%s", strings.ToLower(op.event), t.Schema, t.Name))),
 			fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s", ident(triggerName(s.CaptureSchema, op.name)), table),

@@ -153,13 +153,15 @@ var kinds = map[string]fsql.Kind{
 }
 
 func kindOf(c *fsql.Column) fsql.Kind {
+	k := kinds[c.BaseType]
+	if c.Category[0] == 'e' { // enum
+		k = fsql.KindText
+	}
 	if c.Array {
+		c.Elem = k
 		return fsql.KindArray
 	}
-	if c.Category[0] == 'e' { // enum
-		return fsql.KindText
-	}
-	return kinds[c.BaseType]
+	return k
 }
 
 // unsupported explains the types that are refused, where a reason helps.
@@ -178,7 +180,7 @@ func (Dialect) CheckType(c fsql.Column) error {
 	case "rR", "mR":
 		return fmt.Errorf("type %s is a range type, which Ferry does not carry yet; exclude the column", c.Type)
 	}
-	if c.Kind == "" || (c.Array && kinds[c.BaseType] == "" && c.Category[0] != 'e') {
+	if c.Kind == "" || (c.Array && c.Elem == "") {
 		return fmt.Errorf("type %s is not supported: the change envelope cannot carry it exactly; exclude the column", c.Type)
 	}
 	return nil

@@ -23,11 +23,11 @@ func literal(s string) string {
 	return q
 }
 
-// textArray is ARRAY['a','b']::text[].
+// textArray is ARRAY['a','b']::pg_catalog.text[].
 func textArray(items []string) string {
 	q := make([]string, len(items))
 	for i, s := range items {
 		q[i] = literal(s)
 	}
-	return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+	return "ARRAY[" + strings.Join(q, ", ") + "]::pg_catalog.text[]"
 }

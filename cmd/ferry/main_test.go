@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+var ferryBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ferry-bin")
+	if err != nil {
+		panic(err)
+	}
+	ferryBin = filepath.Join(dir, "ferry")
+	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// ferry runs the built binary and returns its output and exit code.
+func ferry(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{}, {"check"}, {"migrate"}, {"migrate", "up"}, {"migrate", "down"}, {"migrate", "status"},
+		{"migrate", "generate"}, {"relay"}, {"apply"}, {"dlq"}, {"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}, {"version"},
+	} {
+		out, _, code := ferry(t, nil, append(args, "--help")...)
+		if code != 0 || !strings.Contains(out, "Usage:") {
+			t.Errorf("ferry %v --help: exit %d\n%s", args, code, out)
+		}
+	}
+}
+
+func TestCommandsNotBuiltYetSaySoAndFail(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"relay"}, {"apply"}, {"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}} {
+		_, errOut, code := ferry(t, nil, args...)
+		if code != exitNotImplemented || !strings.Contains(errOut, "not implemented yet") {
+			t.Errorf("ferry %v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+const badConfig = `sources:
+  - name: hq
+    dialect: postgres
+    dsn: postgres://app:hunter2@127.0.0.1:1/db
+    tables:
+      - name: public.emp
+        colums: [x]
+targets:
+  - name: branch
+    dialect: nosuchdb
+    dsn: postgres://app:hunter2@127.0.0.1:1/db
+kafka:
+  brokers: []
+routes:
+  - from: hq.public.dept
+    to: branch.public.dept
+`
+
+func TestCheckReportsEveryProblemWithItsLine(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "ferry.yaml", badConfig)
+	out, errOut, code := ferry(t, nil, "check", "-c", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	if strings.Contains(out+errOut, "hunter2") {
+		t.Fatalf("the password leaked:\n%s%s", out, errOut)
+	}
+	// Strict decoding stops at the unknown key: that one problem, with its line.
+	if !strings.Contains(out, path+":7") || !strings.Contains(out, "colums") {
+		t.Errorf("unknown key not reported with its line:\n%s", out)
+	}
+
+	fixed := strings.Replace(badConfig, "        colums: [x]\n", "", 1)
+	path = writeFile(t, "ferry.yaml", fixed)
+	out, errOut, code = ferry(t, nil, "check", "-c", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	for _, want := range []string{
+		path + ":8", "nosuchdb", // the target naming the dialect
+		path + ":11", "no brokers",
+		path + ":14", "hq does not capture public.dept",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, "hunter2") {
+		t.Fatalf("the password leaked:\n%s%s", out, errOut)
+	}
+}
+
+func TestCheckFindsMissingTablesAndColumnsInReachableDatabases(t *testing.T) {
+	t.Parallel()
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db,
+		`CREATE TABLE emp (id int PRIMARY KEY, name text, pay money)`,
+		`CREATE TABLE staff (id int PRIMARY KEY, full_name text)`)
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn: ${SRC_DSN}
+    tables:
+      - name: public.emp
+        exclude: [pay]
+      - name: public.gone
+targets:
+  - name: branch
+    dialect: postgres
+    dsn: ${SRC_DSN}
+kafka:
+  brokers: [127.0.0.1:9]
+routes:
+  - from: hq.public.emp
+    to: branch.public.staff
+    constants: {region: EU}
+`)
+	out, errOut, code := ferry(t, []string{"SRC_DSN=" + dsn}, "check", "-c", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		path + ":8: source hq table public.gone: table does not exist",
+		path + ":16: route to branch.public.staff: target table has no column name",
+		path + ":16: route to branch.public.staff: target table has no column region",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "pay") {
+		t.Errorf("an excluded column was checked against the target:\n%s", out)
+	}
+}
+
+func TestMigrateUpAndStatusFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY, name text)`)
+	secret := writeFile(t, "dsn", dsn+"\n")
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn_file: `+secret+`
+    tables: [{name: emp}]
+kafka:
+  brokers: [127.0.0.1:9]
+`)
+	out, errOut, code := ferry(t, nil, "migrate", "up", "-c", path)
+	if code != 0 || !strings.Contains(out, "install capture of public.emp") {
+		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = ferry(t, nil, "migrate", "up", "-c", path)
+	if code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("second migrate up: exit %d\n%s", code, out)
+	}
+	out, _, code = ferry(t, nil, "migrate", "status", "-c", path)
+	if code != 0 || !strings.Contains(out, "public.emp") || !strings.Contains(out, "yes") {
+		t.Fatalf("migrate status: exit %d\n%s", code, out)
+	}
+	pgtest.Exec(t, db, `ALTER TABLE emp ADD COLUMN born date`)
+	out, _, _ = ferry(t, nil, "migrate", "status", "-c", path)
+	if !strings.Contains(out, "columns added: born") {
+		t.Fatalf("status does not show the drift:\n%s", out)
+	}
+	if _, _, code := ferry(t, nil, "migrate", "up", "-c", path, "--source", "nope"); code != exitUsage {
+		t.Errorf("unknown --source: exit %d", code)
+	}
+}

@@ -32,6 +32,11 @@ type Dialect interface {
 
 	// Capture generates the capture side: outbox schema, triggers, registry.
 	Capture() Capture
+	// Outbox reads the outbox in the capture schema, for the relay.
+	Outbox(db *stdsql.DB, captureSchema string) Outbox
+	// Leader returns the lease that makes one relay of a source the leader.
+	// It holds its own connection while held.
+	Leader(db *stdsql.DB, captureSchema, source string) Leader
 }
 
 // Capture generates the DDL that captures changes into the outbox. Every

@@ -1,0 +1,53 @@
+package sql
+
+import (
+	"context"
+	"time"
+)
+
+// Outbox reads a source's outbox for the relay. A position is the dialect's
+// own opaque bytes (JSON): the relay stores it with the changes it covers
+// and hands it back, never looking inside.
+type Outbox interface {
+	// Read returns up to limit committed changes after pos, in an order that
+	// keeps every key's commit order, and the position just after them. A
+	// nil pos means the beginning of the outbox. A change that commits late
+	// is never skipped: Read returns it in a later batch.
+	Read(ctx context.Context, pos []byte, limit int) (*Batch, error)
+	// Purge deletes, at most limit at a time, rows that every position at or
+	// after pos has passed. It returns how many rows it deleted.
+	Purge(ctx context.Context, pos []byte, limit int) (int64, error)
+	// Backlog counts committed changes after pos and the age of the oldest.
+	Backlog(ctx context.Context, pos []byte) (rows int64, oldest time.Time, err error)
+}
+
+// Batch is what one Read returns.
+type Batch struct {
+	Rows []OutboxRow
+	// Next is the position after Rows.
+	Next []byte
+	// Idle reports that nothing has committed since pos: Next equals pos and
+	// the relay may wait before reading again.
+	Idle bool
+}
+
+// OutboxRow is one captured change as the outbox holds it.
+type OutboxRow struct {
+	Seq     int64
+	TxID    uint64
+	TableID int
+	Op      byte // 'c', 'u', 'd' or 'r'
+	Ts      time.Time
+	// Before and After are JSON objects, nil where the operation has none.
+	Before, After []byte
+}
+
+// Leader is a lease that at most one relay of a source holds at a time.
+type Leader interface {
+	// TryAcquire takes the lease if it is free and reports whether it did.
+	TryAcquire(ctx context.Context) (bool, error)
+	// Check returns an error once the lease is lost (its session ended).
+	Check(ctx context.Context) error
+	// Release gives the lease up.
+	Release(ctx context.Context) error
+}

@@ -1,0 +1,304 @@
+package postgres
+
+import (
+	"context"
+	stdsql "database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// The outbox cursor (design.md, traps 1 and 2).
+//
+// A position closes a window at a snapshot S and a sequence value L read
+// just before S was taken. A snapshot's xmax is one past the latest
+// transaction to finish, not the next xid to be handed out, so a transaction
+// can be running at S without being in S's xip. To close that gap the relay
+// takes an xid of its own and rolls it back between reading L and taking S:
+// S's xmax is then past every xid handed out before L was read, and every
+// transaction running at S but missing from its xip began after L was read,
+// so all its rows have seq > L. For each transaction in S's xip the
+// position keeps a bound: that transaction's rows all have seq > bound.
+//
+// The next window ends at a new snapshot S1 (with L1 read before it) and
+// holds exactly the rows of transactions visible in S1 and not in S:
+//
+//   - rows with seq > L whose transaction S could not see, and
+//   - rows with seq in (bound, L] of the transactions in progress at S.
+//
+// Transactions that commit between S and S1 are thus taken in full, in
+// the window in which they became visible, and a transaction open for
+// minutes costs one scan from its bound when it commits, not one per poll.
+// Within a window rows go out in seq order, and seq is taken after the row
+// lock, so a key's later committed change always comes later. No index on
+// txid is needed, which keeps capture cheap for the source.
+//
+// A window larger than one batch is read in pages: the position then also
+// records S1, L1 and the last seq published, and every query filters by
+// pg_visible_in_snapshot against S1 explicitly, so a page can be re-read
+// from any later snapshot, after a restart too.
+
+type position struct {
+	Snap   string           `json:"snapshot"`
+	Last   int64            `json:"last_seq"`
+	Bounds map[string]int64 `json:"bounds,omitempty"`
+	Win    *window          `json:"window,omitempty"`
+}
+
+type window struct {
+	Snap   string `json:"snapshot"`
+	Last   int64  `json:"last_seq"`
+	Cursor int64  `json:"cursor"`
+}
+
+// start is the position before anything: a snapshot that sees nothing.
+var start = position{Snap: "1:1:", Last: 0}
+
+func decodePosition(b []byte) (position, error) {
+	if len(b) == 0 {
+		return start, nil
+	}
+	var p position
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("decode relay position %q: %w", b, err)
+	}
+	if _, _, _, err := parseSnapshot(p.Snap); err != nil {
+		return p, fmt.Errorf("decode relay position: %w", err)
+	}
+	return p, nil
+}
+
+// safe is the highest seq below which every row is published or rolled back.
+func (p position) safe() int64 {
+	s := p.Last
+	for _, b := range p.Bounds {
+		s = min(s, b)
+	}
+	return s
+}
+
+// parseSnapshot reads pg_snapshot's text form "xmin:xmax:xip,xip,...".
+func parseSnapshot(s string) (xmin, xmax uint64, xip []uint64, err error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return 0, 0, nil, fmt.Errorf("snapshot %q is not xmin:xmax:xip", s)
+	}
+	if xmin, err = strconv.ParseUint(parts[0], 10, 64); err != nil {
+		return 0, 0, nil, fmt.Errorf("snapshot %q: %w", s, err)
+	}
+	if xmax, err = strconv.ParseUint(parts[1], 10, 64); err != nil {
+		return 0, 0, nil, fmt.Errorf("snapshot %q: %w", s, err)
+	}
+	if parts[2] != "" {
+		for _, x := range strings.Split(parts[2], ",") {
+			v, err := strconv.ParseUint(x, 10, 64)
+			if err != nil {
+				return 0, 0, nil, fmt.Errorf("snapshot %q: %w", s, err)
+			}
+			xip = append(xip, v)
+		}
+	}
+	return xmin, xmax, xip, nil
+}
+
+type outbox struct {
+	db     *stdsql.DB
+	schema string
+	seq    string // the outbox's identity sequence, quoted
+	rows   string // the window query
+}
+
+// Outbox reads the outbox in captureSchema.
+func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
+	t := ident(captureSchema, "outbox")
+	cols := `seq, txid::text, table_id, op, ts, before::text, after::text`
+	return &outbox{
+		db:     db,
+		schema: captureSchema,
+		seq:    ident(captureSchema, "outbox_seq_seq"),
+		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
+		// $6 S1, $7 limit. Two index range scans on seq, merged in order.
+		rows: fmt.Sprintf(`
+(SELECT %[2]s FROM %[1]s
+  WHERE seq > greatest($1::int8, $2::int8)
+    AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
+    AND NOT pg_catalog.pg_visible_in_snapshot(txid, $3::pg_catalog.pg_snapshot)
+  ORDER BY seq LIMIT $7)
+UNION ALL
+(SELECT %[2]s FROM %[1]s
+  WHERE seq > greatest($1::int8, $4::int8) AND seq <= $2::int8
+    AND txid = ANY($5::pg_catalog.xid8[])
+    AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
+  ORDER BY seq LIMIT $7)
+ORDER BY seq LIMIT $7`, t, cols),
+	}
+}
+
+// peek reads L and a snapshot without the xid step: enough to tell that
+// nothing has changed since a position was taken.
+func (o *outbox) peek(ctx context.Context) (last int64, snap string, err error) {
+	err = o.db.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END, pg_catalog.pg_current_snapshot()::text FROM `+o.seq).Scan(&last, &snap)
+	if err != nil {
+		return 0, "", fmt.Errorf("read the outbox sequence: %w", err)
+	}
+	return last, snap, nil
+}
+
+// horizon reads L, finishes an xid of its own, then takes the snapshot S1,
+// in that order and in separate transactions (see the top of this file).
+func (o *outbox) horizon(ctx context.Context) (last int64, snap string, err error) {
+	err = o.db.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+o.seq).Scan(&last)
+	if err != nil {
+		return 0, "", fmt.Errorf("read the outbox sequence: %w", err)
+	}
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, "", fmt.Errorf("begin: %w", err)
+	}
+	// Rolled back, so it costs no commit record and no fsync.
+	_, err = tx.ExecContext(ctx, `SELECT pg_catalog.pg_current_xact_id()`)
+	if rerr := tx.Rollback(); err == nil && rerr != nil {
+		err = rerr
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("take an xid: %w", err)
+	}
+	if err := o.db.QueryRowContext(ctx, `SELECT pg_catalog.pg_current_snapshot()::text`).Scan(&snap); err != nil {
+		return 0, "", fmt.Errorf("take a snapshot: %w", err)
+	}
+	return last, snap, nil
+}
+
+func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, error) {
+	p, err := decodePosition(raw)
+	if err != nil {
+		return nil, err
+	}
+	if p.Win == nil {
+		last, snap, err := o.peek(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if last < p.Last {
+			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d: "+
+				"the capture schema was dropped and created again, so the position no longer applies", last, p.Last)
+		}
+		// No transaction has finished (xmax and xip are as they were) and no
+		// row was written since S: nothing can have become visible.
+		if snap == p.Snap && last == p.Last {
+			return &fsql.Batch{Next: raw, Idle: true}, nil
+		}
+		if last, snap, err = o.horizon(ctx); err != nil {
+			return nil, err
+		}
+		p.Win = &window{Snap: snap, Last: last}
+	}
+
+	xids := make([]string, 0, len(p.Bounds))
+	lowest := p.Last
+	for x, b := range p.Bounds {
+		xids = append(xids, x)
+		lowest = min(lowest, b)
+	}
+	rows, err := o.db.QueryContext(ctx, o.rows, p.Win.Cursor, p.Last, p.Snap, lowest, "{"+strings.Join(xids, ",")+"}", p.Win.Snap, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox window %s..%s after seq %d: %w", p.Snap, p.Win.Snap, p.Win.Cursor, err)
+	}
+	defer rows.Close()
+	batch := &fsql.Batch{}
+	for rows.Next() {
+		var r fsql.OutboxRow
+		var txid, op string
+		var before, after stdsql.RawBytes
+		if err := rows.Scan(&r.Seq, &txid, &r.TableID, &op, &r.Ts, &before, &after); err != nil {
+			return nil, fmt.Errorf("read outbox row: %w", err)
+		}
+		if r.TxID, err = strconv.ParseUint(txid, 10, 64); err != nil {
+			return nil, fmt.Errorf("outbox row %d: txid %q: %w", r.Seq, txid, err)
+		}
+		r.Op = op[0]
+		if before != nil {
+			r.Before = slices.Clone(before)
+		}
+		if after != nil {
+			r.After = slices.Clone(after)
+		}
+		batch.Rows = append(batch.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox window: %w", err)
+	}
+
+	if len(batch.Rows) == limit {
+		p.Win.Cursor = batch.Rows[len(batch.Rows)-1].Seq
+	} else {
+		// The window is complete: it becomes the new base.
+		next, err := p.close()
+		if err != nil {
+			return nil, err
+		}
+		p = next
+	}
+	batch.Next, err = json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return batch, nil
+}
+
+// close turns a completed window into the next base position.
+func (p position) close() (position, error) {
+	_, _, xip, err := parseSnapshot(p.Win.Snap)
+	if err != nil {
+		return p, err
+	}
+	next := position{Snap: p.Win.Snap, Last: p.Win.Last}
+	for _, x := range xip {
+		key := strconv.FormatUint(x, 10)
+		b, ok := p.Bounds[key]
+		if !ok {
+			// Not in progress at S, so it began after S, and after L was read.
+			b = p.Last
+		}
+		if next.Bounds == nil {
+			next.Bounds = map[string]int64{}
+		}
+		next.Bounds[key] = b
+	}
+	return next, nil
+}
+
+func (o *outbox) Purge(ctx context.Context, raw []byte, limit int) (int64, error) {
+	p, err := decodePosition(raw)
+	if err != nil {
+		return 0, err
+	}
+	res, err := o.db.ExecContext(ctx, fmt.Sprintf(
+		`DELETE FROM %[1]s WHERE seq IN (SELECT seq FROM %[1]s WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
+		ident(o.schema, "outbox")), p.safe(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge the outbox up to seq %d: %w", p.safe(), err)
+	}
+	return res.RowsAffected()
+}
+
+func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, error) {
+	p, err := decodePosition(raw)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	var n int64
+	var oldest stdsql.NullTime
+	err = o.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), min(ts) FROM %s
+		WHERE seq > $1 AND NOT pg_catalog.pg_visible_in_snapshot(txid, $2::pg_catalog.pg_snapshot)`,
+		ident(o.schema, "outbox")), p.safe(), p.Snap).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("measure the outbox backlog: %w", err)
+	}
+	return n, oldest.Time, nil
+}

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 import (
 	"slices"
 	"strings"
@@ -21,6 +23,7 @@ type Config struct {
 	Targets []Target `yaml:"targets"`
 	Kafka   Kafka    `yaml:"kafka"`
 	Routes  []Route  `yaml:"routes"`
+	Relay   Relay    `yaml:"relay"`
 }
 
 // Source is a database whose tables are captured by triggers into its outbox.
@@ -54,6 +57,8 @@ type Table struct {
 	Key []string `yaml:"key"`
 	// Exclude names columns whose values must never leave the source.
 	Exclude []string `yaml:"exclude"`
+	// Topic overrides the table's topic, <prefix>.<schema>.<table> by default.
+	Topic string `yaml:"topic"`
 
 	Line int `yaml:"-"`
 }
@@ -95,6 +100,32 @@ type Route struct {
 	Drop []string `yaml:"drop"`
 	// Constants are target columns set to a fixed value on every write.
 	Constants map[string]string `yaml:"constants"`
+
+	Line int `yaml:"-"`
+}
+
+// Relay tunes `ferry relay`. Every field has a default.
+type Relay struct {
+	// PollInterval is the longest an idle relay waits before looking at the
+	// outbox again; it looks sooner while changes keep coming. Default 50ms.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
+	BatchSize int `yaml:"batch_size"`
+	// PurgeSchedule says when rows already in Kafka are deleted from the
+	// outbox, in cron syntax or @every <duration>. Default "@every 1m".
+	PurgeSchedule string `yaml:"purge_schedule"`
+	// PurgeBatch is how many rows one purge statement deletes. Default 5000.
+	PurgeBatch int `yaml:"purge_batch"`
+	// TopicPartitions is the partition count of topics the relay creates. Default 3.
+	TopicPartitions int `yaml:"topic_partitions"`
+	// TopicReplicationFactor of topics the relay creates; -1 takes the
+	// broker's default. Default -1.
+	TopicReplicationFactor int `yaml:"topic_replication_factor"`
+	// OffsetsTopic holds each relay's position, written in the same Kafka
+	// transaction as the changes it covers. Default <prefix>._relay_offsets.
+	OffsetsTopic string `yaml:"offsets_topic"`
+	// LeaseRetry is how often a standby relay tries to take over. Default 1s.
+	LeaseRetry time.Duration `yaml:"lease_retry"`
 
 	Line int `yaml:"-"`
 }

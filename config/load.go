@@ -115,6 +115,7 @@ func ParseWithEnv(file string, data []byte, lookup func(string) (string, bool)) 
 	if cfg.Kafka.TopicPrefix == "" {
 		cfg.Kafka.TopicPrefix = DefaultTopicPrefix
 	}
+	cfg.Relay.applyDefaults(cfg.Kafka.TopicPrefix)
 	if len(errs) > 0 {
 		return nil, joinSorted(errs)
 	}

@@ -66,6 +66,7 @@ func (c *Config) Validate() error {
 	}
 
 	v.kafka(c.Kafka)
+	v.relay(c.Relay)
 
 	writers := map[string]int{}
 	for _, r := range c.Routes {
@@ -77,6 +78,8 @@ func (c *Config) Validate() error {
 type validation struct {
 	file string
 	errs []error
+	// badPrefix is the topic prefix when it is invalid, else "".
+	badPrefix string
 }
 
 func (v *validation) add(line int, format string, args ...any) {
@@ -120,6 +123,9 @@ func (v *validation) table(src string, t Table, seen map[string]int) {
 	case t.Schema == "" && dotted && (schema == "" || name == ""):
 		v.add(t.Line, "%s: table name %q has an empty schema or table part (use schema: and name: for a table name with dots)", src, t.Name)
 		return
+	}
+	if t.Topic != "" && !validTopic.MatchString(t.Topic) {
+		v.add(t.Line, "%s table %s: topic %q may hold only letters, digits, '.', '_' and '-'", src, ref, t.Topic)
 	}
 	what := src + ": table " + ref
 	if prev, dup := seen[ref]; dup {
@@ -165,6 +171,7 @@ func (v *validation) kafka(k Kafka) {
 		}
 	}
 	if !validTopic.MatchString(k.TopicPrefix) {
+		v.badPrefix = k.TopicPrefix
 		v.add(k.Line, "kafka: topic_prefix %q may hold only letters, digits, '.', '_' and '-'", k.TopicPrefix)
 	}
 	if _, ok := k.Properties["bootstrap.servers"]; ok {

@@ -1,5 +1,12 @@
-// Package relay will hold `ferry relay`, the daemon that moves committed
-// changes from each source's outbox into Kafka exactly once, in commit order
-// per key (design.md, traps 1 and 2). Not implemented yet: the command says
-// so and exits 3.
+// Package relay is `ferry relay`: it moves committed changes from a
+// source's outbox into Kafka, exactly once and in commit order per key.
+//
+// One relay of a source leads at a time, by a lease in the source database;
+// the others wait and take over when it dies. The leader reads the outbox
+// through the dialect's cursor (sql.Outbox), turns rows into change events
+// (package change), and produces each batch together with the cursor's new
+// position in one Kafka transaction, under a transactional.id per source.
+// A relay killed at any instant therefore leaves either the whole batch and
+// its position or neither, and a new leader's InitTransactions fences the
+// old one, so two relays never both commit.
 package relay

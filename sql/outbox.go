@@ -2,8 +2,14 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrPositionGone is returned (wrapped) by Outbox.Read for a position the
+// outbox can no longer honour, such as one taken before the capture schema
+// was dropped and created again. Retrying cannot help.
+var ErrPositionGone = errors.New("the relay position no longer applies to this outbox")
 
 // Outbox reads a source's outbox for the relay. A position is the dialect's
 // own opaque bytes (JSON): the relay stores it with the changes it covers

@@ -46,7 +46,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 not implemented yet.`,
 	root.AddCommand(
 		newCheck(g),
 		newMigrate(g),
-		notImplemented("relay", "Move committed changes from each source's outbox into Kafka (daemon)", "the relay issue"),
+		newRelay(g),
 		notImplemented("apply", "Apply changes from Kafka to the targets, with rules and lookups (daemon)", "the applier issue"),
 		newDLQ(),
 		newVersion(),

@@ -185,8 +185,8 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 			return nil, err
 		}
 		if last < p.Last {
-			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d: "+
-				"the capture schema was dropped and created again, so the position no longer applies", last, p.Last)
+			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d "+
+				"(the capture schema was dropped and created again): %w", last, p.Last, fsql.ErrPositionGone)
 		}
 		// No transaction has finished (xmax and xip are as they were) and no
 		// row was written since S: nothing can have become visible.

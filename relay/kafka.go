@@ -1,0 +1,239 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/change"
+)
+
+// reserved are producer properties the relay sets itself; a config that
+// sets them would break exactly-once.
+var reserved = map[string]bool{
+	"bootstrap.servers": true, "transactional.id": true, "enable.idempotence": true,
+	"acks": true, "max.in.flight.requests.per.connection": true,
+}
+
+// sink produces batches to Kafka in transactions.
+type sink struct {
+	p       *kafka.Producer
+	admin   *kafka.AdminClient
+	brokers string
+	props   map[string]string
+	offsets string // the offsets topic
+	source  string
+	log     *slog.Logger
+}
+
+func newSink(ctx context.Context, brokers string, props map[string]string, txnID, offsetsTopic, source string, log *slog.Logger) (*sink, error) {
+	cm := kafka.ConfigMap{
+		"bootstrap.servers":            brokers,
+		"transactional.id":             txnID,
+		"enable.idempotence":           true,
+		"acks":                         "all",
+		"linger.ms":                    5,
+		"compression.type":             "lz4",
+		"queue.buffering.max.messages": 500_000,
+		"queue.buffering.max.kbytes":   1 << 20,
+		"transaction.timeout.ms":       60_000,
+		"go.delivery.reports":          false,
+		"go.logs.channel.enable":       false,
+	}
+	for k, v := range props {
+		if !reserved[k] {
+			cm[k] = v
+		}
+	}
+	p, err := kafka.NewProducer(&cm)
+	if err != nil {
+		return nil, fmt.Errorf("create kafka producer: %w", err)
+	}
+	s := &sink{p: p, brokers: brokers, props: props, offsets: offsetsTopic, source: source, log: log}
+	go s.drain()
+	// InitTransactions aborts what an earlier producer with this id left
+	// open and fences it: from here on only this producer can commit.
+	if err := p.InitTransactions(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("init kafka transactions as %s: %w", txnID, err)
+	}
+	if s.admin, err = kafka.NewAdminClientFromProducer(p); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("create kafka admin client: %w", err)
+	}
+	return s, nil
+}
+
+// drain empties the producer's event channel; with delivery reports off it
+// carries only client-level errors, which the transaction commit reports too.
+func (s *sink) drain() {
+	for ev := range s.p.Events() {
+		if e, ok := ev.(kafka.Error); ok {
+			s.log.Debug("kafka client", "err", e)
+		}
+	}
+}
+
+func (s *sink) close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	s.p.Close()
+}
+
+// ensureTopics creates the topics that do not exist yet.
+func (s *sink) ensureTopics(ctx context.Context, specs []kafka.TopicSpecification) error {
+	if len(specs) == 0 {
+		return nil
+	}
+	res, err := s.admin.CreateTopics(ctx, specs, kafka.SetAdminOperationTimeout(30*time.Second))
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	var errs []error
+	for _, r := range res {
+		if c := r.Error.Code(); c != kafka.ErrNoError && c != kafka.ErrTopicAlreadyExists {
+			errs = append(errs, fmt.Errorf("create topic %s: %w", r.Topic, r.Error))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// position reads this source's last committed position from the offsets
+// topic, as a read_committed consumer sees it; nil when there is none.
+func (s *sink) position(ctx context.Context) ([]byte, error) {
+	cm := kafka.ConfigMap{
+		"bootstrap.servers":    s.brokers,
+		"group.id":             "ferry-relay-position-" + s.source,
+		"isolation.level":      "read_committed",
+		"enable.auto.commit":   false,
+		"enable.partition.eof": true,
+		"auto.offset.reset":    "earliest",
+	}
+	for k, v := range s.props {
+		if !reserved[k] && !producerOnly[k] {
+			cm[k] = v
+		}
+	}
+	c, err := kafka.NewConsumer(&cm)
+	if err != nil {
+		return nil, fmt.Errorf("create kafka consumer: %w", err)
+	}
+	defer c.Close()
+	topic := s.offsets
+	if err := c.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
+		return nil, fmt.Errorf("read %s: %w", topic, err)
+	}
+	var pos []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		switch ev := c.Poll(200).(type) {
+		case *kafka.Message:
+			if string(ev.Key) == s.source {
+				pos = ev.Value
+			}
+		case kafka.PartitionEOF:
+			return pos, nil
+		case kafka.Error:
+			if ev.IsFatal() || ev.Code() == kafka.ErrUnknownTopicOrPart {
+				return nil, fmt.Errorf("read %s: %w", topic, ev)
+			}
+			s.log.Debug("read the offsets topic", "err", ev)
+		}
+	}
+}
+
+// producerOnly are properties a consumer rejects.
+var producerOnly = map[string]bool{
+	"linger.ms": true, "compression.type": true, "batch.size": true, "queue.buffering.max.messages": true,
+	"queue.buffering.max.kbytes": true, "transaction.timeout.ms": true, "delivery.timeout.ms": true,
+	"message.timeout.ms": true, "retries": true, "batch.num.messages": true, "compression.codec": true,
+}
+
+// errRetryBatch means the transaction was aborted and the batch can be
+// produced again from the same position.
+var errRetryBatch = errors.New("kafka transaction aborted; the batch will be produced again")
+
+// errFenced means another producer with this transactional.id has started:
+// this relay must stop leading.
+var errFenced = errors.New("fenced by another relay of this source")
+
+// commit produces msgs and the new position in one transaction.
+func (s *sink) commit(ctx context.Context, msgs []*kafka.Message, pos []byte) error {
+	if err := s.p.BeginTransaction(); err != nil {
+		return s.classify(ctx, err)
+	}
+	offsets := s.offsets
+	all := append(msgs, &kafka.Message{
+		TopicPartition: kafka.TopicPartition{Topic: &offsets, Partition: 0},
+		Key:            []byte(s.source),
+		Value:          pos,
+	})
+	for _, m := range all {
+		for {
+			err := s.p.Produce(m, nil)
+			if err == nil {
+				break
+			}
+			var ke kafka.Error
+			if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
+				s.p.Flush(100)
+				continue
+			}
+			return s.classify(ctx, err)
+		}
+	}
+	for {
+		err := s.p.CommitTransaction(ctx)
+		if err == nil {
+			return nil
+		}
+		var ke kafka.Error
+		if errors.As(err, &ke) && ke.IsRetriable() && ctx.Err() == nil {
+			continue
+		}
+		return s.classify(ctx, err)
+	}
+}
+
+// classify turns a transactional error into what the caller must do, and
+// aborts the transaction where Kafka asks for it.
+func (s *sink) classify(ctx context.Context, err error) error {
+	var ke kafka.Error
+	if !errors.As(err, &ke) {
+		return err
+	}
+	switch {
+	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
+		return fmt.Errorf("%w: %v", errFenced, err)
+	case ke.TxnRequiresAbort():
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if aerr := s.p.AbortTransaction(actx); aerr != nil {
+			return fmt.Errorf("abort kafka transaction after %v: %w", err, aerr)
+		}
+		return fmt.Errorf("%w: %v", errRetryBatch, err)
+	}
+	return fmt.Errorf("kafka: %w", err)
+}
+
+// message builds the Kafka message for one event.
+func message(topic *string, source string, ev change.Event) *kafka.Message {
+	return &kafka.Message{
+		TopicPartition: kafka.TopicPartition{Topic: topic, Partition: kafka.PartitionAny},
+		Key:            ev.Key,
+		Value:          ev.Value,
+		Headers: []kafka.Header{
+			{Key: "ferry.source", Value: []byte(source)},
+			{Key: "ferry.seq", Value: strconv.AppendInt(nil, ev.Seq, 10)},
+			{Key: "ferry.txid", Value: strconv.AppendUint(nil, ev.TxID, 10)},
+		},
+	}
+}

@@ -1,0 +1,54 @@
+package relay
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	produced      *prometheus.CounterVec
+	batches       prometheus.Counter
+	batchDuration prometheus.Histogram
+	backlog       prometheus.Gauge
+	oldestAge     prometheus.Gauge
+	leader        prometheus.Gauge
+	errors        *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer, source string) *metrics {
+	labels := prometheus.Labels{"source": source}
+	m := &metrics{
+		produced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_relay_changes_produced_total", Help: "Changes committed to Kafka, by table.", ConstLabels: labels,
+		}, []string{"table"}),
+		batches: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ferry_relay_batches_total", Help: "Kafka transactions committed with changes.", ConstLabels: labels,
+		}),
+		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ferry_relay_batch_duration_seconds", Help: "Time to read, convert and commit one batch.", ConstLabels: labels,
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ferry_relay_outbox_backlog_rows", Help: "Committed changes in the outbox not yet in Kafka.", ConstLabels: labels,
+		}),
+		oldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ferry_relay_oldest_unpublished_age_seconds", Help: "Age of the oldest committed change not yet in Kafka; 0 when none.", ConstLabels: labels,
+		}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ferry_relay_leader", Help: "1 while this relay leads its source, else 0.", ConstLabels: labels,
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_relay_errors_total", Help: "Errors, by kind: database, kafka, lease, convert.", ConstLabels: labels,
+		}, []string{"kind"}),
+	}
+	reg.MustRegister(m.produced, m.batches, m.batchDuration, m.backlog, m.oldestAge, m.leader, m.errors)
+	for _, k := range []string{kindDatabase, kindKafka, kindLease, kindConvert} {
+		m.errors.WithLabelValues(k)
+	}
+	return m
+}
+
+// Error kinds, as the errors metric labels them.
+const (
+	kindDatabase = "database"
+	kindKafka    = "kafka"
+	kindLease    = "lease"
+	kindConvert  = "convert"
+)

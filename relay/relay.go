@@ -1,0 +1,407 @@
+package relay
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/robfig/cron/v3"
+	"github.com/sethvargo/go-retry"
+
+	"github.com/ferry-cdc/ferry/change"
+	"github.com/ferry-cdc/ferry/config"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Relay moves one source's outbox into Kafka.
+type Relay struct {
+	src    *config.Source
+	kafka  config.Kafka
+	cfg    config.Relay
+	d      fsql.Dialect
+	db     *stdsql.DB
+	outbox fsql.Outbox
+	lease  fsql.Leader
+	log    *slog.Logger
+	m      *metrics
+
+	// committed is the position last committed to Kafka, for purging.
+	committed atomic.Pointer[[]byte]
+	state     stateLog
+}
+
+// New builds the relay of src. db is a pool for src's DSN; the relay uses
+// it for the outbox and, on a connection of its own, for its lease.
+func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Relay {
+	log = log.With("source", src.Name)
+	return &Relay{
+		src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, db: db,
+		outbox: d.Outbox(db, src.CaptureSchema),
+		lease:  d.Leader(db, src.CaptureSchema, src.Name),
+		log:    log,
+		m:      newMetrics(reg, src.Name),
+		state:  stateLog{log: log},
+	}
+}
+
+// Run leads when it can and waits when another relay leads, until ctx ends.
+// It returns nil on a clean stop, or an error that retrying cannot cure.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := newBackoff()
+	for ctx.Err() == nil {
+		ok, err := r.lease.TryAcquire(ctx)
+		if err != nil {
+			r.fail(kindDatabase, "cannot reach the source database", err)
+			sleep(ctx, next(&backoff))
+			continue
+		}
+		if !ok {
+			r.state.set("standby", slog.LevelInfo, "another relay leads this source; waiting to take over")
+			sleep(ctx, r.cfg.LeaseRetry)
+			continue
+		}
+		r.m.leader.Set(1)
+		r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
+		progressed, err := r.lead(ctx)
+		r.m.leader.Set(0)
+		if rerr := r.lease.Release(context.WithoutCancel(ctx)); rerr != nil {
+			r.log.Debug("release the lease", "err", rerr)
+		}
+		if progressed {
+			backoff = newBackoff()
+		}
+		var fatal *fatalError
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(err, &fatal):
+			return fatal.err
+		case err != nil:
+			r.fail(kindOf(err), "relaying stopped; retrying", err)
+			sleep(ctx, next(&backoff))
+		}
+	}
+	r.state.set("stopped", slog.LevelInfo, "stopped")
+	return nil
+}
+
+// fatalError is an error retrying cannot cure: a change the envelope
+// cannot carry, a position that no longer applies.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+
+// kindError tags an error with its kind for the metric and the state log.
+type kindError struct {
+	kind string
+	err  error
+}
+
+func (e *kindError) Error() string { return e.err.Error() }
+func (e *kindError) Unwrap() error { return e.err }
+
+func kindOf(err error) string {
+	var k *kindError
+	if errors.As(err, &k) {
+		return k.kind
+	}
+	return kindDatabase
+}
+
+func (r *Relay) fail(kind, msg string, err error) {
+	r.m.errors.WithLabelValues(kind).Inc()
+	r.state.set(kind+": "+rootCause(err), slog.LevelWarn, msg, "kind", kind, "err", err)
+}
+
+// lead relays until the lease is lost, ctx ends or something fails. It
+// reports whether it committed anything, which resets the backoff.
+func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
+	// Kafka calls get a context that outlives a SIGTERM a little, so a batch
+	// in flight is committed or aborted rather than cut off.
+	kctx, kcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer kcancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(10*time.Second, kcancel) })
+	defer stop()
+
+	txnID := "ferry-relay-" + r.src.Name
+	s, err := newSink(kctx, strings.Join(r.kafka.Brokers, ","), r.kafka.Properties, txnID, r.cfg.OffsetsTopic, r.src.Name, r.log)
+	if err != nil {
+		return false, &kindError{kindKafka, err}
+	}
+	defer s.close()
+	if err := s.ensureTopics(kctx, []kafka.TopicSpecification{{
+		Topic: r.cfg.OffsetsTopic, NumPartitions: 1, ReplicationFactor: r.cfg.TopicReplicationFactor,
+		Config: map[string]string{"cleanup.policy": "compact"},
+	}}); err != nil {
+		return false, &kindError{kindKafka, err}
+	}
+	pos, err := s.position(kctx)
+	if err != nil {
+		return false, &kindError{kindKafka, err}
+	}
+	r.committed.Store(&pos)
+	tabs, err := r.loadTables(kctx, s)
+	if err != nil {
+		return false, err
+	}
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	bctx, bcancel := context.WithCancel(ctx)
+	defer bcancel()
+	wg.Add(2)
+	go func() { defer wg.Done(); r.purgeOnSchedule(bctx) }()
+	go func() { defer wg.Done(); r.watchBacklog(bctx) }()
+
+	idle := r.cfg.PollInterval / 8
+	lastCheck := time.Now()
+	lastDurable := time.Now()
+	durable := pos
+	for ctx.Err() == nil {
+		if time.Since(lastCheck) > 500*time.Millisecond {
+			if err := r.lease.Check(ctx); err != nil {
+				return progressed, &kindError{kindLease, fmt.Errorf("lost the lease: %w", err)}
+			}
+			lastCheck = time.Now()
+		}
+		start := time.Now()
+		batch, err := r.outbox.Read(ctx, pos, r.cfg.BatchSize)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if errors.Is(err, fsql.ErrPositionGone) {
+				return progressed, &fatalError{err}
+			}
+			return progressed, &kindError{kindDatabase, err}
+		}
+		if len(batch.Rows) == 0 {
+			pos = batch.Next
+			// Keep the stored position from lagging far behind empty windows,
+			// so a restart does not rescan them; it is a cursor, not a promise.
+			if string(pos) != string(durable) && time.Since(lastDurable) > 5*time.Second {
+				if err := s.commit(kctx, nil, pos); err != nil {
+					return progressed, r.commitError(err)
+				}
+				durable, lastDurable = pos, time.Now()
+				r.committed.Store(&durable)
+			}
+			if batch.Idle {
+				sleep(ctx, idle)
+				idle = min(idle*2, r.cfg.PollInterval)
+			}
+			continue
+		}
+		idle = r.cfg.PollInterval / 8
+
+		msgs, counts, err := r.convert(kctx, s, &tabs, batch.Rows)
+		if err != nil {
+			return progressed, err
+		}
+		if err := s.commit(kctx, msgs, batch.Next); err != nil {
+			return progressed, r.commitError(err)
+		}
+		progressed = true
+		pos, durable, lastDurable = batch.Next, batch.Next, time.Now()
+		r.committed.Store(&durable)
+		r.m.batches.Inc()
+		r.m.batchDuration.Observe(time.Since(start).Seconds())
+		for t, n := range counts {
+			r.m.produced.WithLabelValues(t).Add(float64(n))
+		}
+		r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
+	}
+	return progressed, nil
+}
+
+func (r *Relay) commitError(err error) error {
+	if errors.Is(err, errFenced) {
+		return &kindError{kindLease, err}
+	}
+	return &kindError{kindKafka, fmt.Errorf("commit a batch to kafka: %w", err)}
+}
+
+// loadTables reads the registry and creates the tables' topics.
+func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error) {
+	reg, err := r.d.Capture().Registry(ctx, r.db, r.src.CaptureSchema)
+	if err != nil {
+		return nil, &kindError{kindDatabase, err}
+	}
+	tabs, err := tables(r.src, r.d.DefaultSchema(), r.kafka.TopicPrefix, reg)
+	if err != nil {
+		return nil, &fatalError{err}
+	}
+	var specs []kafka.TopicSpecification
+	for _, t := range tabs {
+		specs = append(specs, kafka.TopicSpecification{
+			Topic: t.topic, NumPartitions: r.cfg.TopicPartitions, ReplicationFactor: r.cfg.TopicReplicationFactor,
+		})
+	}
+	if err := s.ensureTopics(ctx, specs); err != nil {
+		return nil, &kindError{kindKafka, err}
+	}
+	return tabs, nil
+}
+
+// convert turns outbox rows into Kafka messages, in order.
+func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows []fsql.OutboxRow) ([]*kafka.Message, map[string]int, error) {
+	msgs := make([]*kafka.Message, 0, len(rows)+len(rows)/8)
+	counts := map[string]int{}
+	now := time.Now()
+	for _, row := range rows {
+		t, ok := (*tabs)[row.TableID]
+		if !ok {
+			// A table captured since the registry was read.
+			fresh, err := r.loadTables(ctx, s)
+			if err != nil {
+				return nil, nil, err
+			}
+			*tabs = fresh
+			if t, ok = fresh[row.TableID]; !ok {
+				return nil, nil, &fatalError{fmt.Errorf("outbox row %d names table id %d, which the capture registry does not know", row.Seq, row.TableID)}
+			}
+		}
+		evs, err := change.FromRowAt(t.change, change.Row{
+			Seq: row.Seq, TxID: row.TxID, Op: change.Op(string(row.Op)), Ts: row.Ts, Before: row.Before, After: row.After,
+		}, now)
+		if err != nil {
+			r.m.errors.WithLabelValues(kindConvert).Inc()
+			return nil, nil, &fatalError{fmt.Errorf("stop: %w", err)}
+		}
+		for _, ev := range evs {
+			msgs = append(msgs, message(&t.topic, r.src.Name, ev))
+		}
+		counts[t.change.Schema+"."+t.change.Name]++
+	}
+	return msgs, counts, nil
+}
+
+// purgeOnSchedule deletes published rows from the outbox on the configured
+// schedule, in small batches, while this relay leads.
+func (r *Relay) purgeOnSchedule(ctx context.Context) {
+	sched, err := r.cfg.Schedule()
+	if err != nil {
+		r.log.Error("purge schedule", "err", err) // Validate refuses a bad schedule
+		return
+	}
+	c := cron.New()
+	c.Schedule(sched, cron.FuncJob(func() { r.purge(ctx) }))
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+}
+
+func (r *Relay) purge(ctx context.Context) {
+	pos := r.committed.Load()
+	if pos == nil || len(*pos) == 0 {
+		return
+	}
+	var total int64
+	for ctx.Err() == nil {
+		n, err := r.outbox.Purge(ctx, *pos, r.cfg.PurgeBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.m.errors.WithLabelValues(kindDatabase).Inc()
+				r.log.Warn("purge the outbox", "err", err)
+			}
+			return
+		}
+		total += n
+		if n < int64(r.cfg.PurgeBatch) {
+			break
+		}
+	}
+	if total > 0 {
+		r.log.Debug("purged the outbox", "rows", total)
+	}
+}
+
+// watchBacklog measures the outbox backlog every few seconds.
+func (r *Relay) watchBacklog(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pos := r.committed.Load()
+		if pos == nil {
+			continue
+		}
+		n, oldest, err := r.outbox.Backlog(ctx, *pos)
+		if err != nil {
+			continue
+		}
+		r.m.backlog.Set(float64(n))
+		if n == 0 || oldest.IsZero() {
+			r.m.oldestAge.Set(0)
+		} else {
+			r.m.oldestAge.Set(time.Since(oldest).Seconds())
+		}
+	}
+}
+
+// State reports what the relay is doing, for /healthz.
+func (r *Relay) State() string { return r.state.get() }
+
+// stateLog logs a line only when the state changes, not on every retry.
+type stateLog struct {
+	log *slog.Logger
+	mu  sync.Mutex
+	cur string
+}
+
+func (s *stateLog) set(state string, level slog.Level, msg string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == state {
+		return
+	}
+	s.cur = state
+	s.log.Log(context.Background(), level, msg, args...)
+}
+
+func (s *stateLog) get() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// rootCause is the innermost error's text, so that one failure retried with
+// new wrapping text still counts as one state.
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
+}
+
+func newBackoff() retry.Backoff {
+	return retry.WithJitterPercent(20, retry.WithCappedDuration(10*time.Second, retry.NewExponential(100*time.Millisecond)))
+}
+
+func next(b *retry.Backoff) time.Duration {
+	d, _ := (*b).Next()
+	return d
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,57 @@
+package relay
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/ferry-cdc/ferry/change"
+	"github.com/ferry-cdc/ferry/config"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// table is one captured table as the relay produces it.
+type table struct {
+	change *change.Table
+	topic  string
+}
+
+var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+
+// TopicName is the default topic of a table: <prefix>.<schema>.<table>,
+// with characters Kafka does not allow in a name turned into '_'.
+func TopicName(prefix, schema, name string) string {
+	return prefix + "." + topicUnsafe.ReplaceAllString(schema, "_") + "." + topicUnsafe.ReplaceAllString(name, "_")
+}
+
+// tables maps the registry's table ids to what the relay needs, with the
+// topic each table's changes go to. Two tables may not share a topic.
+func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registered) (map[int]*table, error) {
+	override := map[string]string{}
+	for _, ref := range src.Resolve(defaultSchema) {
+		for _, t := range src.Tables {
+			if s, n := t.QualifiedName(defaultSchema); s == ref.Schema && n == ref.Table && t.Topic != "" {
+				override[s+"."+n] = t.Topic
+			}
+		}
+	}
+	out := make(map[int]*table, len(reg))
+	owner := map[string]string{}
+	for _, r := range reg {
+		topic := override[r.String()]
+		if topic == "" {
+			topic = TopicName(prefix, r.Schema, r.Name)
+		}
+		if other, ok := owner[topic]; ok {
+			return nil, fmt.Errorf("tables %s and %s would share topic %s: give one of them a topic: in the config", other, r, topic)
+		}
+		owner[topic] = r.String()
+		out[r.ID] = &table{
+			topic: topic,
+			change: &change.Table{
+				Source: src.Name, DB: src.Name, Schema: r.Schema, Name: r.Name,
+				Key: r.Key, Columns: r.Columns,
+			},
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,14 @@
+// Package change turns outbox rows into change events, and envelope values
+// back into Go values.
+//
+// An event's value is Debezium's change envelope (before, after, source, op,
+// ts_ms) and its key is the primary key's columns as a JSON object, so that
+// tools that read Debezium topics can read Ferry's, and Ferry's applier can
+// read Debezium's. Values travel exactly: decimals as strings with every
+// digit, binary as base64, JSON columns as their JSON text in a string,
+// NULL apart from the empty string (see FromRow for each kind's form).
+//
+// The relay calls FromRow for every outbox row, so the conversion is a
+// byte-level scan and builder rather than encoding/json's reflection: one
+// pass over each image, two allocations per row.
+package change

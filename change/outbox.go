@@ -1,0 +1,624 @@
+package change
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// FromRow converts one outbox row into the events the relay produces, with
+// the envelope's ts_ms taken from the clock now.
+//
+// A create or a snapshot read is one event keyed by the after image. An
+// update is one event keyed by the after image, unless it changes the key:
+// then, as Debezium does for PostgreSQL, it is a delete of the old key, a
+// tombstone for the old key and a create of the new key, so that a
+// compacted topic forgets the old key and a consumer keyed by the primary
+// key never sees one change under two keys. A delete is a delete event and
+// a tombstone for its key.
+//
+// Each value of an image is carried in its column's kind's form, which the
+// applier's DecodeValue reads back exactly:
+//
+//   - decimal: a string with the number's exact digits, "NaN", "Infinity"
+//     or "-Infinity" (never a float64, which would lose digits);
+//   - integer: a JSON integer within int64;
+//   - float: the number's exact text, or "NaN", "Infinity", "-Infinity";
+//   - binary: base64 (standard alphabet, padded) of the bytes, read from
+//     PostgreSQL's hex form "\\x00ff";
+//   - json: a string holding the JSON text exactly as the image had it
+//     (Debezium's io.debezium.data.Json); a JSON null is null, so SQL NULL
+//     and a JSON 'null' value arrive alike, as they leave row_to_json;
+//   - array: an array of elements in their element kind's form, nested for
+//     each further dimension; the elements of a json array are each one JSON
+//     value, so a json[][] arrives as a one-dimensional array of JSON texts;
+//   - bool, and text, date, time, timestamp, timestamptz, interval, uuid
+//     (strings): unchanged.
+//
+// NULL stays null; the image's column order is kept. A column the table
+// does not list (one added since the registry was read), or one of a kind
+// this package does not know, passes through as the image has it. Every
+// error is a *ValueError.
+func FromRow(t *Table, r Row) ([]Event, error) { return FromRowAt(t, r, time.Now()) }
+
+// FromRowAt is FromRow with the envelope's ts_ms taken from now, for tests
+// and for a relay that stamps a batch with one time.
+func FromRowAt(t *Table, r Row, now time.Time) ([]Event, error) {
+	c := convPool.Get().(*conv)
+	defer c.release()
+	c.t, c.seq = t, r.Seq
+	if len(t.Key) == 0 {
+		return nil, c.fail("", "", errors.New("the table has no key columns"))
+	}
+	tsMs := now.UnixMilli()
+
+	var before, after imageSpan
+	var err error
+	switch r.Op {
+	case OpCreate, OpRead:
+		if after, err = c.image(r.After, "after", r.Op); err != nil {
+			return nil, err
+		}
+	case OpUpdate:
+		if before, err = c.image(r.Before, "before", r.Op); err != nil {
+			return nil, err
+		}
+		if after, err = c.image(r.After, "after", r.Op); err != nil {
+			return nil, err
+		}
+	case OpDelete:
+		if before, err = c.image(r.Before, "before", r.Op); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, c.fail("", "", fmt.Errorf("op %q is not one of c, u, d, r", string(r.Op)))
+	}
+	srcStart := len(c.buf)
+	c.buf = appendSource(c.buf, t, &r)
+	src := c.buf[srcStart:]
+	bImg, bKey := before.slices(c.buf)
+	aImg, aKey := after.slices(c.buf)
+
+	ev := func(op Op, key, value []byte) Event {
+		return Event{Source: t.Source, DB: t.DB, Schema: t.Schema, Table: t.Name, Op: op,
+			Key: key, Value: value, TxID: r.TxID, Seq: r.Seq, TsMs: tsMs}
+	}
+	switch {
+	case r.Op == OpDelete:
+		out := make([]byte, 0, len(bKey)+envelopeSize+len(bImg)+len(src))
+		out = append(out, bKey...)
+		key := out[:len(bKey):len(bKey)]
+		out = appendEnvelope(out, bImg, nil, src, OpDelete, tsMs)
+		value := out[len(key):]
+		return []Event{ev(OpDelete, key, value), ev(OpDelete, key, nil)}, nil
+	case r.Op == OpUpdate && string(bKey) != string(aKey):
+		out := make([]byte, 0, len(bKey)+len(aKey)+2*(envelopeSize+len(src))+len(bImg)+len(aImg))
+		out = append(out, bKey...)
+		oldKey := out[:len(out):len(out)]
+		out = appendEnvelope(out, bImg, nil, src, OpDelete, tsMs)
+		deleted := out[len(oldKey):len(out):len(out)]
+		n := len(out)
+		out = append(out, aKey...)
+		newKey := out[n:len(out):len(out)]
+		n = len(out)
+		out = appendEnvelope(out, nil, aImg, src, OpCreate, tsMs)
+		created := out[n:]
+		return []Event{ev(OpDelete, oldKey, deleted), ev(OpDelete, oldKey, nil), ev(OpCreate, newKey, created)}, nil
+	default:
+		out := make([]byte, 0, len(aKey)+envelopeSize+len(bImg)+len(aImg)+len(src))
+		out = append(out, aKey...)
+		key := out[:len(aKey):len(aKey)]
+		if r.Op == OpUpdate {
+			out = appendEnvelope(out, bImg, aImg, src, r.Op, tsMs)
+		} else {
+			out = appendEnvelope(out, nil, aImg, src, r.Op, tsMs)
+		}
+		return []Event{ev(r.Op, key, out[len(key):])}, nil
+	}
+}
+
+// conv holds one conversion's scratch space; pooled, so that a row costs
+// only the allocations it hands back.
+type conv struct {
+	t   *Table
+	seq int64
+	// buf holds the normalised images, their keys and the source member.
+	buf  []byte
+	tmp  []byte // a value's decoded text
+	bin  []byte // a binary value's bytes
+	name []byte // a column name's decoded text
+	// seen marks the table's columns met in the current image; unknown
+	// and unknownEnds hold the names of columns the table does not list.
+	seen        []uint64
+	unknown     []byte
+	unknownEnds []int
+	keys        []keySpan
+	// Images of a table list columns in one order, the table's or jsonb's
+	// (when columns are excluded): order is the column index of each field
+	// of the last image of orderOf, which predicts the next image's; next
+	// is where a search starts when the prediction fails.
+	order, found []int
+	orderOf      *Table
+	next         int
+}
+
+var convPool = sync.Pool{New: func() any { return new(conv) }}
+
+// maxPooled keeps a rare huge row from pinning its buffers in the pool.
+const maxPooled = 1 << 20
+
+func (c *conv) release() {
+	if cap(c.buf) > maxPooled || cap(c.tmp) > maxPooled || cap(c.bin) > maxPooled {
+		return
+	}
+	c.t = nil
+	c.buf = c.buf[:0]
+	convPool.Put(c)
+}
+
+func (c *conv) fail(key, column string, err error) *ValueError {
+	return &ValueError{Source: c.t.Source, Schema: c.t.Schema, Table: c.t.Name,
+		Key: key, Column: column, Seq: c.seq, Err: err}
+}
+
+type keyState uint8
+
+const (
+	keyMissing keyState = iota
+	keyPresent
+	keyNull
+	keyBad
+)
+
+type keySpan struct {
+	start, end int
+	state      keyState
+}
+
+// imageSpan is where an image and its key are in conv.buf.
+type imageSpan struct{ start, end, keyStart, keyEnd int }
+
+func (s imageSpan) slices(buf []byte) (image, key []byte) {
+	if s.end == 0 {
+		return nil, nil
+	}
+	return buf[s.start:s.end], buf[s.keyStart:s.keyEnd]
+}
+
+// image appends the normalised image and then its key to c.buf.
+func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
+	t := c.t
+	if img == nil {
+		return imageSpan{}, c.fail("", "", fmt.Errorf("%s has no %s image", opName(op), which))
+	}
+	c.next = 0
+	c.found = c.found[:0]
+	words := (len(t.Columns) + 63) / 64
+	if cap(c.seen) < words {
+		c.seen = make([]uint64, words)
+	}
+	c.seen = c.seen[:words]
+	clear(c.seen)
+	c.unknown, c.unknownEnds = c.unknown[:0], c.unknownEnds[:0]
+	if cap(c.keys) < len(t.Key) {
+		c.keys = make([]keySpan, len(t.Key))
+	}
+	c.keys = c.keys[:len(t.Key)]
+	clear(c.keys)
+
+	var fit error
+	var fitCol string
+	syntax := func(col string, err error) error {
+		return c.fail("", col, fmt.Errorf("%s image is not valid JSON: %w", which, err))
+	}
+
+	start := len(c.buf)
+	i := skipSpace(img, 0)
+	if i >= len(img) || img[i] != '{' {
+		return imageSpan{}, c.fail("", "", fmt.Errorf("%s image is not a JSON object", which))
+	}
+	c.buf = append(c.buf, '{')
+	i = skipSpace(img, i+1)
+	if i < len(img) && img[i] == '}' {
+		i++
+	} else {
+		for n := 0; ; n++ {
+			if i >= len(img) || img[i] != '"' {
+				return imageSpan{}, syntax("", errAt(img, i, "looking for beginning of object key string"))
+			}
+			end, escaped, err := scanString(img, i)
+			if err != nil {
+				return imageSpan{}, syntax("", err)
+			}
+			rawName := img[i:end]
+			name := rawName[1 : len(rawName)-1]
+			if escaped {
+				c.name = appendUnquoted(c.name[:0], rawName)
+				name = c.name
+			}
+			i = skipSpace(img, end)
+			if i >= len(img) || img[i] != ':' {
+				return imageSpan{}, syntax(string(name), errAt(img, i, "after object key"))
+			}
+			i = skipSpace(img, i+1)
+
+			var kind, elem fsql.Kind
+			if col := c.column(name, n); col >= 0 {
+				if c.seen[col/64]&(1<<(col%64)) != 0 {
+					return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
+				}
+				c.seen[col/64] |= 1 << (col % 64)
+				kind, elem = t.Columns[col].Kind, t.Columns[col].Elem
+			} else if c.seenUnknown(name) {
+				return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
+			}
+
+			if n > 0 {
+				c.buf = append(c.buf, ',')
+			}
+			c.buf = append(c.buf, rawName...)
+			c.buf = append(c.buf, ':')
+			vstart := len(c.buf)
+			c.buf, end, err = c.value(c.buf, img, i, kind, elem, 1)
+			state := keyPresent
+			if err != nil {
+				fe, ok := err.(*fitError)
+				if !ok {
+					return imageSpan{}, syntax(string(name), err)
+				}
+				if fit == nil {
+					fit, fitCol = fe, string(name)
+				}
+				state = keyBad
+			} else if c.buf[vstart] == 'n' {
+				state = keyNull
+			}
+			for k, key := range t.Key {
+				if key == string(name) {
+					c.keys[k] = keySpan{vstart, len(c.buf), state}
+				}
+			}
+
+			i = skipSpace(img, end)
+			if i < len(img) && img[i] == ',' {
+				i = skipSpace(img, i+1)
+				continue
+			}
+			if i < len(img) && img[i] == '}' {
+				i++
+				break
+			}
+			return imageSpan{}, syntax("", errAt(img, i, "after object key:value pair"))
+		}
+	}
+	if i = skipSpace(img, i); i < len(img) {
+		return imageSpan{}, syntax("", errAt(img, i, "after top-level value"))
+	}
+	c.buf = append(c.buf, '}')
+	c.order, c.found, c.orderOf = c.found, c.order, t
+	span := imageSpan{start: start, end: len(c.buf), keyStart: len(c.buf)}
+
+	for k, key := range t.Key {
+		switch c.keys[k].state {
+		case keyMissing:
+			return imageSpan{}, c.fail("", key, fmt.Errorf("key column is missing from the %s image", which))
+		case keyNull:
+			return imageSpan{}, c.fail("", key, fmt.Errorf("key column is null in the %s image", which))
+		case keyBad:
+			return imageSpan{}, c.fail("", fitCol, fit)
+		}
+	}
+	c.buf = append(c.buf, '{')
+	for k, key := range t.Key {
+		if k > 0 {
+			c.buf = append(c.buf, ',')
+		}
+		c.buf = appendQuoted(c.buf, validUTF8(key))
+		c.buf = append(c.buf, ':')
+		c.buf = appendCanonical(c.buf, c.buf[c.keys[k].start:c.keys[k].end])
+	}
+	c.buf = append(c.buf, '}')
+	span.keyEnd = len(c.buf)
+	if fit != nil {
+		return imageSpan{}, c.fail(string(c.buf[span.keyStart:span.keyEnd]), fitCol, fit)
+	}
+	return span, nil
+}
+
+func opName(op Op) string {
+	switch op {
+	case OpCreate:
+		return "create"
+	case OpUpdate:
+		return "update"
+	case OpDelete:
+		return "delete"
+	case OpRead:
+		return "snapshot read"
+	}
+	return "op " + string(op)
+}
+
+// column finds the table's column of the image's nth field by name, or -1.
+func (c *conv) column(name []byte, n int) int {
+	cols := c.t.Columns
+	if c.orderOf == c.t && n < len(c.order) {
+		if k := c.order[n]; k >= 0 && k < len(cols) && cols[k].Name == string(name) {
+			c.found = append(c.found, k)
+			return k
+		}
+	}
+	k := -1
+	for j := range cols {
+		i := c.next + j
+		if i >= len(cols) {
+			i -= len(cols)
+		}
+		if cols[i].Name == string(name) {
+			c.next, k = i+1, i
+			break
+		}
+	}
+	c.found = append(c.found, k)
+	return k
+}
+
+// seenUnknown records an unlisted column's name and says whether it was
+// met before in this image.
+func (c *conv) seenUnknown(name []byte) bool {
+	start := 0
+	for _, end := range c.unknownEnds {
+		if string(c.unknown[start:end]) == string(name) {
+			return true
+		}
+		start = end
+	}
+	c.unknown = append(c.unknown, name...)
+	c.unknownEnds = append(c.unknownEnds, len(c.unknown))
+	return false
+}
+
+// value appends the normalised form of the value at b[i] to dst and
+// returns the value's end. A *fitError leaves the scan in step; any other
+// error is a syntax error.
+func (c *conv) value(dst, b []byte, i int, kind, elem fsql.Kind, depth int) ([]byte, int, error) {
+	if i >= len(b) {
+		return dst, i, errAt(b, i, "looking for beginning of value")
+	}
+	if b[i] == 'n' {
+		end, err := scanLiteral(b, i, "null")
+		return append(dst, "null"...), end, err
+	}
+	switch kind {
+	case fsql.KindInteger:
+		if b[i] != '-' && !isDigit(b[i]) {
+			return c.misfit(dst, b, i, depth, kind)
+		}
+		end, integer, err := scanNumber(b, i)
+		if err != nil {
+			return dst, end, err
+		}
+		raw := b[i:end]
+		dst = append(dst, raw...)
+		if !integer || !fitsInt64(raw) {
+			return dst, end, notFit(raw, string(kind))
+		}
+		return dst, end, nil
+
+	case fsql.KindDecimal:
+		switch {
+		case b[i] == '-' || isDigit(b[i]):
+			end, _, err := scanNumber(b, i)
+			if err != nil {
+				return dst, end, err
+			}
+			dst = append(dst, '"')
+			dst = append(dst, b[i:end]...)
+			return append(dst, '"'), end, nil
+		case b[i] == '"':
+			return c.special(dst, b, i, kind, isDecimalText)
+		}
+		return c.misfit(dst, b, i, depth, kind)
+
+	case fsql.KindFloat:
+		switch {
+		case b[i] == '-' || isDigit(b[i]):
+			end, _, err := scanNumber(b, i)
+			if err != nil {
+				return dst, end, err
+			}
+			raw := b[i:end]
+			dst = append(dst, raw...)
+			if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+				return dst, end, notFit(raw, string(kind))
+			}
+			return dst, end, nil
+		case b[i] == '"':
+			return c.special(dst, b, i, kind, isSpecialFloat)
+		}
+		return c.misfit(dst, b, i, depth, kind)
+
+	case fsql.KindBinary:
+		if b[i] != '"' {
+			return c.misfit(dst, b, i, depth, kind)
+		}
+		return c.binary(dst, b, i)
+
+	case fsql.KindJSON:
+		end, err := scanValue(b, i, depth)
+		if err != nil {
+			return dst, end, err
+		}
+		return appendQuoted(dst, b[i:end]), end, nil
+
+	case fsql.KindBool:
+		if b[i] != 't' && b[i] != 'f' {
+			return c.misfit(dst, b, i, depth, kind)
+		}
+		end, err := scanValue(b, i, depth)
+		return append(dst, b[i:end]...), end, err
+
+	case fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp, fsql.KindTimestampTZ,
+		fsql.KindInterval, fsql.KindUUID:
+		if b[i] != '"' {
+			return c.misfit(dst, b, i, depth, kind)
+		}
+		end, _, err := scanString(b, i)
+		return append(dst, b[i:end]...), end, err
+
+	case fsql.KindArray:
+		if b[i] != '[' {
+			return c.misfit(dst, b, i, depth, kind)
+		}
+		return c.array(dst, b, i, elem, depth+1)
+	}
+	end, err := scanValue(b, i, depth)
+	return append(dst, b[i:end]...), end, err
+}
+
+// misfit scans past a value of the wrong JSON type for kind.
+func (c *conv) misfit(dst, b []byte, i, depth int, kind fsql.Kind) ([]byte, int, error) {
+	end, err := scanValue(b, i, depth)
+	if err != nil {
+		return dst, end, err
+	}
+	return append(dst, b[i:end]...), end, notFit(b[i:end], string(kind))
+}
+
+// special appends a string value whose text ok accepts.
+func (c *conv) special(dst, b []byte, i int, kind fsql.Kind, ok func([]byte) bool) ([]byte, int, error) {
+	end, escaped, err := scanString(b, i)
+	if err != nil {
+		return dst, end, err
+	}
+	raw := b[i:end]
+	if !escaped {
+		dst = append(dst, raw...)
+		if !ok(raw[1 : len(raw)-1]) {
+			return dst, end, notFit(raw, string(kind))
+		}
+		return dst, end, nil
+	}
+	c.tmp = appendUnquoted(c.tmp[:0], raw)
+	if !ok(c.tmp) {
+		return append(dst, raw...), end, notFit(raw, string(kind))
+	}
+	return appendQuoted(dst, c.tmp), end, nil
+}
+
+// binary appends the base64 form of a bytea value in PostgreSQL's hex
+// output form, "\\x" and two hex digits a byte.
+func (c *conv) binary(dst, b []byte, i int) ([]byte, int, error) {
+	end, _, err := scanString(b, i)
+	if err != nil {
+		return dst, end, err
+	}
+	raw := b[i:end]
+	var hex []byte
+	if len(raw) >= 5 && string(raw[:4]) == `"\\x` && bytes.IndexByte(raw[4:], '\\') < 0 {
+		hex = raw[4 : len(raw)-1] // the usual text: only the leading backslash is escaped
+	} else {
+		c.tmp = appendUnquoted(c.tmp[:0], raw)
+		if len(c.tmp) < 2 || c.tmp[0] != '\\' || c.tmp[1] != 'x' {
+			return append(dst, raw...), end, notFit(raw, "binary")
+		}
+		hex = c.tmp[2:]
+	}
+	if len(hex)%2 != 0 {
+		return append(dst, raw...), end, notFit(raw, "binary")
+	}
+	c.bin = c.bin[:0]
+	for k := 0; k < len(hex); k += 2 {
+		hi, lo := unhex(hex[k]), unhex(hex[k+1])
+		if hi < 0 || lo < 0 {
+			return append(dst, raw...), end, notFit(raw, "binary")
+		}
+		c.bin = append(c.bin, byte(hi<<4|lo))
+	}
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, c.bin)
+	return append(dst, '"'), end, nil
+}
+
+// array appends an array whose elements are normalised by their kind; a
+// nested array is a further dimension, except in a json array, where each
+// element is one JSON value.
+func (c *conv) array(dst, b []byte, i int, elem fsql.Kind, depth int) ([]byte, int, error) {
+	if depth > maxDepth {
+		return dst, i, &syntaxError{"exceeded max depth", i}
+	}
+	dst = append(dst, '[')
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return append(dst, ']'), i + 1, nil
+	}
+	var fit error
+	for n := 0; ; n++ {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		var end int
+		var err error
+		if i < len(b) && b[i] == '[' && elem != fsql.KindJSON {
+			dst, end, err = c.array(dst, b, i, elem, depth+1)
+		} else {
+			dst, end, err = c.value(dst, b, i, elem, "", depth)
+		}
+		if err != nil {
+			if _, ok := err.(*fitError); !ok {
+				return dst, end, err
+			}
+			if fit == nil {
+				fit = err
+			}
+		}
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			return append(dst, ']'), i + 1, fit
+		}
+		return dst, i, errAt(b, i, "after array element")
+	}
+}
+
+// fitsInt64 says whether the JSON integer text fits int64.
+func fitsInt64(raw []byte) bool {
+	digits, limit := raw, "9223372036854775807"
+	if raw[0] == '-' {
+		digits, limit = raw[1:], "9223372036854775808"
+	}
+	return len(digits) < len(limit) || len(digits) == len(limit) && string(digits) <= limit
+}
+
+// isDecimalText accepts what a decimal string may hold: a JSON number's
+// text, or NaN and the infinities.
+func isDecimalText(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if isSpecialFloat(s) {
+		return true
+	}
+	if s[0] != '-' && !isDigit(s[0]) {
+		return false
+	}
+	end, _, err := scanNumber(s, 0)
+	return err == nil && end == len(s)
+}
+
+func isSpecialFloat(s []byte) bool {
+	switch string(s) {
+	case "NaN", "Infinity", "-Infinity":
+		return true
+	}
+	return false
+}

@@ -187,7 +187,7 @@ func (s *sink) commit(ctx context.Context, msgs []*kafka.Message, pos []byte) er
 				s.p.Flush(100)
 				continue
 			}
-			return s.classify(ctx, err)
+			return s.abort(ctx, err)
 		}
 	}
 	for {
@@ -214,6 +214,9 @@ func (s *sink) classify(ctx context.Context, err error) error {
 	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
 		return fmt.Errorf("%w: %v", errFenced, err)
 	case ke.TxnRequiresAbort():
+		// librdkafka fails the producer for good if the abort overtakes
+		// requests still in flight (librdkafka#4849): flush first.
+		s.p.Flush(10_000)
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if aerr := s.p.AbortTransaction(actx); aerr != nil {
@@ -222,6 +225,17 @@ func (s *sink) classify(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %v", errRetryBatch, err)
 	}
 	return fmt.Errorf("kafka: %w", err)
+}
+
+// abort ends a transaction that failed before its commit.
+func (s *sink) abort(ctx context.Context, cause error) error {
+	s.p.Flush(10_000)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.p.AbortTransaction(actx); err != nil {
+		return fmt.Errorf("%w: abort kafka transaction after %v: %v", errFenced, cause, err)
+	}
+	return fmt.Errorf("kafka: %w", cause)
 }
 
 // message builds the Kafka message for one event.

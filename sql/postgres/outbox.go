@@ -273,16 +273,20 @@ func (p position) close() (position, error) {
 	return next, nil
 }
 
+// Purge deletes rows that the position's snapshot can see, up to its L:
+// their transactions committed before S, so every one of them is in Kafka.
+// An open transaction's rows are invisible to it and stay, without holding
+// back the purge of everything committed around them.
 func (o *outbox) Purge(ctx context.Context, raw []byte, limit int) (int64, error) {
 	p, err := decodePosition(raw)
 	if err != nil {
 		return 0, err
 	}
-	res, err := o.db.ExecContext(ctx, fmt.Sprintf(
-		`DELETE FROM %[1]s WHERE seq IN (SELECT seq FROM %[1]s WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
-		ident(o.schema, "outbox")), p.safe(), limit)
+	res, err := o.db.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE seq IN (
+		SELECT seq FROM %[1]s WHERE seq <= $1 AND pg_catalog.pg_visible_in_snapshot(txid, $2::pg_catalog.pg_snapshot)
+		ORDER BY seq LIMIT $3)`, ident(o.schema, "outbox")), p.Last, p.Snap, limit)
 	if err != nil {
-		return 0, fmt.Errorf("purge the outbox up to seq %d: %w", p.safe(), err)
+		return 0, fmt.Errorf("purge the outbox up to seq %d: %w", p.Last, err)
 	}
 	return res.RowsAffected()
 }

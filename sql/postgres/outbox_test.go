@@ -246,9 +246,12 @@ func TestRollbackIsNeverReadAndPurgeKeepsUnread(t *testing.T) {
 	if got := ids(r.drain(10)); fmt.Sprint(got) != "[3]" {
 		t.Fatalf("read %v, want [3]", got)
 	}
-	// Purge stops below the open transaction's rows.
+	// Purge takes what was read and leaves the open transaction's row.
 	if _, err := o.Purge(context.Background(), r.pos, 10); err != nil {
 		t.Fatal(err)
+	}
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE (after->>'id')::int = 3`); n != 0 {
+		t.Error("purge kept a row that was read")
 	}
 	open.Commit()
 	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE (after->>'id')::int = 2`); n != 1 {

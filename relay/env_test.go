@@ -1,0 +1,297 @@
+package relay_test
+
+import (
+	"bytes"
+	"context"
+	stdsql "database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/kafkatest"
+	"github.com/ferry-cdc/ferry/migrations"
+	"github.com/ferry-cdc/ferry/relay"
+	"github.com/ferry-cdc/ferry/sql/postgres"
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+// env is one source database with captured tables and a Kafka topic prefix
+// of its own.
+type env struct {
+	t       *testing.T
+	dsn     string
+	db      *stdsql.DB
+	brokers string
+	cfg     *config.Config
+	tables  []string
+}
+
+func newEnv(t *testing.T, tables ...string) *env {
+	t.Helper()
+	brokers := kafkatest.Brokers(t)
+	dsn, db := pgtest.NewDB(t)
+	db.SetMaxOpenConns(30)
+	e := &env{t: t, dsn: dsn, db: db, brokers: brokers, tables: tables}
+	prefix := kafkatest.Prefix(t)
+	e.cfg = &config.Config{
+		File:  "test.yaml",
+		Kafka: config.Kafka{Brokers: []string{brokers}, TopicPrefix: prefix},
+		Relay: config.Relay{PurgeSchedule: "@every 1h", BatchSize: 2000},
+	}
+	src := config.Source{Name: "src_" + prefix, Dialect: "postgres", DSN: config.DSN(dsn), CaptureSchema: "ferry"}
+	for _, name := range tables {
+		pgtest.Exec(t, db, fmt.Sprintf(`CREATE TABLE %s (id int PRIMARY KEY, v int NOT NULL, note text)`, name))
+		src.Tables = append(src.Tables, config.Table{Name: name})
+	}
+	e.cfg.Sources = []config.Source{src}
+	reparse(t, e.cfg)
+	m, err := migrations.New(&e.cfg.Sources[0], postgres.Dialect{}, db, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// reparse fills the defaults the way Load does, by a round trip through YAML.
+func reparse(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	text := yamlOf(cfg)
+	parsed, err := config.Parse("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if err := parsed.Validate(); err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	*cfg = *parsed
+}
+
+func yamlOf(cfg *config.Config) string {
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	for _, s := range cfg.Sources {
+		fmt.Fprintf(&b, "  - name: %s\n    dialect: postgres\n    dsn: %q\n    capture_schema: %s\n    tables:\n", s.Name, s.DSN.Secret(), s.CaptureSchema)
+		for _, t := range s.Tables {
+			fmt.Fprintf(&b, "      - name: %q\n", t.Name)
+		}
+	}
+	fmt.Fprintf(&b, "kafka:\n  brokers: [%q]\n  topic_prefix: %s\n", cfg.Kafka.Brokers[0], cfg.Kafka.TopicPrefix)
+	r := cfg.Relay
+	b.WriteString("relay:\n")
+	if r.PurgeSchedule != "" {
+		fmt.Fprintf(&b, "  purge_schedule: %q\n", r.PurgeSchedule)
+	}
+	if r.BatchSize != 0 {
+		fmt.Fprintf(&b, "  batch_size: %d\n", r.BatchSize)
+	}
+	if r.PollInterval != 0 {
+		fmt.Fprintf(&b, "  poll_interval: %s\n", r.PollInterval)
+	}
+	if r.LeaseRetry != 0 {
+		fmt.Fprintf(&b, "  lease_retry: %s\n", r.LeaseRetry)
+	}
+	return b.String()
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func (e *env) source() *config.Source { return &e.cfg.Sources[0] }
+
+func (e *env) topics() []string {
+	var out []string
+	for _, t := range e.tables {
+		out = append(out, relay.TopicName(e.cfg.Kafka.TopicPrefix, "public", t))
+	}
+	return out
+}
+
+// start runs a relay in this process until the test ends; it returns a
+// function that stops it and reports its error.
+func (e *env) start() func() error {
+	e.t.Helper()
+	r := relay.New(e.cfg, e.source(), postgres.Dialect{}, e.db, prometheus.NewRegistry(), quiet())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop := func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	e.t.Cleanup(func() { stop() })
+	return stop
+}
+
+// change is one message as the tests check it.
+type change struct {
+	topic     string
+	partition int32
+	key       string
+	seq       int64
+	op        string
+	after     map[string]json.RawMessage
+	tombstone bool
+}
+
+func decode(t *testing.T, msgs []kafkatest.Message) []change {
+	t.Helper()
+	var out []change
+	for _, m := range msgs {
+		c := change{topic: m.Topic, partition: m.Partition, key: string(m.Key), tombstone: m.Value == nil}
+		c.seq, _ = strconv.ParseInt(m.Headers["ferry.seq"], 10, 64)
+		if m.Value != nil {
+			var env struct {
+				Op    string                     `json:"op"`
+				After map[string]json.RawMessage `json:"after"`
+			}
+			if err := json.Unmarshal(m.Value, &env); err != nil {
+				t.Fatalf("message %s/%d/%d is not an envelope: %v", m.Topic, m.Partition, m.Offset, err)
+			}
+			c.op, c.after = env.Op, env.After
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// expected counts the messages the outbox must produce: one per change, and
+// a tombstone after each delete.
+func (e *env) expected() int {
+	return pgtest.QueryValue[int](e.t, e.db, `SELECT count(*) + count(*) FILTER (WHERE op = 'd') FROM ferry.outbox`)
+}
+
+// checkExactlyOnceInOrder checks every outbox row arrived once, and each
+// key's changes in seq order within its partition.
+func (e *env) checkExactlyOnceInOrder(got []change) {
+	e.t.Helper()
+	seen := map[int64]int{}
+	lastSeq := map[string]int64{}
+	for _, c := range got {
+		if !c.tombstone {
+			seen[c.seq]++
+		}
+		k := c.topic + "|" + c.key
+		if c.seq < lastSeq[k] {
+			e.t.Fatalf("key %s: seq %d after seq %d", k, c.seq, lastSeq[k])
+		}
+		lastSeq[k] = c.seq
+	}
+	rows, err := e.db.Query(`SELECT seq FROM ferry.outbox ORDER BY seq`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var seq int64
+		rows.Scan(&seq)
+		n++
+		if seen[seq] != 1 {
+			e.t.Fatalf("outbox seq %d arrived %d times", seq, seen[seq])
+		}
+		delete(seen, seq)
+	}
+	if len(seen) > 0 {
+		e.t.Fatalf("%d changes arrived that the outbox does not hold", len(seen))
+	}
+	if n == 0 {
+		e.t.Fatal("the outbox is empty: the test wrote nothing")
+	}
+}
+
+var ferryBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// binary builds cmd/ferry once for the tests that kill it.
+func binary(t *testing.T) string {
+	t.Helper()
+	ferryBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ferry-relay-test")
+		if err != nil {
+			ferryBin.err = err
+			return
+		}
+		ferryBin.path = filepath.Join(dir, "ferry")
+		out, err := exec.Command("go", "build", "-o", ferryBin.path, "../cmd/ferry").CombinedOutput()
+		if err != nil {
+			ferryBin.err = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	if ferryBin.err != nil {
+		t.Fatal(ferryBin.err)
+	}
+	return ferryBin.path
+}
+
+// process is a `ferry relay` child process.
+type process struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+func (e *env) spawn(extra ...string) *process {
+	e.t.Helper()
+	path := filepath.Join(e.t.TempDir(), "ferry.yaml")
+	if err := os.WriteFile(path, []byte(yamlOf(e.cfg)), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(binary(e.t), append([]string{"relay", "-c", path, "--log-format", "text", "--log-level", "debug"}, extra...)...)
+	p := &process{cmd: cmd, out: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { p.kill() })
+	return p
+}
+
+func (p *process) kill() {
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+	}
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (p *process) stop(t *testing.T) int {
+	t.Helper()
+	p.cmd.Process.Signal(os.Interrupt)
+	err := p.cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	return 0
+}
+
+func sortedKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = time.Second

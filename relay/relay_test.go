@@ -162,6 +162,8 @@ func TestSIGKILLAtRandomMomentsLosesAndDoublesNothing(t *testing.T) {
 					}
 				}
 				written.Add(700)
+				// Paced, so that the kills land while changes are being written.
+				time.Sleep(200 * time.Millisecond)
 			}
 		}()
 	}
@@ -171,7 +173,7 @@ func TestSIGKILLAtRandomMomentsLosesAndDoublesNothing(t *testing.T) {
 		time.Sleep(time.Duration(300+rand.IntN(1500)) * time.Millisecond)
 		p.kill() // SIGKILL
 		kills++
-		if written.Load() >= 100_000 {
+		if written.Load() >= 100_000 && kills >= 10 {
 			stopLoad()
 		}
 	}

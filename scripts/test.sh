@@ -40,4 +40,9 @@ go vet ./...
 echo "test: go test -race -count=1 -timeout 60m $*" >&2
 rc=0
 go test -race -count=1 -timeout 60m "$@" || rc=$?
+if [ "$rc" = 0 ] && [ "${FERRY_SKIP_FAULTS:-}" != 1 ]; then
+	# Tests that stop and restart the shared PostgreSQL and Kafka run alone.
+	echo "test: fault injection (restarts the services): go test -race -p 1 -run Fault" >&2
+	FERRY_TEST_FAULTS=1 go test -race -count=1 -p 1 -timeout 30m -run 'Fault' "$@" || rc=$?
+fi
 exit "$rc"

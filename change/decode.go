@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -35,30 +38,36 @@ import (
 //   - text, date, time, timestamp, timestamptz, interval, uuid: string, in
 //     the text form the source wrote.
 func DecodeValue(kind fsql.Kind, elem fsql.Kind, raw json.RawMessage) (any, error) {
-	b := raw
-	i := skipSpace(b, 0)
-	end, err := scanValue(b, i, 0)
-	if err == nil && skipSpace(b, end) != len(b) {
-		err = errAt(b, skipSpace(b, end), "after top-level value")
+	r := readers.Get().(*reader)
+	defer func() {
+		r.reset(nil)
+		readers.Put(r)
+	}()
+	r.reset(raw)
+	v, err := r.value()
+	if err == nil {
+		err = r.end()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decode %s value: %w", kind, err)
 	}
-	v, err := decode(kind, elem, b[i:end], 0)
+	x, err := decode(r, kind, elem, v)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s value: %w", kind, err)
 	}
-	return v, nil
+	return x, nil
 }
 
-// decode decodes the valid JSON value v.
-func decode(kind, elem fsql.Kind, v []byte, depth int) (any, error) {
-	if v[0] == 'n' {
+var readers = sync.Pool{New: func() any { return new(reader) }}
+
+// decode decodes the valid JSON value v; r reads an array's elements.
+func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
+	k := v.Kind()
+	if k == jsontext.KindNull {
 		return nil, nil
 	}
-	c := v[0]
-	isString := c == '"'
-	isNumber := c == '-' || isDigit(c)
+	isString := k == jsontext.KindString
+	isNumber := k == jsontext.KindNumber
 	switch kind {
 	case fsql.KindDecimal:
 		switch {
@@ -96,10 +105,10 @@ func decode(kind, elem fsql.Kind, v []byte, depth int) (any, error) {
 			}
 		}
 	case fsql.KindBool:
-		switch c {
-		case 't':
+		switch k {
+		case jsontext.KindTrue:
 			return true, nil
-		case 'f':
+		case jsontext.KindFalse:
 			return false, nil
 		}
 	case fsql.KindJSON, fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp,
@@ -108,8 +117,10 @@ func decode(kind, elem fsql.Kind, v []byte, depth int) (any, error) {
 			return string(appendUnquoted(nil, v)), nil
 		}
 	case fsql.KindArray:
-		if c == '[' {
-			return decodeArray(elem, v, depth+1)
+		if k == jsontext.KindBeginArray {
+			// v was read whole, so it is valid: read it again by element.
+			r.reset(v)
+			return decodeArray(r, elem)
 		}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", string(kind))
@@ -117,35 +128,34 @@ func decode(kind, elem fsql.Kind, v []byte, depth int) (any, error) {
 	return nil, notFit(v, string(kind))
 }
 
-// decodeArray decodes the valid JSON array v; a nested array is a further
-// dimension.
-func decodeArray(elem fsql.Kind, v []byte, depth int) ([]any, error) {
+// decodeArray decodes the valid JSON array that r has next; a nested array
+// is a further dimension.
+func decodeArray(r *reader, elem fsql.Kind) ([]any, error) {
 	if elem == fsql.KindArray {
 		return nil, fmt.Errorf("array of kind %q", string(elem))
 	}
-	out := []any{}
-	i := skipSpace(v, 1)
-	if v[i] == ']' {
-		return out, nil
+	if err := r.delim(); err != nil {
+		return nil, err
 	}
+	out := []any{}
 	for {
-		end, _ := scanValue(v, i, depth)
 		var x any
 		var err error
-		if v[i] == '[' {
-			x, err = decodeArray(elem, v[i:end], depth+1)
-		} else {
-			x, err = decode(elem, "", v[i:end], depth)
+		switch r.dec.PeekKind() {
+		case jsontext.KindEndArray:
+			return out, r.delim()
+		case jsontext.KindBeginArray:
+			x, err = decodeArray(r, elem)
+		default:
+			var v jsontext.Value
+			if v, err = r.value(); err == nil {
+				x, err = decode(r, elem, "", v)
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, x)
-		i = skipSpace(v, end)
-		if v[i] == ']' {
-			return out, nil
-		}
-		i = skipSpace(v, i+1)
 	}
 }
 

@@ -8,7 +8,8 @@
 // digit, binary as base64, JSON columns as their JSON text in a string,
 // NULL apart from the empty string (see FromRow for each kind's form).
 //
-// The relay calls FromRow for every outbox row, so the conversion is a
-// byte-level scan and builder rather than encoding/json's reflection: one
-// pass over each image, two allocations per row.
+// The relay calls FromRow for every outbox row, so the conversion reads
+// each image's tokens with jsontext's Decoder and builds the envelope's
+// bytes rather than going through encoding/json's reflection: one pass over
+// each image, two allocations per row.
 package change

@@ -55,7 +55,7 @@ func (e *ValueError) Error() string {
 func (e *ValueError) Unwrap() error { return e.Err }
 
 // fitError is a value that does not fit its kind. Unlike a syntax error
-// the scan goes on past it, so that the row's key can still be reported.
+// the reading goes on past it, so that the row's key can still be reported.
 type fitError struct{ msg string }
 
 func (e *fitError) Error() string { return e.msg }

@@ -3,11 +3,14 @@ package change
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -130,6 +133,7 @@ type conv struct {
 	seq int64
 	// buf holds the normalised images, their keys and the source member.
 	buf  []byte
+	rd   reader // reads the image at hand
 	tmp  []byte // a value's decoded text
 	bin  []byte // a binary value's bytes
 	name []byte // a column name's decoded text
@@ -159,6 +163,8 @@ func (c *conv) release() {
 	}
 	c.t = nil
 	c.buf = c.buf[:0]
+	// c.rd still reads the last image: that keeps alive no more than
+	// c.buf, which holds its normalised form, does.
 	convPool.Put(c)
 }
 
@@ -218,87 +224,72 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		return c.fail("", col, fmt.Errorf("%s image is not valid JSON: %w", which, err))
 	}
 
-	start := len(c.buf)
-	i := skipSpace(img, 0)
-	if i >= len(img) || img[i] != '{' {
+	r := &c.rd
+	r.reset(img)
+	if r.dec.PeekKind() != jsontext.KindBeginObject {
 		return imageSpan{}, c.fail("", "", fmt.Errorf("%s image is not a JSON object", which))
 	}
+	if err := r.delim(); err != nil {
+		return imageSpan{}, syntax("", err)
+	}
+	start := len(c.buf)
 	c.buf = append(c.buf, '{')
-	i = skipSpace(img, i+1)
-	if i < len(img) && img[i] == '}' {
-		i++
-	} else {
-		for n := 0; ; n++ {
-			if i >= len(img) || img[i] != '"' {
-				return imageSpan{}, syntax("", errAt(img, i, "looking for beginning of object key string"))
-			}
-			end, escaped, err := scanString(img, i)
-			if err != nil {
-				return imageSpan{}, syntax("", err)
-			}
-			rawName := img[i:end]
-			name := rawName[1 : len(rawName)-1]
-			if escaped {
-				c.name = appendUnquoted(c.name[:0], rawName)
-				name = c.name
-			}
-			i = skipSpace(img, end)
-			if i >= len(img) || img[i] != ':' {
-				return imageSpan{}, syntax(string(name), errAt(img, i, "after object key"))
-			}
-			i = skipSpace(img, i+1)
+	for n := 0; ; n++ {
+		rawName, err := r.name()
+		if err != nil {
+			return imageSpan{}, syntax("", err)
+		}
+		if rawName == nil {
+			break
+		}
+		if n > 0 {
+			c.buf = append(c.buf, ',')
+		}
+		c.buf = append(c.buf, rawName...)
+		c.buf = append(c.buf, ':')
+		// The name is kept in c.name: rawName is valid only until the
+		// next read.
+		if bytes.IndexByte(rawName, '\\') >= 0 {
+			c.name = appendUnquoted(c.name[:0], rawName)
+		} else {
+			c.name = append(c.name[:0], rawName[1:len(rawName)-1]...)
+		}
+		name := c.name
 
-			var kind, elem fsql.Kind
-			if col := c.column(name, n); col >= 0 {
-				if c.seen[col/64]&(1<<(col%64)) != 0 {
-					return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
-				}
-				c.seen[col/64] |= 1 << (col % 64)
-				kind, elem = t.Columns[col].Kind, t.Columns[col].Elem
-			} else if c.seenUnknown(name) {
+		var kind, elem fsql.Kind
+		if col := c.column(name, n); col >= 0 {
+			if c.seen[col/64]&(1<<(col%64)) != 0 {
 				return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
 			}
+			c.seen[col/64] |= 1 << (col % 64)
+			kind, elem = t.Columns[col].Kind, t.Columns[col].Elem
+		} else if c.seenUnknown(name) {
+			return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
+		}
 
-			if n > 0 {
-				c.buf = append(c.buf, ',')
+		vstart := len(c.buf)
+		c.buf, err = c.value(c.buf, kind, elem)
+		state := keyPresent
+		if err != nil {
+			fe, ok := err.(*fitError)
+			if !ok {
+				return imageSpan{}, syntax(string(name), err)
 			}
-			c.buf = append(c.buf, rawName...)
-			c.buf = append(c.buf, ':')
-			vstart := len(c.buf)
-			c.buf, end, err = c.value(c.buf, img, i, kind, elem, 1)
-			state := keyPresent
-			if err != nil {
-				fe, ok := err.(*fitError)
-				if !ok {
-					return imageSpan{}, syntax(string(name), err)
-				}
-				if fit == nil {
-					fit, fitCol = fe, string(name)
-				}
-				state = keyBad
-			} else if c.buf[vstart] == 'n' {
-				state = keyNull
+			if fit == nil {
+				fit, fitCol = fe, string(name)
 			}
-			for k, key := range t.Key {
-				if key == string(name) {
-					c.keys[k] = keySpan{vstart, len(c.buf), state}
-				}
+			state = keyBad
+		} else if c.buf[vstart] == 'n' {
+			state = keyNull
+		}
+		for k, key := range t.Key {
+			if key == string(name) {
+				c.keys[k] = keySpan{vstart, len(c.buf), state}
 			}
-
-			i = skipSpace(img, end)
-			if i < len(img) && img[i] == ',' {
-				i = skipSpace(img, i+1)
-				continue
-			}
-			if i < len(img) && img[i] == '}' {
-				i++
-				break
-			}
-			return imageSpan{}, syntax("", errAt(img, i, "after object key:value pair"))
 		}
 	}
-	if i = skipSpace(img, i); i < len(img) {
-		return imageSpan{}, syntax("", errAt(img, i, "after top-level value"))
+	if err := r.end(); err != nil {
+		return imageSpan{}, syntax("", err)
 	}
 	c.buf = append(c.buf, '}')
 	c.order, c.found, c.orderOf = c.found, c.order, t
@@ -384,236 +375,171 @@ func (c *conv) seenUnknown(name []byte) bool {
 	return false
 }
 
-// value appends the normalised form of the value at b[i] to dst and
-// returns the value's end. A *fitError leaves the scan in step; any other
-// error is a syntax error.
-func (c *conv) value(dst, b []byte, i int, kind, elem fsql.Kind, depth int) ([]byte, int, error) {
-	if i >= len(b) {
-		return dst, i, errAt(b, i, "looking for beginning of value")
+// value reads the next value and appends its normalised form to dst. A
+// *fitError leaves the reading in step; any other error is a syntax error.
+func (c *conv) value(dst []byte, kind, elem fsql.Kind) ([]byte, error) {
+	r := &c.rd
+	if kind == fsql.KindArray && r.dec.PeekKind() == jsontext.KindBeginArray {
+		return c.array(dst, elem)
 	}
-	if b[i] == 'n' {
-		end, err := scanLiteral(b, i, "null")
-		return append(dst, "null"...), end, err
+	v, err := r.value()
+	if err != nil {
+		return dst, err
+	}
+	k := v.Kind()
+	if k == jsontext.KindNull {
+		return append(dst, "null"...), nil
 	}
 	switch kind {
 	case fsql.KindInteger:
-		if b[i] != '-' && !isDigit(b[i]) {
-			return c.misfit(dst, b, i, depth, kind)
+		dst = append(dst, v...)
+		if k != jsontext.KindNumber {
+			return dst, notFit(v, string(kind))
 		}
-		end, integer, err := scanNumber(b, i)
-		if err != nil {
-			return dst, end, err
+		if _, err := strconv.ParseInt(string(v), 10, 64); err != nil {
+			return dst, notFit(v, string(kind))
 		}
-		raw := b[i:end]
-		dst = append(dst, raw...)
-		if !integer || !fitsInt64(raw) {
-			return dst, end, notFit(raw, string(kind))
-		}
-		return dst, end, nil
+		return dst, nil
 
 	case fsql.KindDecimal:
-		switch {
-		case b[i] == '-' || isDigit(b[i]):
-			end, _, err := scanNumber(b, i)
-			if err != nil {
-				return dst, end, err
-			}
+		switch k {
+		case jsontext.KindNumber:
 			dst = append(dst, '"')
-			dst = append(dst, b[i:end]...)
-			return append(dst, '"'), end, nil
-		case b[i] == '"':
-			return c.special(dst, b, i, kind, isDecimalText)
+			dst = append(dst, v...)
+			return append(dst, '"'), nil
+		case jsontext.KindString:
+			return c.special(dst, v, kind, isDecimalText)
 		}
-		return c.misfit(dst, b, i, depth, kind)
 
 	case fsql.KindFloat:
-		switch {
-		case b[i] == '-' || isDigit(b[i]):
-			end, _, err := scanNumber(b, i)
-			if err != nil {
-				return dst, end, err
+		switch k {
+		case jsontext.KindNumber:
+			dst = append(dst, v...)
+			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+				return dst, notFit(v, string(kind))
 			}
-			raw := b[i:end]
-			dst = append(dst, raw...)
-			if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
-				return dst, end, notFit(raw, string(kind))
-			}
-			return dst, end, nil
-		case b[i] == '"':
-			return c.special(dst, b, i, kind, isSpecialFloat)
+			return dst, nil
+		case jsontext.KindString:
+			return c.special(dst, v, kind, isSpecialFloat)
 		}
-		return c.misfit(dst, b, i, depth, kind)
 
 	case fsql.KindBinary:
-		if b[i] != '"' {
-			return c.misfit(dst, b, i, depth, kind)
+		if k == jsontext.KindString {
+			return c.binary(dst, v)
 		}
-		return c.binary(dst, b, i)
 
 	case fsql.KindJSON:
-		end, err := scanValue(b, i, depth)
-		if err != nil {
-			return dst, end, err
-		}
-		return appendQuoted(dst, b[i:end]), end, nil
+		return appendQuoted(dst, v), nil
 
 	case fsql.KindBool:
-		if b[i] != 't' && b[i] != 'f' {
-			return c.misfit(dst, b, i, depth, kind)
+		if k == jsontext.KindTrue || k == jsontext.KindFalse {
+			return append(dst, v...), nil
 		}
-		end, err := scanValue(b, i, depth)
-		return append(dst, b[i:end]...), end, err
 
 	case fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp, fsql.KindTimestampTZ,
 		fsql.KindInterval, fsql.KindUUID:
-		if b[i] != '"' {
-			return c.misfit(dst, b, i, depth, kind)
+		if k == jsontext.KindString {
+			return append(dst, v...), nil
 		}
-		end, _, err := scanString(b, i)
-		return append(dst, b[i:end]...), end, err
 
-	case fsql.KindArray:
-		if b[i] != '[' {
-			return c.misfit(dst, b, i, depth, kind)
-		}
-		return c.array(dst, b, i, elem, depth+1)
+	case fsql.KindArray: // not an array: value read it whole
+
+	default:
+		return append(dst, v...), nil
 	}
-	end, err := scanValue(b, i, depth)
-	return append(dst, b[i:end]...), end, err
+	// A value of the wrong JSON type for kind.
+	return append(dst, v...), notFit(v, string(kind))
 }
 
-// misfit scans past a value of the wrong JSON type for kind.
-func (c *conv) misfit(dst, b []byte, i, depth int, kind fsql.Kind) ([]byte, int, error) {
-	end, err := scanValue(b, i, depth)
-	if err != nil {
-		return dst, end, err
-	}
-	return append(dst, b[i:end]...), end, notFit(b[i:end], string(kind))
-}
-
-// special appends a string value whose text ok accepts.
-func (c *conv) special(dst, b []byte, i int, kind fsql.Kind, ok func([]byte) bool) ([]byte, int, error) {
-	end, escaped, err := scanString(b, i)
-	if err != nil {
-		return dst, end, err
-	}
-	raw := b[i:end]
-	if !escaped {
-		dst = append(dst, raw...)
-		if !ok(raw[1 : len(raw)-1]) {
-			return dst, end, notFit(raw, string(kind))
+// special appends the string value v if ok accepts its text.
+func (c *conv) special(dst, v []byte, kind fsql.Kind, ok func([]byte) bool) ([]byte, error) {
+	if bytes.IndexByte(v, '\\') < 0 {
+		dst = append(dst, v...)
+		if !ok(v[1 : len(v)-1]) {
+			return dst, notFit(v, string(kind))
 		}
-		return dst, end, nil
+		return dst, nil
 	}
-	c.tmp = appendUnquoted(c.tmp[:0], raw)
+	c.tmp = appendUnquoted(c.tmp[:0], v)
 	if !ok(c.tmp) {
-		return append(dst, raw...), end, notFit(raw, string(kind))
+		return append(dst, v...), notFit(v, string(kind))
 	}
-	return appendQuoted(dst, c.tmp), end, nil
+	return appendQuoted(dst, c.tmp), nil
 }
 
-// binary appends the base64 form of a bytea value in PostgreSQL's hex
-// output form, "\\x" and two hex digits a byte.
-func (c *conv) binary(dst, b []byte, i int) ([]byte, int, error) {
-	end, _, err := scanString(b, i)
-	if err != nil {
-		return dst, end, err
-	}
-	raw := b[i:end]
-	var hex []byte
-	if len(raw) >= 5 && string(raw[:4]) == `"\\x` && bytes.IndexByte(raw[4:], '\\') < 0 {
-		hex = raw[4 : len(raw)-1] // the usual text: only the leading backslash is escaped
+// binary appends the base64 form of the string value v, a bytea value in
+// PostgreSQL's hex output form, "\\x" and two hex digits a byte.
+func (c *conv) binary(dst, v []byte) ([]byte, error) {
+	var digits []byte
+	if len(v) >= 5 && string(v[:4]) == `"\\x` && bytes.IndexByte(v[4:], '\\') < 0 {
+		digits = v[4 : len(v)-1] // the usual text: only the leading backslash is escaped
 	} else {
-		c.tmp = appendUnquoted(c.tmp[:0], raw)
+		c.tmp = appendUnquoted(c.tmp[:0], v)
 		if len(c.tmp) < 2 || c.tmp[0] != '\\' || c.tmp[1] != 'x' {
-			return append(dst, raw...), end, notFit(raw, "binary")
+			return append(dst, v...), notFit(v, "binary")
 		}
-		hex = c.tmp[2:]
+		digits = c.tmp[2:]
 	}
-	if len(hex)%2 != 0 {
-		return append(dst, raw...), end, notFit(raw, "binary")
-	}
-	c.bin = c.bin[:0]
-	for k := 0; k < len(hex); k += 2 {
-		hi, lo := unhex(hex[k]), unhex(hex[k+1])
-		if hi < 0 || lo < 0 {
-			return append(dst, raw...), end, notFit(raw, "binary")
-		}
-		c.bin = append(c.bin, byte(hi<<4|lo))
+	var err error
+	if c.bin, err = hex.AppendDecode(c.bin[:0], digits); err != nil {
+		return append(dst, v...), notFit(v, "binary")
 	}
 	dst = append(dst, '"')
 	dst = base64.StdEncoding.AppendEncode(dst, c.bin)
-	return append(dst, '"'), end, nil
+	return append(dst, '"'), nil
 }
 
-// array appends an array whose elements are normalised by their kind; a
-// nested array is a further dimension, except in a json array, where each
-// element is one JSON value.
-func (c *conv) array(dst, b []byte, i int, elem fsql.Kind, depth int) ([]byte, int, error) {
-	if depth > maxDepth {
-		return dst, i, &syntaxError{"exceeded max depth", i}
+// array reads an array, whose '[' is next, and appends it with its
+// elements normalised by their kind; a nested array is a further
+// dimension, except in a json array, where each element is one JSON value.
+func (c *conv) array(dst []byte, elem fsql.Kind) ([]byte, error) {
+	r := &c.rd
+	if err := r.delim(); err != nil {
+		return dst, err
 	}
 	dst = append(dst, '[')
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return append(dst, ']'), i + 1, nil
-	}
 	var fit error
 	for n := 0; ; n++ {
+		k := r.dec.PeekKind()
+		if k == jsontext.KindEndArray {
+			if err := r.delim(); err != nil {
+				return dst, err
+			}
+			return append(dst, ']'), fit
+		}
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		var end int
 		var err error
-		if i < len(b) && b[i] == '[' && elem != fsql.KindJSON {
-			dst, end, err = c.array(dst, b, i, elem, depth+1)
+		if k == jsontext.KindBeginArray && elem != fsql.KindJSON {
+			dst, err = c.array(dst, elem)
 		} else {
-			dst, end, err = c.value(dst, b, i, elem, "", depth)
+			dst, err = c.value(dst, elem, "")
 		}
 		if err != nil {
 			if _, ok := err.(*fitError); !ok {
-				return dst, end, err
+				return dst, err
 			}
 			if fit == nil {
 				fit = err
 			}
 		}
-		i = skipSpace(b, end)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-			continue
-		}
-		if i < len(b) && b[i] == ']' {
-			return append(dst, ']'), i + 1, fit
-		}
-		return dst, i, errAt(b, i, "after array element")
 	}
-}
-
-// fitsInt64 says whether the JSON integer text fits int64.
-func fitsInt64(raw []byte) bool {
-	digits, limit := raw, "9223372036854775807"
-	if raw[0] == '-' {
-		digits, limit = raw[1:], "9223372036854775808"
-	}
-	return len(digits) < len(limit) || len(digits) == len(limit) && string(digits) <= limit
 }
 
 // isDecimalText accepts what a decimal string may hold: a JSON number's
 // text, or NaN and the infinities.
 func isDecimalText(s []byte) bool {
-	if len(s) == 0 {
-		return false
-	}
 	if isSpecialFloat(s) {
 		return true
 	}
-	if s[0] != '-' && !isDigit(s[0]) {
-		return false
-	}
-	end, _, err := scanNumber(s, 0)
-	return err == nil && end == len(s)
+	// A number starts with '-' or a digit and ends with a digit; checking
+	// that keeps out the whitespace IsValid would allow around it.
+	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) &&
+		jsontext.Value(s).Kind() == jsontext.KindNumber && jsontext.Value(s).IsValid()
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isSpecialFloat(s []byte) bool {
 	switch string(s) {

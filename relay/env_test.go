@@ -32,7 +32,7 @@ import (
 // env is one source database with captured tables and a Kafka topic prefix
 // of its own.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dsn     string
 	db      *stdsql.DB
 	brokers string
@@ -40,7 +40,7 @@ type env struct {
 	tables  []string
 }
 
-func newEnv(t *testing.T, tables ...string) *env {
+func newEnv(t testing.TB, tables ...string) *env {
 	t.Helper()
 	brokers := kafkatest.Brokers(t)
 	dsn, db := pgtest.NewDB(t)
@@ -70,7 +70,7 @@ func newEnv(t *testing.T, tables ...string) *env {
 }
 
 // reparse fills the defaults the way Load does, by a round trip through YAML.
-func reparse(t *testing.T, cfg *config.Config) {
+func reparse(t testing.TB, cfg *config.Config) {
 	t.Helper()
 	text := yamlOf(cfg)
 	parsed, err := config.Parse("test.yaml", []byte(text))
@@ -224,7 +224,7 @@ var ferryBin struct {
 }
 
 // binary builds cmd/ferry once for the tests that kill it.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	ferryBin.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ferry-relay-test")
@@ -247,7 +247,26 @@ func binary(t *testing.T) string {
 // process is a `ferry relay` child process.
 type process struct {
 	cmd *exec.Cmd
-	out *bytes.Buffer
+	out *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer that a child's output copier writes while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (e *env) spawn(extra ...string) *process {
@@ -257,7 +276,7 @@ func (e *env) spawn(extra ...string) *process {
 		e.t.Fatal(err)
 	}
 	cmd := exec.Command(binary(e.t), append([]string{"relay", "-c", path, "--log-format", "text", "--log-level", "debug"}, extra...)...)
-	p := &process{cmd: cmd, out: &bytes.Buffer{}}
+	p := &process{cmd: cmd, out: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)

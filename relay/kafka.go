@@ -37,7 +37,7 @@ func newSink(ctx context.Context, brokers string, props map[string]string, txnID
 		"transactional.id":             txnID,
 		"enable.idempotence":           true,
 		"acks":                         "all",
-		"linger.ms":                    5,
+		"linger.ms":                    0, // a batch is what one outbox read returns: no waiting for more
 		"compression.type":             "lz4",
 		"queue.buffering.max.messages": 500_000,
 		"queue.buffering.max.kbytes":   1 << 20,

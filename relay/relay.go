@@ -164,6 +164,15 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	lastCheck := time.Now()
 	lastDurable := time.Now()
 	durable := pos
+	// The next batch is read while the current one commits to Kafka, so a
+	// cycle costs the longer of the two, not their sum. A read ahead is
+	// thrown away if the commit fails: the batch is then read again.
+	var ahead chan readResult
+	defer func() {
+		if ahead != nil {
+			<-ahead
+		}
+	}()
 	for ctx.Err() == nil {
 		if time.Since(lastCheck) > 500*time.Millisecond {
 			if err := r.lease.Check(ctx); err != nil {
@@ -172,7 +181,14 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			lastCheck = time.Now()
 		}
 		start := time.Now()
-		batch, err := r.outbox.Read(ctx, pos, r.cfg.BatchSize)
+		var res readResult
+		if ahead != nil {
+			res = <-ahead
+			ahead = nil
+		} else {
+			res = r.read(ctx, pos)
+		}
+		batch, err := res.batch, res.err
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -205,6 +221,8 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return progressed, err
 		}
+		ahead = make(chan readResult, 1)
+		go func(from []byte, ch chan readResult) { ch <- r.read(ctx, from) }(batch.Next, ahead)
 		if err := s.commit(kctx, msgs, batch.Next); err != nil {
 			return progressed, r.commitError(err)
 		}
@@ -219,6 +237,16 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 	}
 	return progressed, nil
+}
+
+type readResult struct {
+	batch *fsql.Batch
+	err   error
+}
+
+func (r *Relay) read(ctx context.Context, pos []byte) readResult {
+	b, err := r.outbox.Read(ctx, pos, r.cfg.BatchSize)
+	return readResult{b, err}
 }
 
 func (r *Relay) commitError(err error) error {

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -107,20 +110,26 @@ func parseSnapshot(s string) (xmin, xmax uint64, xip []uint64, err error) {
 }
 
 type outbox struct {
-	db     *stdsql.DB
-	schema string
-	seq    string // the outbox's identity sequence, quoted
-	rows   string // the window query
+	db         *stdsql.DB
+	schema     string
+	seq        string // the outbox's identity sequence, quoted
+	rows       string // the window query
+	horizonSQL string
+	busy       bool // the last Read returned rows: skip the idle check
 }
 
 // Outbox reads the outbox in captureSchema.
 func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	t := ident(captureSchema, "outbox")
 	cols := `seq, txid::text, table_id, op, ts, before::text, after::text`
+	seq := ident(captureSchema, "outbox_seq_seq")
 	return &outbox{
 		db:     db,
 		schema: captureSchema,
-		seq:    ident(captureSchema, "outbox_seq_seq"),
+		seq:    seq,
+		horizonSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ` + seq + `;
+BEGIN; SELECT pg_catalog.pg_current_xact_id(); ROLLBACK;
+SELECT pg_catalog.pg_current_snapshot()::text`,
 		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
 		// $6 S1, $7 limit. Two index range scans on seq, merged in order.
 		rows: fmt.Sprintf(`
@@ -150,28 +159,30 @@ func (o *outbox) peek(ctx context.Context) (last int64, snap string, err error) 
 }
 
 // horizon reads L, finishes an xid of its own, then takes the snapshot S1,
-// in that order and in separate transactions (see the top of this file).
+// in that order and in separate transactions (see the top of this file):
+// four statements sent as one simple-protocol query, one round trip. The
+// xid's transaction is rolled back, so it costs no commit record, no fsync.
 func (o *outbox) horizon(ctx context.Context) (last int64, snap string, err error) {
-	err = o.db.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+o.seq).Scan(&last)
+	conn, err := o.db.Conn(ctx)
 	if err != nil {
+		return 0, "", fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	var results []*pgconn.Result
+	err = conn.Raw(func(dc any) error {
+		results, err = dc.(*stdlib.Conn).Conn().PgConn().Exec(ctx, o.horizonSQL).ReadAll()
+		return err
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("read the outbox horizon: %w", err)
+	}
+	if len(results) != 5 || len(results[0].Rows) != 1 || len(results[4].Rows) != 1 {
+		return 0, "", fmt.Errorf("read the outbox horizon: unexpected reply (%d results)", len(results))
+	}
+	if last, err = strconv.ParseInt(string(results[0].Rows[0][0]), 10, 64); err != nil {
 		return 0, "", fmt.Errorf("read the outbox sequence: %w", err)
 	}
-	tx, err := o.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, "", fmt.Errorf("begin: %w", err)
-	}
-	// Rolled back, so it costs no commit record and no fsync.
-	_, err = tx.ExecContext(ctx, `SELECT pg_catalog.pg_current_xact_id()`)
-	if rerr := tx.Rollback(); err == nil && rerr != nil {
-		err = rerr
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("take an xid: %w", err)
-	}
-	if err := o.db.QueryRowContext(ctx, `SELECT pg_catalog.pg_current_snapshot()::text`).Scan(&snap); err != nil {
-		return 0, "", fmt.Errorf("take a snapshot: %w", err)
-	}
-	return last, snap, nil
+	return last, string(results[4].Rows[0][0]), nil
 }
 
 func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, error) {
@@ -180,21 +191,25 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		return nil, err
 	}
 	if p.Win == nil {
-		last, snap, err := o.peek(ctx)
+		if !o.busy {
+			// While idle, one cheap look first: no transaction has finished
+			// (xmax and xip are as they were) and no row was written since
+			// S, so nothing can have become visible.
+			last, snap, err := o.peek(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if snap == p.Snap && last == p.Last {
+				return &fsql.Batch{Next: raw, Idle: true}, nil
+			}
+		}
+		last, snap, err := o.horizon(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if last < p.Last {
 			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d "+
 				"(the capture schema was dropped and created again): %w", last, p.Last, fsql.ErrPositionGone)
-		}
-		// No transaction has finished (xmax and xip are as they were) and no
-		// row was written since S: nothing can have become visible.
-		if snap == p.Snap && last == p.Last {
-			return &fsql.Batch{Next: raw, Idle: true}, nil
-		}
-		if last, snap, err = o.horizon(ctx); err != nil {
-			return nil, err
 		}
 		p.Win = &window{Snap: snap, Last: last}
 	}
@@ -248,6 +263,7 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 	if err != nil {
 		return nil, err
 	}
+	o.busy = len(batch.Rows) > 0
 	return batch, nil
 }
 

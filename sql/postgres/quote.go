@@ -12,7 +12,7 @@ var errRedacted = errors.New("invalid connection string (not shown: it may hold 
 // ident quotes a possibly qualified name: ident("public", "Emp") is "public"."Emp".
 func ident(parts ...string) string { return pgx.Identifier(parts).Sanitize() }
 
-// literal quotes a string constant. An E'' string reads the same whatever
+// literal quotes a string constant. An E” string reads the same whatever
 // standard_conforming_strings says, so it is used when a backslash appears.
 func literal(s string) string {
 	s = strings.ReplaceAll(s, "\x00", "")

@@ -118,7 +118,6 @@ func Restart(tb testing.TB) {
 	}
 }
 
-
 func run(name string, args ...string) error {
 	cmd := exec.Command(name, args...)
 	out, err := cmd.CombinedOutput()

@@ -137,7 +137,7 @@ func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
 		{1, "c_timestamptz", `"2024-07-01T00:14:59.654321+05:45"`},
 		{1, "c_interval", `"P1Y2M3DT4H5M6.789S"`},
 		{1, "c_time", `"23:59:59.999999"`},
-		{1, "c_jsonb", `{"k": {"n": 100}}`}, // jsonb itself keeps 1.0E+2 as 100
+		{1, "c_jsonb", `{"k": {"n": 100}}`},               // jsonb itself keeps 1.0E+2 as 100
 		{1, "c_json", `{"b": [1, 2.50, "x"], "a": null}`}, // json keeps its text as written
 		{1, "c_int_array", `[1,null,-3]`},
 		{1, "c_empty", `""`},

@@ -306,4 +306,3 @@ func (m *Migrator) inTx(ctx context.Context, fn func(*stdsql.Tx) error) error {
 	}
 	return tx.Commit()
 }
-

@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -206,5 +212,71 @@ kafka:
 	}
 	if _, _, code := ferry(t, nil, "migrate", "up", "-c", path, "--source", "nope"); code != exitUsage {
 		t.Errorf("unknown --source: exit %d", code)
+	}
+}
+
+func TestRelayServesMetricsAndHealthAndStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	brokers := kafkatest.Brokers(t)
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY)`)
+	prefix := kafkatest.Prefix(t)
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn: `+dsn+`
+    tables: [{name: emp}]
+kafka:
+  brokers: [`+brokers+`]
+  topic_prefix: `+prefix+`
+`)
+	if _, errOut, code := ferry(t, nil, "migrate", "up", "-c", path); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(ferryBin, "relay", "-c", path, "--metrics-addr", addr)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pgtest.Exec(t, db, `INSERT INTO emp SELECT g FROM generate_series(1, 10) g`)
+	kafkatest.WaitFor(t, brokers, []string{prefix + ".public.emp"}, 10, time.Minute)
+
+	get := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return string(b)
+	}
+	if h := get("/healthz"); !strings.Contains(h, `"hq":"leading"`) {
+		t.Errorf("/healthz: %s", h)
+	}
+	m := get("/metrics")
+	for _, want := range []string{
+		`ferry_relay_changes_produced_total{source="hq",table="public.emp"} 10`,
+		`ferry_relay_leader{source="hq"} 1`,
+		"ferry_relay_batch_duration_seconds_bucket", "ferry_relay_outbox_backlog_rows",
+		"ferry_relay_oldest_unpublished_age_seconds", `ferry_relay_errors_total{kind="kafka",source="hq"}`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("relay did not exit 0 on SIGTERM: %v\n%s", err, out.String())
 	}
 }

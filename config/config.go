@@ -24,6 +24,7 @@ type Config struct {
 	Kafka   Kafka    `yaml:"kafka"`
 	Routes  []Route  `yaml:"routes"`
 	Relay   Relay    `yaml:"relay"`
+	Apply   Apply    `yaml:"apply"`
 }
 
 // Source is a database whose tables are captured by triggers into its outbox.
@@ -100,6 +101,67 @@ type Route struct {
 	Drop []string `yaml:"drop"`
 	// Constants are target columns set to a fixed value on every write.
 	Constants map[string]string `yaml:"constants"`
+	// Rules check each change before it is applied, in order; the first
+	// that fires decides.
+	Rules []Rule `yaml:"rules"`
+	// Lookups replace a source column's value with the target system's
+	// value for it (a city code with a city id), before renaming.
+	Lookups []Lookup `yaml:"lookups"`
+
+	Line int `yaml:"-"`
+}
+
+// Rule is a business rule on one route.
+type Rule struct {
+	// Name names the rule in errors, metrics and DLQ headers.
+	Name string `yaml:"name"`
+	// When is an expression (expr-lang) over the change's columns, by their
+	// source names, plus op ("c", "u", "d", "r"); the rule fires when it is
+	// true. Examples: salary > 10000; born > date("2007-01-01"); id < 0;
+	// email == nil || phone == nil.
+	When string `yaml:"when"`
+	// Action is what a firing rule does: reject (to the DLQ, the default),
+	// skip (drop the change and count it) or hold (keep it until a later
+	// change of the same key passes, which supersedes it).
+	Action string `yaml:"action"`
+
+	Line int `yaml:"-"`
+}
+
+// Lookup maps one column's values between systems.
+type Lookup struct {
+	// Column is the source column whose value is looked up and replaced.
+	Column string `yaml:"column"`
+	// Map is an inline table from source value to target value.
+	Map map[string]string `yaml:"map"`
+	// Query reads the table from the target instead: its first two columns
+	// are the source value and the target value.
+	Query string `yaml:"query"`
+	// Refresh is when Query runs again, in cron syntax or @every <duration>.
+	// Default "@every 5m".
+	Refresh string `yaml:"refresh"`
+	// OnMissing is what a value with no entry does: reject (to the DLQ, the
+	// default), null (write NULL) or keep (write the source value).
+	OnMissing string `yaml:"on_missing"`
+
+	Line int `yaml:"-"`
+}
+
+// Apply tunes `ferry apply`. Every field has a default.
+type Apply struct {
+	// GroupID is the Kafka consumer group; appliers with the same group share
+	// the work. Default ferry-apply.
+	GroupID string `yaml:"group_id"`
+	// BatchSize is the most changes applied in one target transaction. Default 2000.
+	BatchSize int `yaml:"batch_size"`
+	// BatchTimeout is the longest a batch waits to fill. Default 20ms.
+	BatchTimeout time.Duration `yaml:"batch_timeout"`
+	// DLQTopic receives the changes that can never apply as they are.
+	// Default <topic_prefix>._dlq.
+	DLQTopic string `yaml:"dlq_topic"`
+	// ForeignKeyWait is how long a change that breaks a foreign key (a child
+	// before its parent) is retried before it counts as a failure. Default 1m.
+	ForeignKeyWait time.Duration `yaml:"foreign_key_wait"`
 
 	Line int `yaml:"-"`
 }

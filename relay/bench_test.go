@@ -160,3 +160,47 @@ func produced(reg *prometheus.Registry) float64 {
 	}
 	return n
 }
+
+// BenchmarkRelayIdleLatency: an idle relay, one single-row transaction every
+// 300 ms; per change, the time from its COMMIT returning to a read_committed
+// consumer receiving it.
+//
+//	go test -run '^$' -bench RelayIdleLatency -benchtime 1x ./relay/
+func BenchmarkRelayIdleLatency(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		e := newEnv(b, "idle")
+		e.start()
+		topic := e.topics()[0]
+		c, err := kafka.NewConsumer(&kafka.ConfigMap{
+			"bootstrap.servers": e.brokers, "group.id": "bench-" + topic, "isolation.level": "read_committed",
+			"auto.offset.reset": "earliest", "fetch.wait.max.ms": 5, "fetch.min.bytes": 1,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		pgtest.Exec(b, e.db, `INSERT INTO idle VALUES (0, 0, 'warm up')`)
+		if err := c.Subscribe(topic, nil); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := c.ReadMessage(time.Second); err == nil {
+				break
+			}
+		}
+		var lat []float64
+		for id := 1; id <= 50; id++ {
+			time.Sleep(300 * time.Millisecond)
+			pgtest.Exec(b, e.db, fmt.Sprintf(`INSERT INTO idle VALUES (%d, 0, 'x')`, id))
+			committed := time.Now()
+			if _, err := c.ReadMessage(10 * time.Second); err != nil {
+				b.Fatalf("change %d did not arrive: %v", id, err)
+			}
+			lat = append(lat, float64(time.Since(committed).Microseconds())/1000)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(lat[len(lat)/2], "p50_ms")
+		b.ReportMetric(lat[len(lat)*99/100], "p99_ms")
+		b.ReportMetric(lat[len(lat)-1], "max_ms")
+	}
+}

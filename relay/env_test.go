@@ -271,10 +271,26 @@ func (s *syncBuffer) String() string {
 
 func (e *env) spawn(extra ...string) *process {
 	e.t.Helper()
+	return e.spawnWith(e.writeConfig(""), extra...)
+}
+
+// writeConfig writes the env's config, with extra YAML replacing its relay
+// section when given, and returns the file's path.
+func (e *env) writeConfig(relaySection string) string {
+	e.t.Helper()
+	text := yamlOf(e.cfg)
+	if relaySection != "" {
+		text = text[:strings.Index(text, "relay:\n")] + relaySection
+	}
 	path := filepath.Join(e.t.TempDir(), "ferry.yaml")
-	if err := os.WriteFile(path, []byte(yamlOf(e.cfg)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+	return path
+}
+
+func (e *env) spawnWith(path string, extra ...string) *process {
+	e.t.Helper()
 	cmd := exec.Command(binary(e.t), append([]string{"relay", "-c", path, "--log-format", "text", "--log-level", "debug"}, extra...)...)
 	p := &process{cmd: cmd, out: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.out, p.out

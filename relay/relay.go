@@ -69,7 +69,6 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		r.m.leader.Set(1)
-		r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 		progressed, err := r.lead(ctx)
 		r.m.leader.Set(0)
 		if rerr := r.lease.Release(context.WithoutCancel(ctx)); rerr != nil {
@@ -151,6 +150,10 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+
+	// Said only now, so that a setup that fails and is retried stays one
+	// state in the log rather than flapping between leading and failing.
+	r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -287,3 +287,28 @@ func TestPurgeDeletesOnlyWhatKafkaHolds(t *testing.T) {
 		t.Fatalf("%d messages, %d of the open transaction's row: the purge lost it", len(got), held)
 	}
 }
+
+// TestATopicThatCannotBeCreatedIsRetriedAndLoggedOnce asks for more replicas
+// than the one broker has: the relay keeps retrying, logs the failure once,
+// and counts every attempt.
+func TestATopicThatCannotBeCreatedIsRetriedAndLoggedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "emp")
+	pgtest.Exec(t, e.db, `INSERT INTO emp VALUES (1, 0, '')`)
+	path := e.writeConfig("relay:\n  topic_replication_factor: 3\n")
+	p := e.spawnWith(path)
+	time.Sleep(8 * time.Second)
+	if p.cmd.ProcessState != nil {
+		t.Fatalf("the relay exited:\n%s", p.out)
+	}
+	out := p.out.String()
+	if n := strings.Count(out, "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for one lasting failure, want 1:\n%s", n, out)
+	}
+	if !strings.Contains(out, "replication factor") && !strings.Contains(out, "Replication factor") {
+		t.Errorf("the warning does not say why:\n%s", out)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("exit %d on SIGINT", code)
+	}
+}

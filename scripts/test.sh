@@ -37,12 +37,14 @@ if [ $# -eq 0 ]; then set -- ./...; fi
 
 echo "test: go vet" >&2
 go vet ./...
-echo "test: go test -race -count=1 -timeout 60m $*" >&2
 rc=0
-go test -race -count=1 -timeout 60m "$@" || rc=$?
-if [ "$rc" = 0 ] && [ "${FERRY_SKIP_FAULTS:-}" != 1 ]; then
-	# Tests that stop and restart the shared PostgreSQL and Kafka run alone.
+if [ "${FERRY_SKIP_FAULTS:-}" != 1 ]; then
+	# Tests that stop and restart the shared PostgreSQL and Kafka run alone,
+	# first, so that the full suite's results close the log.
 	echo "test: fault injection (restarts the services): go test -race -p 1 -run Fault" >&2
 	FERRY_TEST_FAULTS=1 go test -race -count=1 -p 1 -timeout 30m -run 'Fault' "$@" || rc=$?
+	"$SCRIPT_DIR/services-up.sh" >/dev/null
 fi
+echo "test: go test -race -count=1 -timeout 60m $*" >&2
+go test -race -count=1 -timeout 60m "$@" || rc=$?
 exit "$rc"

@@ -1,4 +1,18 @@
-// Package applier will hold `ferry apply`, the daemon that applies changes
-// from Kafka to the targets exactly once, with rules and lookups (design.md,
-// trap 3). Not implemented yet: the command says so and exits 3.
+// Package applier is `ferry apply`: it consumes the routed topics in a
+// consumer group, maps each change through its route, and applies batches
+// of upserts and deletes to the target, exactly once.
+//
+// Exactly once: the consumed offsets are stored in the target, in the same
+// transaction as the rows they cover, and on every assignment the applier
+// seeks to them. Each offset moves only from the value the applier read at
+// assignment, so an applier that lost its partitions in a rebalance cannot
+// commit over the one that took them over.
+//
+// Failures are sorted: transient ones (lost connection, deadlock, the target
+// restarting) retry the whole batch; a change that can never apply as it is
+// goes to the DLQ, and every later change of its key follows it there, in
+// order, until it is replayed (design.md, trap 4); a change that breaks a
+// foreign key (a child before its parent) is held in the target and retried
+// for foreign_key_wait before it counts as a failure (trap 3). If the DLQ
+// cannot be written, the applier stops without committing.
 package applier

@@ -116,6 +116,7 @@ func ParseWithEnv(file string, data []byte, lookup func(string) (string, bool)) 
 		cfg.Kafka.TopicPrefix = DefaultTopicPrefix
 	}
 	cfg.Relay.applyDefaults(cfg.Kafka.TopicPrefix)
+	cfg.applierDefaults()
 	if len(errs) > 0 {
 		return nil, joinSorted(errs)
 	}

@@ -72,6 +72,7 @@ func (c *Config) Validate() error {
 	for _, r := range c.Routes {
 		v.route(c, r, writers)
 	}
+	v.applier(c)
 	return joinSorted(v.errs)
 }
 

@@ -94,6 +94,25 @@ var badFiles = map[string][]string{
 		"routes.bad.yml:41: route from hq: to branch names no table",
 		"routes.bad.yml:43: route without from",
 	},
+	"apply.bad.yml": {
+		"apply.bad.yml:21: route from hq.public.emp: rule without a name",
+		"apply.bad.yml:22: route from hq.public.emp: rule big_salary is already defined at line 19",
+		`apply.bad.yml:22: route from hq.public.emp: rule big_salary: unknown action "drop" (want reject, skip or hold)`,
+		"apply.bad.yml:25: route from hq.public.emp: rule no_when: no when",
+		"apply.bad.yml:28: route from hq.public.emp: lookup city: refresh is for a query; an inline map never changes",
+		"apply.bad.yml:31: route from hq.public.emp: lookup without a column",
+		"apply.bad.yml:32: route from hq.public.emp: lookup city is already defined at line 28",
+		"apply.bad.yml:32: route from hq.public.emp: lookup city: both map and query; keep one",
+		"apply.bad.yml:35: route from hq.public.emp: lookup dept: neither map nor query; set one",
+		`apply.bad.yml:35: route from hq.public.emp: lookup dept: unknown on_missing "ignore" (want reject, null or keep)`,
+		`apply.bad.yml:37: route from hq.public.emp: lookup site: refresh "every 5m": expected exactly 5 fields`,
+		"apply.bad.yml:40: route from hq.public.emp: lookup ssn: the source excludes the column",
+		"apply.bad.yml:42: route from hq.public.emp: lookup photo: the route drops the column",
+		"apply.bad.yml:45: apply: batch_size -1: want 1 to 100000",
+		"apply.bad.yml:45: apply: batch_timeout -20ms: want more than 0",
+		"apply.bad.yml:45: apply: foreign_key_wait -1s: want more than 0",
+		`apply.bad.yml:45: apply: dlq_topic "ferry/dlq" may hold only letters, digits, '.', '_' and '-'`,
+	},
 }
 
 // testEnv is the environment the testdata files see.

@@ -14,10 +14,10 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
-	"github.com/sethvargo/go-retry"
 
 	"github.com/ferry-cdc/ferry/change"
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/daemon"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -35,7 +35,7 @@ type Relay struct {
 
 	// committed is the position last committed to Kafka, for purging.
 	committed atomic.Pointer[[]byte]
-	state     stateLog
+	state     daemon.StateLog
 }
 
 // New builds the relay of src. db is a pool for src's DSN; the relay uses
@@ -48,24 +48,24 @@ func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, 
 		lease:  d.Leader(db, src.CaptureSchema, src.Name),
 		log:    log,
 		m:      newMetrics(reg, src.Name),
-		state:  stateLog{log: log},
+		state:  daemon.StateLog{Log: log},
 	}
 }
 
 // Run leads when it can and waits when another relay leads, until ctx ends.
 // It returns nil on a clean stop, or an error that retrying cannot cure.
 func (r *Relay) Run(ctx context.Context) error {
-	backoff := newBackoff()
+	backoff := daemon.NewBackoff()
 	for ctx.Err() == nil {
 		ok, err := r.lease.TryAcquire(ctx)
 		if err != nil {
 			r.fail(kindDatabase, "cannot reach the source database", err)
-			sleep(ctx, next(&backoff))
+			daemon.Sleep(ctx, daemon.Next(backoff))
 			continue
 		}
 		if !ok {
-			r.state.set("standby", slog.LevelInfo, "another relay leads this source; waiting to take over")
-			sleep(ctx, r.cfg.LeaseRetry)
+			r.state.Set("standby", slog.LevelInfo, "another relay leads this source; waiting to take over")
+			daemon.Sleep(ctx, r.cfg.LeaseRetry)
 			continue
 		}
 		r.m.leader.Set(1)
@@ -75,7 +75,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			r.log.Debug("release the lease", "err", rerr)
 		}
 		if progressed {
-			backoff = newBackoff()
+			backoff = daemon.NewBackoff()
 		}
 		var fatal *fatalError
 		switch {
@@ -84,10 +84,10 @@ func (r *Relay) Run(ctx context.Context) error {
 			return fatal.err
 		case err != nil:
 			r.fail(kindOf(err), "relaying stopped; retrying", err)
-			sleep(ctx, next(&backoff))
+			daemon.Sleep(ctx, daemon.Next(backoff))
 		}
 	}
-	r.state.set("stopped", slog.LevelInfo, "stopped")
+	r.state.Set("stopped", slog.LevelInfo, "stopped")
 	return nil
 }
 
@@ -116,7 +116,7 @@ func kindOf(err error) string {
 
 func (r *Relay) fail(kind, msg string, err error) {
 	r.m.errors.WithLabelValues(kind).Inc()
-	r.state.set(kind+": "+rootCause(err), slog.LevelWarn, msg, "kind", kind, "err", err)
+	r.state.Set(kind+": "+daemon.RootCause(err), slog.LevelWarn, msg, "kind", kind, "err", err)
 }
 
 // lead relays until the lease is lost, ctx ends or something fails. It
@@ -153,7 +153,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 	// Said only now, so that a setup that fails and is retried stays one
 	// state in the log rather than flapping between leading and failing.
-	r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
+	r.state.Set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -213,7 +213,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 				r.committed.Store(&durable)
 			}
 			if batch.Idle {
-				sleep(ctx, idle)
+				daemon.Sleep(ctx, idle)
 				idle = min(idle*2, r.cfg.PollInterval)
 			}
 			continue
@@ -237,7 +237,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		for t, n := range counts {
 			r.m.produced.WithLabelValues(t).Add(float64(n))
 		}
-		r.state.set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
+		r.state.Set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 	}
 	return progressed, nil
 }
@@ -382,57 +382,4 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 }
 
 // State reports what the relay is doing, for /healthz.
-func (r *Relay) State() string { return r.state.get() }
-
-// stateLog logs a line only when the state changes, not on every retry.
-type stateLog struct {
-	log *slog.Logger
-	mu  sync.Mutex
-	cur string
-}
-
-func (s *stateLog) set(state string, level slog.Level, msg string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur == state {
-		return
-	}
-	s.cur = state
-	s.log.Log(context.Background(), level, msg, args...)
-}
-
-func (s *stateLog) get() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur
-}
-
-// rootCause is the innermost error's text, so that one failure retried with
-// new wrapping text still counts as one state.
-func rootCause(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		err = u
-	}
-}
-
-func newBackoff() retry.Backoff {
-	return retry.WithJitterPercent(20, retry.WithCappedDuration(10*time.Second, retry.NewExponential(100*time.Millisecond)))
-}
-
-func next(b *retry.Backoff) time.Duration {
-	d, _ := (*b).Next()
-	return d
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+func (r *Relay) State() string { return r.state.Get() }

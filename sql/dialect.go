@@ -34,6 +34,8 @@ type Dialect interface {
 	Capture() Capture
 	// Outbox reads the outbox in the capture schema, for the relay.
 	Outbox(db *stdsql.DB, captureSchema string) Outbox
+	// Target applies changes to this database, for the applier.
+	Target() Target
 	// Leader returns the lease that makes one relay of a source the leader.
 	// It holds its own connection while held.
 	Leader(db *stdsql.DB, captureSchema, source string) Leader

@@ -76,7 +76,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 
 func TestCommandsNotBuiltYetSaySoAndFail(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"apply"}, {"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}} {
+	for _, args := range [][]string{{"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}} {
 		_, errOut, code := ferry(t, nil, args...)
 		if code != exitNotImplemented || !strings.Contains(errOut, "not implemented yet") {
 			t.Errorf("ferry %v: exit %d, stderr %q", args, code, errOut)
@@ -221,8 +221,9 @@ func TestRelayServesMetricsAndHealthAndStopsOnSIGTERM(t *testing.T) {
 	dsn, db := pgtest.NewDB(t)
 	pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY)`)
 	prefix := kafkatest.Prefix(t)
+	// A name of its own: the relay's transactional.id derives from it.
 	path := writeFile(t, "ferry.yaml", `sources:
-  - name: hq
+  - name: `+prefix+`
     dialect: postgres
     dsn: `+dsn+`
     tables: [{name: emp}]
@@ -261,15 +262,15 @@ kafka:
 		}
 		return string(b)
 	}
-	if h := get("/healthz"); !strings.Contains(h, `"hq":"leading"`) {
+	if h := get("/healthz"); !strings.Contains(h, `"`+prefix+`":"leading"`) {
 		t.Errorf("/healthz: %s", h)
 	}
 	m := get("/metrics")
 	for _, want := range []string{
-		`ferry_relay_changes_produced_total{source="hq",table="public.emp"} 10`,
-		`ferry_relay_leader{source="hq"} 1`,
+		`ferry_relay_changes_produced_total{source="` + prefix + `",table="public.emp"} 10`,
+		`ferry_relay_leader{source="` + prefix + `"} 1`,
 		"ferry_relay_batch_duration_seconds_bucket", "ferry_relay_outbox_backlog_rows",
-		"ferry_relay_oldest_unpublished_age_seconds", `ferry_relay_errors_total{kind="kafka",source="hq"}`,
+		"ferry_relay_oldest_unpublished_age_seconds", `ferry_relay_errors_total{kind="kafka",source="` + prefix + `"}`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -47,7 +47,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 not implemented yet.`,
 		newCheck(g),
 		newMigrate(g),
 		newRelay(g),
-		notImplemented("apply", "Apply changes from Kafka to the targets, with rules and lookups (daemon)", "the applier issue"),
+		newApply(g),
 		newDLQ(),
 		newVersion(),
 	)

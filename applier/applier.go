@@ -1,0 +1,334 @@
+package applier
+
+import (
+	"context"
+	stdsql "database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/dlq"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Schema is where the applier keeps its tables in the target.
+const Schema = "ferry"
+
+// Applier applies the routes into one target.
+type Applier struct {
+	cfg    *config.Config
+	target *config.Target
+	d      fsql.Dialect
+	tg     fsql.Target
+	db     *stdsql.DB
+	log    *slog.Logger
+	m      *metrics
+	group  string
+
+	routes map[string]*route
+	dlq    *dlq.Writer
+	// next is, per assigned partition, the offset stored in the target as
+	// this applier last read or wrote it; -1 when none is stored.
+	next map[tp]int64
+	state stateLog
+}
+
+type tp struct {
+	topic     string
+	partition int32
+}
+
+// New builds the applier of target. db is a pool for the target's DSN.
+func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
+	log = log.With("target", target.Name)
+	return &Applier{
+		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
+		m:     newMetrics(reg, target.Name),
+		group: cfg.Apply.GroupID + "-" + target.Name,
+		next:  map[tp]int64{},
+		state: stateLog{Log: log},
+	}
+}
+
+// errFenced: another applier has moved an offset this one was about to
+// move; its batch is dropped and the consumer joins the group again.
+var errFenced = errors.New("another applier has taken over a partition")
+
+// Run applies until ctx ends. It returns nil on a clean stop.
+func (a *Applier) Run(ctx context.Context) error {
+	backoff := newBackoff()
+	for ctx.Err() == nil {
+		err := a.session(ctx)
+		var fatal *fatalError
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(err, &fatal):
+			return fatal.err
+		case errors.Is(err, errFenced):
+			a.state.Set("fenced", slog.LevelInfo, "a partition moved to another applier; rejoining the group")
+		case err != nil:
+			a.m.errors.WithLabelValues("session").Inc()
+			a.state.Set("failing: "+rootCause(err), slog.LevelWarn, "applying stopped; retrying", "err", err)
+			d, _ := backoff.Next()
+			sleep(ctx, d)
+		}
+	}
+	return nil
+}
+
+// State reports what the applier is doing, for /healthz.
+func (a *Applier) State() string { return a.state.Get() }
+
+// fatalError is an error retrying cannot cure, such as a DLQ that cannot be
+// written: the applier stops without committing.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+
+// session consumes with one consumer until it fails or ctx ends.
+func (a *Applier) session(ctx context.Context) error {
+	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
+		return err
+	}
+	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db)
+	if err != nil {
+		return &fatalError{err}
+	}
+	if len(rs) == 0 {
+		return &fatalError{fmt.Errorf("no routes write to target %s", a.target.Name)}
+	}
+	a.routes = rs
+	brokers := strings.Join(a.cfg.Kafka.Brokers, ",")
+	if a.dlq == nil {
+		if a.dlq, err = dlq.NewWriter(brokers, a.cfg.Kafka.Properties, a.cfg.Apply.DLQTopic); err != nil {
+			return err
+		}
+	}
+	cm := kafka.ConfigMap{
+		"bootstrap.servers": brokers, "group.id": a.group,
+		"isolation.level": "read_committed", "enable.auto.commit": false,
+		"auto.offset.reset": "earliest",
+		"fetch.wait.max.ms": 10, "go.logs.channel.enable": false,
+	}
+	for k, v := range a.cfg.Kafka.Properties {
+		if !producerOnly[k] {
+			cm[k] = v
+		}
+	}
+	c, err := kafka.NewConsumer(&cm)
+	if err != nil {
+		return fmt.Errorf("create kafka consumer: %w", err)
+	}
+	defer c.Close()
+	topics := make([]string, 0, len(rs))
+	for t := range rs {
+		topics = append(topics, t)
+	}
+	slices.Sort(topics)
+	var batch []*kafka.Message
+	var rebalanceErr error
+	// The group calls back from inside Poll: a batch in flight is applied
+	// before its partitions are given up, and a new partition starts from
+	// the offset stored in the target.
+	rebalance := func(c *kafka.Consumer, ev kafka.Event) error {
+		switch e := ev.(type) {
+		case kafka.AssignedPartitions:
+			if err := a.assign(ctx, c, e.Partitions); err != nil {
+				rebalanceErr = err
+			}
+		case kafka.RevokedPartitions:
+			if err := a.apply(ctx, batch); err != nil && rebalanceErr == nil {
+				rebalanceErr = err
+			}
+			batch = nil
+			a.next = map[tp]int64{}
+			if err := c.Unassign(); err != nil && rebalanceErr == nil {
+				rebalanceErr = fmt.Errorf("unassign: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := c.SubscribeTopics(topics, rebalance); err != nil {
+		return fmt.Errorf("subscribe to %v: %w", topics, err)
+	}
+	a.state.Set("applying", slog.LevelInfo, "applying", "topics", topics)
+
+	deadline := time.Time{}
+	for {
+		if ctx.Err() != nil {
+			// Finish the batch in flight; its offsets go with it.
+			return a.apply(context.WithoutCancel(ctx), batch)
+		}
+		timeout := 100
+		if len(batch) > 0 {
+			timeout = max(0, int(time.Until(deadline).Milliseconds()))
+		}
+		ev := c.Poll(timeout)
+		if rebalanceErr != nil {
+			return rebalanceErr
+		}
+		switch e := ev.(type) {
+		case *kafka.Message:
+			if len(batch) == 0 {
+				deadline = time.Now().Add(a.cfg.Apply.BatchTimeout)
+			}
+			batch = append(batch, e)
+		case kafka.Error:
+			if e.IsFatal() {
+				return fmt.Errorf("kafka consumer: %w", e)
+			}
+			a.log.Debug("kafka consumer", "err", e)
+		}
+		if len(batch) > 0 && (len(batch) >= a.cfg.Apply.BatchSize || !time.Now().Before(deadline)) {
+			if err := a.apply(ctx, batch); err != nil {
+				return err
+			}
+			batch = nil
+		}
+	}
+}
+
+// assign seeks each new partition to the offset stored in the target.
+func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.TopicPartition) error {
+	stored := map[string]map[int32]int64{}
+	out := make([]kafka.TopicPartition, len(parts))
+	for i, p := range parts {
+		topic := *p.Topic
+		if stored[topic] == nil {
+			o, err := a.tg.Offsets(ctx, a.db, Schema, a.group, topic)
+			if err != nil {
+				return err
+			}
+			stored[topic] = o
+		}
+		out[i] = p
+		if off, ok := stored[topic][p.Partition]; ok {
+			out[i].Offset = kafka.Offset(off)
+			a.next[tp{topic, p.Partition}] = off
+		} else {
+			out[i].Offset = kafka.OffsetBeginning
+			a.next[tp{topic, p.Partition}] = -1
+		}
+	}
+	if err := c.Assign(out); err != nil {
+		return fmt.Errorf("assign partitions: %w", err)
+	}
+	a.log.Debug("assigned", "partitions", fmt.Sprint(out))
+	return nil
+}
+
+// producerOnly are properties a consumer refuses.
+var producerOnly = map[string]bool{
+	"linger.ms": true, "compression.type": true, "batch.size": true, "acks": true,
+	"queue.buffering.max.messages": true, "queue.buffering.max.kbytes": true,
+	"transaction.timeout.ms": true, "enable.idempotence": true, "transactional.id": true,
+	"delivery.timeout.ms": true, "message.timeout.ms": true, "retries": true,
+}
+
+// item is one consumed message, prepared for the target.
+type item struct {
+	msg   *kafka.Message
+	route *route
+	key   string          // the route's name and the key, identifying the row
+	op    byte            // 'u' upsert, 'd' delete, 0 nothing to apply
+	row   json.RawMessage // the target row (upsert) or key (delete) as a JSON object
+	cols  []string        // the columns row holds
+	fail  *dlq.Entry      // set when the change cannot apply
+}
+
+// prepare decodes and maps one message.
+func (a *Applier) prepare(m *kafka.Message) *item {
+	it := &item{msg: m, route: a.routes[*m.TopicPartition.Topic]}
+	r := it.route
+	it.key = r.name + "|" + string(m.Key)
+	if m.Value == nil {
+		return it // a tombstone: nothing to apply
+	}
+	env, err := decodeEnvelope(m.Value)
+	if err != nil {
+		it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
+		return it
+	}
+	image, op := env.After, byte('u')
+	if env.Op == "d" {
+		image, op = env.Before, 'd'
+	}
+	out := map[string]json.RawMessage{}
+	for col, raw := range image {
+		to := r.target(col)
+		if to == "" {
+			continue
+		}
+		c, ok := r.columns[to]
+		if !ok {
+			it.fail = a.entry(it, dlq.ClassRejected, fmt.Sprintf("target table %s has no column %s (source column %s)", r.table, to, col), "")
+			return it
+		}
+		v, err := toTarget(c, raw)
+		if err != nil {
+			it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
+			return it
+		}
+		out[to] = v
+	}
+	for _, k := range r.key {
+		if v, ok := out[k]; !ok || string(v) == "null" {
+			it.fail = a.entry(it, dlq.ClassInvalid, fmt.Sprintf("key column %s is missing or null", k), "")
+			return it
+		}
+	}
+	if op == 'd' {
+		keyOnly := map[string]json.RawMessage{}
+		for _, k := range r.key {
+			keyOnly[k] = out[k]
+		}
+		out = keyOnly
+	} else {
+		for c, v := range r.constants {
+			b, _ := json.Marshal(v)
+			out[c] = b
+		}
+	}
+	it.row, it.cols = object(r, out)
+	it.op = op
+	return it
+}
+
+// object writes a row as a JSON object, in the target table's column
+// order, with each value's bytes as they are: encoding/json would compact
+// them, and a json column's whitespace is part of its value.
+func object(r *route, values map[string]json.RawMessage) (json.RawMessage, []string) {
+	b := make([]byte, 0, 256)
+	cols := make([]string, 0, len(values))
+	b = append(b, '{')
+	for _, c := range r.table.Columns {
+		v, ok := values[c.Name]
+		if !ok {
+			continue
+		}
+		if len(cols) > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(c.Name)
+		b = append(append(append(b, name...), ':'), v...)
+		cols = append(cols, c.Name)
+	}
+	return append(b, '}'), cols
+}
+
+func (a *Applier) entry(it *item, class, why, rule string) *dlq.Entry {
+	m := it.msg
+	return &dlq.Entry{
+		Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset),
+		Key: m.Key, Value: m.Value, Route: it.route.name, Class: class, Error: why, Rule: rule,
+		First: time.Now(), Attempts: 1,
+	}
+}

@@ -1,0 +1,252 @@
+package applier
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/daemon"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+type stateLog = daemon.StateLog
+
+func newBackoff() interface{ Next() (time.Duration, bool) } { return daemon.NewBackoff() }
+func sleep(ctx context.Context, d time.Duration)              { daemon.Sleep(ctx, d) }
+func rootCause(err error) string                              { return daemon.RootCause(err) }
+
+// apply applies one batch, retrying transient failures until it commits or
+// ctx ends. The batch is applied as a whole or not at all.
+func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	start := time.Now()
+	items := make([]*item, len(msgs))
+	for i, m := range msgs {
+		items[i] = a.prepare(m)
+	}
+	backoff := newBackoff()
+	careful := false
+	for {
+		err := a.try(ctx, items, careful)
+		if err == nil {
+			a.m.batchDuration.Observe(time.Since(start).Seconds())
+			a.state.Set("applying", slog.LevelInfo, "applying")
+			return nil
+		}
+		var fatal *fatalError
+		if errors.As(err, &fatal) || errors.Is(err, errFenced) {
+			return err
+		}
+		switch a.tg.Classify(err) {
+		case fsql.Retry:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			a.m.errors.WithLabelValues("target").Inc()
+			a.state.Set("retrying: "+rootCause(err), slog.LevelWarn, "the target failed; retrying the batch", "err", err)
+			d, _ := backoff.Next()
+			sleep(ctx, d)
+		default:
+			// One change of the batch cannot apply: find it, change by change.
+			careful = true
+		}
+	}
+}
+
+// try runs the batch in one transaction. Fast, it writes runs of changes
+// with one statement each; careful, it writes each change under a savepoint
+// so that the one that fails can be told apart from the rest.
+func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var entries []*dlq.Entry
+	blocked, err := a.blocked(ctx, tx, items)
+	if err != nil {
+		return err
+	}
+	held, err := a.heldKeys(ctx, tx, items)
+	if err != nil {
+		return err
+	}
+	var run []*item
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		err := a.write(ctx, tx, run)
+		run = run[:0]
+		return err
+	}
+	for i, it := range items {
+		switch {
+		case it.fail != nil:
+			entries = append(entries, it.fail)
+			blocked[it.key]++
+			continue
+		case it.op == 0:
+			continue
+		case blocked[it.key] > 0:
+			entries = append(entries, a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", ""))
+			blocked[it.key]++
+			continue
+		case held[it.key]:
+			if err := a.hold(ctx, tx, it, "an earlier change of this key is held"); err != nil {
+				return err
+			}
+			continue
+		}
+		if careful {
+			if err := a.tg.Savepoint(ctx, tx, "ferry_change"); err != nil {
+				return err
+			}
+			err := a.write(ctx, tx, []*item{it})
+			if err == nil {
+				continue
+			}
+			if rerr := a.tg.RollbackTo(ctx, tx, "ferry_change"); rerr != nil {
+				return rerr
+			}
+			switch a.tg.Classify(err) {
+			case fsql.Retry:
+				return err
+			case fsql.ForeignKey:
+				if err := a.hold(ctx, tx, it, err.Error()); err != nil {
+					return err
+				}
+				held[it.key] = true
+			default:
+				entries = append(entries, a.entry(it, dlq.ClassRejected, err.Error(), ""))
+				blocked[it.key]++
+			}
+			continue
+		}
+		if len(run) > 0 && !sameRun(run, it) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		run = append(run, it)
+		_ = i
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
+		return err
+	}
+	if err := a.saveBlocked(ctx, tx, blocked); err != nil {
+		return err
+	}
+	moved, err := a.advance(ctx, tx, items)
+	if err != nil {
+		return err
+	}
+	// The DLQ is written before the commit: a change is never lost between
+	// the two. Written twice after a crash, an entry keeps its identity.
+	if err := a.dlq.Write(ctx, entries); err != nil {
+		return &fatalError{fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for k, off := range moved {
+		a.next[k] = off
+	}
+	for _, e := range entries {
+		a.m.dlq.WithLabelValues(e.Route, e.Class).Inc()
+	}
+	return nil
+}
+
+// sameRun reports whether it can join run in one statement: same route and
+// op, and a key the run does not have yet (one statement cannot write a row
+// twice).
+func sameRun(run []*item, it *item) bool {
+	if run[0].route != it.route || run[0].op != it.op {
+		return false
+	}
+	for _, r := range run {
+		if r.key == it.key {
+			return false
+		}
+	}
+	return true
+}
+
+// write applies a run of changes of one route and op.
+func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
+	r := run[0].route
+	columns := map[string]bool{}
+	body := make([]byte, 0, len(run)*(len(run[0].row)+1)+2)
+	body = append(body, '[')
+	for i, it := range run {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, it.row...)
+		for _, c := range it.cols {
+			columns[c] = true
+		}
+	}
+	body = append(body, ']')
+	var err error
+	if run[0].op == 'd' {
+		err = a.tg.Delete(ctx, tx, r.table, r.key, body)
+	} else {
+		cols := make([]string, 0, len(columns))
+		for _, c := range r.table.Columns {
+			if columns[c.Name] {
+				cols = append(cols, c.Name)
+			}
+		}
+		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, body)
+	}
+	if err != nil {
+		return fmt.Errorf("route %s: %w", r.name, err)
+	}
+	op := "upsert"
+	if run[0].op == 'd' {
+		op = "delete"
+	}
+	a.m.applied.WithLabelValues(r.name, op).Add(float64(len(run)))
+	return nil
+}
+
+// advance moves each partition's stored offset past the batch, from the
+// value this applier knows: if another applier moved it, nothing commits.
+func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (map[tp]int64, error) {
+	last := map[tp]int64{}
+	for _, it := range items {
+		k := tp{*it.msg.TopicPartition.Topic, it.msg.TopicPartition.Partition}
+		last[k] = max(last[k], int64(it.msg.TopicPartition.Offset))
+	}
+	for k, off := range last {
+		want, ok := a.next[k]
+		if !ok {
+			a.log.Debug("offset not assigned", "topic", k.topic, "partition", k.partition, "assigned", fmt.Sprint(a.next))
+			return nil, errFenced // not assigned any more
+		}
+		moved, err := a.tg.AdvanceOffset(ctx, tx, Schema, a.group, k.topic, k.partition, want, off+1)
+		if err != nil {
+			return nil, err
+		}
+		if !moved {
+			a.log.Debug("offset moved", "topic", k.topic, "partition", k.partition, "want", want)
+			return nil, errFenced
+		}
+		last[k] = off + 1
+	}
+	return last, nil
+}

@@ -1,0 +1,91 @@
+package applier
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// envelope is the part of a change message the applier reads.
+type envelope struct {
+	Before map[string]json.RawMessage `json:"before"`
+	After  map[string]json.RawMessage `json:"after"`
+	Op     string                     `json:"op"`
+}
+
+func decodeEnvelope(value []byte) (*envelope, error) {
+	var e envelope
+	d := json.NewDecoder(bytes.NewReader(value))
+	if err := d.Decode(&e); err != nil {
+		return nil, fmt.Errorf("not a change envelope: %w", err)
+	}
+	switch e.Op {
+	case "c", "u", "r":
+		if e.After == nil {
+			return nil, fmt.Errorf("op %q without an after image", e.Op)
+		}
+	case "d":
+		if e.Before == nil {
+			return nil, fmt.Errorf("op d without a before image")
+		}
+	default:
+		return nil, fmt.Errorf("unknown op %q", e.Op)
+	}
+	return &e, nil
+}
+
+// toTarget turns an envelope value into the text form the target's
+// json_populate_recordset reads for a column of kind k: bytes travel as
+// base64 and arrive as \x hex, json columns travel as a string and arrive
+// as the JSON value itself; every other value is already in its input form.
+func toTarget(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
+	if string(raw) == "null" {
+		return raw, nil
+	}
+	switch c.Kind {
+	case fsql.KindBinary:
+		return binaryValue(raw)
+	case fsql.KindJSON:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return raw, nil // a JSON value already (a Debezium producer may send one)
+		}
+		if !json.Valid([]byte(s)) {
+			return nil, fmt.Errorf("column %s: %q is not JSON", c.Name, s)
+		}
+		return json.RawMessage(s), nil
+	case fsql.KindArray:
+		if c.Elem != fsql.KindBinary && c.Elem != fsql.KindJSON {
+			return raw, nil
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("column %s: not an array: %w", c.Name, err)
+		}
+		for i, it := range items {
+			v, err := toTarget(fsql.Column{Name: c.Name, Kind: c.Elem}, it)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = v
+		}
+		return json.Marshal(items)
+	}
+	return raw, nil
+}
+
+func binaryValue(raw json.RawMessage) (json.RawMessage, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("binary value %s is not a base64 string", raw)
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("binary value %q: %w", s, err)
+	}
+	return json.Marshal(`\x` + hex.EncodeToString(b))
+}

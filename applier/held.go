@@ -1,0 +1,111 @@
+package applier
+
+import (
+	"context"
+	stdsql "database/sql"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/dlq"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+func batchKeys(items []*item) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, it := range items {
+		if !seen[it.key] {
+			seen[it.key] = true
+			keys = append(keys, it.key)
+		}
+	}
+	return keys
+}
+
+// blocked reads, locked for this transaction, which of the batch's keys
+// have changes in the DLQ (so that `ferry dlq replay` and the applier take
+// turns on a key).
+func (a *Applier) blocked(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]int, error) {
+	return a.tg.Blocked(ctx, tx, Schema, a.group, batchKeys(items))
+}
+
+// saveBlocked records the counts of keys that changed.
+func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string]int) error {
+	return a.tg.SetBlocked(ctx, tx, Schema, a.group, counts)
+}
+
+func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]bool, error) {
+	return a.tg.HeldKeys(ctx, tx, Schema, a.group, batchKeys(items))
+}
+
+// hold keeps a change in the target, with its message byte for byte.
+func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, why string) error {
+	m := it.msg
+	a.m.held.WithLabelValues(it.route.name).Inc()
+	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
+		Key: it.key, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
+		Offset: int64(m.TopicPartition.Offset), Reason: why, MessageKey: m.Key, MessageValue: m.Value,
+	})
+}
+
+// retryHeld tries every held change again, each key's in order. A change
+// that now applies is released; one whose wait for a foreign key is over,
+// or that fails for another reason, goes to the DLQ and blocks its key.
+func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
+	held, err := a.tg.Held(ctx, tx, Schema, a.group)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	stuck := map[string]bool{} // keys whose earlier held change is still held
+	for _, h := range held {
+		if stuck[h.Key] {
+			continue
+		}
+		topic := h.Topic
+		m := &kafka.Message{
+			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
+			Key:            h.MessageKey, Value: h.MessageValue,
+		}
+		if a.routes[topic] == nil {
+			stuck[h.Key] = true // a route no longer configured: keep it
+			continue
+		}
+		it := a.prepare(m)
+		if it.fail == nil && blocked[it.key] > 0 {
+			it.fail = a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", "")
+		}
+		if it.fail == nil && it.op != 0 {
+			if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+				return err
+			}
+			werr := a.write(ctx, tx, []*item{it})
+			if werr != nil {
+				if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
+					return err
+				}
+				switch a.tg.Classify(werr) {
+				case fsql.Retry:
+					return werr
+				case fsql.ForeignKey:
+					if time.Since(h.Since) < a.cfg.Apply.ForeignKeyWait {
+						stuck[h.Key] = true
+						continue
+					}
+					it.fail = a.entry(it, dlq.ClassForeignKey, werr.Error(), "")
+				default:
+					it.fail = a.entry(it, dlq.ClassRejected, werr.Error(), "")
+				}
+				it.fail.First = h.Since
+			}
+		}
+		if it.fail != nil {
+			*entries = append(*entries, it.fail)
+			blocked[it.key]++
+		}
+		if err := a.tg.Unhold(ctx, tx, Schema, a.group, h.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-cdc/ferry/applier"
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/sql/dialects"
+)
+
+func newApply(g *globals) *cobra.Command {
+	var target, metricsAddr string
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Apply changes from Kafka to the targets (daemon)",
+		Long: `apply consumes the topics routed to each target in a consumer group
+(<apply.group_id>-<target>; run more than one to share the work), maps each
+change through its route and applies batches of upserts and deletes, with the
+consumed offsets written to the target in the same transaction: exactly once.
+
+A change that can never apply goes to the DLQ topic with the reason, and later
+changes of its key follow it there until it is replayed. A child that arrives
+before its parent is held in the target for apply.foreign_key_wait.
+
+Not built yet: rules and lookups (the config accepts them; apply refuses to
+start while a route has any), and ferry dlq list/show/replay.
+
+SIGTERM or SIGINT finishes the batch in flight and exits 0.`,
+		Example: "  ferry apply -c ferry.yaml\n  ferry apply -c ferry.yaml --target branch --metrics-addr :9465",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			return runAppliers(cmd.Context(), cfg, target, metricsAddr)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "apply only to this target (default: every target)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics and /healthz on this address, e.g. :9465")
+	return cmd
+}
+
+func runAppliers(ctx context.Context, cfg *config.Config, only, metricsAddr string) error {
+	for _, r := range cfg.Routes {
+		if len(r.Rules) > 0 || len(r.Lookups) > 0 {
+			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s:%d: route from %s: rules and lookups are not implemented in ferry apply yet", cfg.File, r.Line, r.From)}
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var appliers []*applier.Applier
+	var names []string
+	for i := range cfg.Targets {
+		t := &cfg.Targets[i]
+		if only != "" && t.Name != only {
+			continue
+		}
+		d, err := dialects.Lookup(t.Dialect)
+		if err != nil {
+			return usageError(fmt.Errorf("target %s: %w", t.Name, err))
+		}
+		db, err := d.Open(t.DSN.Secret())
+		if err != nil {
+			return usageError(fmt.Errorf("target %s: %w", t.Name, err))
+		}
+		defer db.Close()
+		appliers = append(appliers, applier.New(cfg, t, d, db, reg, slog.Default()))
+		names = append(names, t.Name)
+	}
+	if len(appliers) == 0 {
+		return usageError(fmt.Errorf("no target to apply to in %s (--target %q)", cfg.File, only))
+	}
+	if metricsAddr != "" {
+		srv, err := serveMetrics(metricsAddr, reg, func() map[string]string {
+			st := map[string]string{}
+			for i, a := range appliers {
+				st[names[i]] = a.State()
+			}
+			return st
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(appliers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, a := range appliers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = a.Run(ctx); errs[i] != nil {
+				errs[i] = fmt.Errorf("applier of target %s: %w", names[i], errs[i])
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

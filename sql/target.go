@@ -1,0 +1,73 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"time"
+)
+
+// Target is what the applier needs from a target database.
+type Target interface {
+	// Prepare creates the applier's own tables (consumed offsets, held
+	// changes, blocked keys) in schema if they are missing.
+	Prepare(ctx context.Context, db *stdsql.DB, schema string) error
+	// Offsets reads the next offset to consume per partition of topic for
+	// group; a partition never applied is absent.
+	Offsets(ctx context.Context, q Querier, schema, group, topic string) (map[int32]int64, error)
+	// AdvanceOffset moves a partition's next offset from want to next inside
+	// tx. It returns false when the stored offset is not want: another
+	// applier has moved it, and tx must be rolled back. want -1 means no
+	// offset is stored yet.
+	AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, partition int32, want, next int64) (bool, error)
+	// Upsert writes rows (a JSON array of objects keyed by column name, in
+	// the database's own text forms) into table, inserting or updating by key.
+	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows []byte) error
+	// Delete deletes the rows whose keys are in keys (a JSON array of objects).
+	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys []byte) error
+	// Blocked returns, of keys, those with changes in the DLQ, and how many.
+	Blocked(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]int, error)
+	// SetBlocked records how many changes of each key wait in the DLQ; 0
+	// releases the key.
+	SetBlocked(ctx context.Context, tx *stdsql.Tx, schema, group string, counts map[string]int) error
+	// HeldKeys returns, of keys, those with held changes.
+	HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]bool, error)
+	// Hold keeps a change in the target until it can apply.
+	Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h HeldChange) error
+	// Held lists held changes, each key's in the order they were held.
+	Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]HeldChange, error)
+	// Unhold forgets a held change.
+	Unhold(ctx context.Context, tx *stdsql.Tx, schema, group string, id int64) error
+	// Classify sorts an error from the target into what the applier does.
+	Classify(err error) ErrorClass
+	// Savepoint, RollbackTo and Release bracket one change inside a batch.
+	Savepoint(ctx context.Context, tx *stdsql.Tx, name string) error
+	RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error
+}
+
+// HeldChange is a consumed message the applier keeps in the target until
+// it can apply: a child waiting for its parent.
+type HeldChange struct {
+	ID        int64
+	Key       string
+	Topic     string
+	Partition int32
+	Offset    int64
+	Reason    string
+	Since     time.Time
+	// MessageKey and MessageValue are the Kafka message, byte for byte.
+	MessageKey, MessageValue []byte
+}
+
+// ErrorClass is how the applier treats an error from the target.
+type ErrorClass int
+
+const (
+	// Retry: transient (lost connection, deadlock, serialization failure,
+	// the server restarting); apply the batch again after a pause.
+	Retry ErrorClass = iota
+	// Reject: this change can never apply as it is; it goes to the DLQ.
+	Reject
+	// ForeignKey: the change refers to a row that is not there yet (or is
+	// still referred to); it waits a bounded time for the other row.
+	ForeignKey
+)

@@ -12,48 +12,10 @@ import (
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
-// allTypes covers the foundation issue's type list; each column's value
-// must come back from the outbox image exactly.
-const allTypes = `CREATE TABLE public.types (
-	id bigint PRIMARY KEY,
-	c_smallint smallint, c_integer integer, c_bigint bigint,
-	c_numeric numeric(38,10), c_numeric_free numeric,
-	c_real real, c_double double precision,
-	c_text text, c_varchar varchar(50), c_char char(5),
-	c_bytea bytea, c_bool boolean,
-	c_date date, c_time time, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
-	c_uuid uuid, c_json json, c_jsonb jsonb,
-	c_int_array integer[], c_text_array text[],
-	c_empty text, c_null text
-)`
-
-// typeValues are two rows of awkward values: extremes, precision, non-ASCII,
-// NaN, infinities, empty versus NULL.
-var typeValues = []string{
-	`(1, -32768, -2147483648, -9223372036854775808,
-	  '1234567890123456789012345678.1234567890', '-0.000000000000000000000000000000000000000001234567890123456789',
-	  3.4028235e38, 0.1,
-	  'héllo wörld ✓ 日本語 🚀 "quoted" \ back', 'Ærøskøbing', 'ab',
-	  '\x00ff10fe'::bytea, true,
-	  '0001-01-01', '23:59:59.999999', '2024-02-29 13:14:15.123456', '2024-06-30 23:59:59.654321+05:30', '1 year 2 mons 3 days 04:05:06.789',
-	  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"b": [1, 2.50, "x"], "a": null}', '{"k": {"n": 1.0E+2}}',
-	  '{1,NULL,-3}', '{"a b","",NULL,"ü"}',
-	  '', NULL)`,
-	`(2, 32767, 2147483647, 9223372036854775807,
-	  '-9999999999999999999999999999.9999999999', 'NaN',
-	  '-Infinity', 1.7976931348623157e308,
-	  '', ' ', 'xyz  ',
-	  ''::bytea, false,
-	  '9999-12-31', '00:00:00', 'infinity', '-infinity', '-178000000 years',
-	  '00000000-0000-0000-0000-000000000000', '[]', '[null, {}]',
-	  '{}', '{}',
-	  '', NULL)`,
-}
-
 func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
 	t.Parallel()
 	_, db := pgtest.NewDB(t)
-	pgtest.Exec(t, db, allTypes)
+	pgtest.Exec(t, db, "CREATE TABLE public.types ("+pgtest.AllTypesColumns+")")
 	up(t, migrator(t, db, source(config.Table{Name: "public.types"})))
 
 	// The application's session settings must not change what is captured.
@@ -65,7 +27,7 @@ func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
 	for _, s := range []string{
 		"SET extra_float_digits = -15", "SET bytea_output = 'escape'",
 		"SET intervalstyle = 'sql_standard'", "SET timezone = 'Asia/Kathmandu'", "SET datestyle = 'SQL, DMY'",
-		"INSERT INTO public.types VALUES " + strings.Join(typeValues, ", "),
+		"INSERT INTO public.types VALUES " + strings.Join(pgtest.AllTypesRows, ", "),
 		"CREATE TABLE public.expected AS SELECT * FROM public.types",
 		"UPDATE public.types SET c_text = c_text || '!'",
 		"DELETE FROM public.types",
@@ -100,8 +62,8 @@ func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
 				CROSS JOIN LATERAL json_populate_record(NULL::public.types, o.%s) r
 				JOIN public.expected e ON e.id = r.id
 				WHERE o.op = %s AND r.%s::text IS NOT DISTINCT FROM (%s)::text`, image.col, "'"+image.op+"'", c, want)
-			if n := pgtest.QueryValue[int](t, db, q); n != len(typeValues) {
-				t.Errorf("op %s %s image: column %s round-trips for %d of %d rows", image.op, image.col, c, n, len(typeValues))
+			if n := pgtest.QueryValue[int](t, db, q); n != len(pgtest.AllTypesRows) {
+				t.Errorf("op %s %s image: column %s round-trips for %d of %d rows", image.op, image.col, c, n, len(pgtest.AllTypesRows))
 			}
 		}
 	}

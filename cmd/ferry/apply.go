@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/applier"
@@ -56,8 +51,7 @@ func runAppliers(ctx context.Context, cfg *config.Config, only, metricsAddr stri
 			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s:%d: route from %s: rules and lookups are not implemented in ferry apply yet", cfg.File, r.Line, r.From)}
 		}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	var appliers []*applier.Applier
 	var names []string
 	for i := range cfg.Targets {
@@ -80,37 +74,9 @@ func runAppliers(ctx context.Context, cfg *config.Config, only, metricsAddr stri
 	if len(appliers) == 0 {
 		return usageError(fmt.Errorf("no target to apply to in %s (--target %q)", cfg.File, only))
 	}
-	if metricsAddr != "" {
-		srv, err := serveMetrics(metricsAddr, reg, func() map[string]string {
-			st := map[string]string{}
-			for i, a := range appliers {
-				st[names[i]] = a.State()
-			}
-			return st
-		})
-		if err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-		}()
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(appliers))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ds := make([]daemon, len(appliers))
 	for i, a := range appliers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[i] = a.Run(ctx); errs[i] != nil {
-				errs[i] = fmt.Errorf("applier of target %s: %w", names[i], errs[i])
-				cancel()
-			}
-		}()
+		ds[i] = a
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return runDaemons(ctx, "applier of target", names, ds, reg, metricsAddr)
 }

@@ -2,18 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"sync"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/config"
@@ -50,8 +41,7 @@ exits at once.`,
 }
 
 func runRelays(ctx context.Context, cfg *config.Config, only, metricsAddr string) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	var relays []*relay.Relay
 	names := []string{}
 	for i := range cfg.Sources {
@@ -74,54 +64,9 @@ func runRelays(ctx context.Context, cfg *config.Config, only, metricsAddr string
 	if len(relays) == 0 {
 		return usageError(fmt.Errorf("--source %s: no such source in %s", only, cfg.File))
 	}
-	if metricsAddr != "" {
-		srv, err := serveMetrics(metricsAddr, reg, func() map[string]string {
-			st := map[string]string{}
-			for i, r := range relays {
-				st[names[i]] = r.State()
-			}
-			return st
-		})
-		if err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-		}()
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(relays))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ds := make([]daemon, len(relays))
 	for i, r := range relays {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[i] = r.Run(ctx); errs[i] != nil {
-				errs[i] = fmt.Errorf("relay of source %s: %w", names[i], errs[i])
-				cancel() // one relay that cannot go on stops the process, visibly
-			}
-		}()
+		ds[i] = r
 	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// serveMetrics serves Prometheus metrics and a health document.
-func serveMetrics(addr string, reg *prometheus.Registry, states func() map[string]string) (*http.Server, error) {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "sources": states()})
-	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	return srv, nil
+	return runDaemons(ctx, "relay of source", names, ds, reg, metricsAddr)
 }

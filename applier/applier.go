@@ -37,7 +37,7 @@ type Applier struct {
 	dlq    *dlq.Writer
 	// next is, per assigned partition, the offset stored in the target as
 	// this applier last read or wrote it; -1 when none is stored.
-	next map[tp]int64
+	next  map[tp]int64
 	state stateLog
 }
 

@@ -18,8 +18,8 @@ import (
 type stateLog = daemon.StateLog
 
 func newBackoff() interface{ Next() (time.Duration, bool) } { return daemon.NewBackoff() }
-func sleep(ctx context.Context, d time.Duration)              { daemon.Sleep(ctx, d) }
-func rootCause(err error) string                              { return daemon.RootCause(err) }
+func sleep(ctx context.Context, d time.Duration)            { daemon.Sleep(ctx, d) }
+func rootCause(err error) string                            { return daemon.RootCause(err) }
 
 // apply applies one batch, retrying transient failures until it commits or
 // ctx ends. The batch is applied as a whole or not at all.

@@ -38,4 +38,3 @@ var AllTypesRows = []string{
 	  '', NULL)`,
 	`(3, 0, 0, 0, 0, 0, -7.038531e-26, 0, 'x', 'x', 'x', '\xdeadbeef', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
 }
-

@@ -32,6 +32,7 @@ type pipeline struct {
 	tgtDSN   string
 	brokers  string
 	cfg      *config.Config
+	yaml     string
 	tables   []string
 }
 
@@ -69,6 +70,7 @@ func newPipeline(t testing.TB, ddl ...string) *pipeline {
 		t.Fatalf("%v\n%s", err, y.String())
 	}
 	p.cfg = cfg
+	p.yaml = y.String()
 	m, err := migrations.New(&cfg.Sources[0], postgres.Dialect{}, p.src, quiet())
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,9 @@ func (a *Applier) session(ctx context.Context) error {
 		topics = append(topics, t)
 	}
 	slices.Sort(topics)
+	if err := a.ensureTopics(ctx, c, topics); err != nil {
+		return err
+	}
 	var batch []*kafka.Message
 	var rebalanceErr error
 	// The group calls back from inside Poll: a batch in flight is applied
@@ -194,6 +197,31 @@ func (a *Applier) session(ctx context.Context) error {
 			batch = nil
 		}
 	}
+}
+
+// ensureTopics creates the routed topics that do not exist yet, as the
+// relay would: a consumer subscribed to a missing topic would notice it only
+// at its next metadata refresh, minutes later.
+func (a *Applier) ensureTopics(ctx context.Context, c *kafka.Consumer, topics []string) error {
+	admin, err := kafka.NewAdminClientFromConsumer(c)
+	if err != nil {
+		return fmt.Errorf("create kafka admin client: %w", err)
+	}
+	defer admin.Close()
+	specs := make([]kafka.TopicSpecification, len(topics))
+	for i, t := range topics {
+		specs[i] = kafka.TopicSpecification{Topic: t, NumPartitions: a.cfg.Relay.TopicPartitions, ReplicationFactor: a.cfg.Relay.TopicReplicationFactor}
+	}
+	res, err := admin.CreateTopics(ctx, specs, kafka.SetAdminOperationTimeout(30*time.Second))
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	for _, r := range res {
+		if c := r.Error.Code(); c != kafka.ErrNoError && c != kafka.ErrTopicAlreadyExists {
+			return fmt.Errorf("create topic %s: %w", r.Topic, r.Error)
+		}
+	}
+	return nil
 }
 
 // assign seeks each new partition to the offset stored in the target.

@@ -27,7 +27,7 @@ changes of its key follow it there until it is replayed. A child that arrives
 before its parent is held in the target for apply.foreign_key_wait.
 
 Not built yet: rules and lookups (the config accepts them; apply refuses to
-start while a route has any), and ferry dlq list/show/replay.
+start while a route has any), and ferry dlq replay.
 
 SIGTERM or SIGINT finishes the batch in flight and exits 0.`,
 		Example: "  ferry apply -c ferry.yaml\n  ferry apply -c ferry.yaml --target branch --metrics-addr :9465",

@@ -48,7 +48,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 not implemented yet.`,
 		newMigrate(g),
 		newRelay(g),
 		newApply(g),
-		newDLQ(),
+		newDLQ(g),
 		newVersion(),
 	)
 	return root
@@ -110,19 +110,6 @@ func notImplemented(use, short, issue string) *cobra.Command {
 			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s: not implemented yet (arrives with %s)", cmd.CommandPath(), issue)}
 		},
 	}
-}
-
-func newDLQ() *cobra.Command {
-	dlq := &cobra.Command{
-		Use:   "dlq",
-		Short: "List, show and replay changes parked in the dead-letter queue [not implemented yet]",
-	}
-	dlq.AddCommand(
-		notImplemented("list", "Count parked changes by table and reason, newest first", "the applier issue"),
-		notImplemented("show", "Show one parked change, decoded", "the applier issue"),
-		notImplemented("replay", "Replay parked changes through the current rules, in order", "the applier issue"),
-	)
-	return dlq
 }
 
 func newVersion() *cobra.Command {

@@ -14,6 +14,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -98,9 +99,20 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
 		return err
 	}
-	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db)
+	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
 	if err != nil {
 		return &fatalError{err}
+	}
+	lctx, stopLookups := context.WithCancel(ctx)
+	defer stopLookups()
+	for _, r := range rs {
+		if r.lookups == nil {
+			continue
+		}
+		if err := r.lookups.Start(lctx); err != nil {
+			return err
+		}
+		defer r.lookups.Wait()
 	}
 	if len(rs) == 0 {
 		return &fatalError{fmt.Errorf("no routes write to target %s", a.target.Name)}
@@ -267,6 +279,8 @@ type item struct {
 	route *route
 	key   string          // the route's name and the key, identifying the row
 	op    byte            // 'u' upsert, 'd' delete, 0 nothing to apply
+	hold  string          // the rule that holds this change, if one does
+	skip  string          // the rule that drops this change, if one does
 	row   json.RawMessage // the target row (upsert) or key (delete) as a JSON object
 	cols  []string        // the columns row holds
 	fail  *dlq.Entry      // set when the change cannot apply
@@ -288,6 +302,29 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 	image, op := env.After, byte('u')
 	if env.Op == "d" {
 		image, op = env.Before, 'd'
+	}
+	if r.rules != nil {
+		v, err := r.rules.Check(env.Op, ruleRow(r, image))
+		if err != nil {
+			it.fail = a.entry(it, dlq.ClassRule, err.Error(), v.Rule)
+			return it
+		}
+		switch v.Action {
+		case rule.Reject:
+			it.fail = a.entry(it, dlq.ClassRule, "rule "+v.Rule+" rejected the change", v.Rule)
+			return it
+		case rule.Skip:
+			it.skip = v.Rule
+			return it
+		case rule.Hold:
+			it.hold = v.Rule
+		}
+	}
+	if r.lookups != nil {
+		if err := r.lookups.Apply(image); err != nil {
+			it.fail = a.entry(it, dlq.ClassLookup, err.Error(), "")
+			return it
+		}
 	}
 	out := map[string]json.RawMessage{}
 	for col, raw := range image {

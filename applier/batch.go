@@ -95,17 +95,32 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			entries = append(entries, it.fail)
 			blocked[it.key]++
 			continue
-		case it.op == 0:
-			continue
-		case blocked[it.key] > 0:
+		case blocked[it.key] > 0 && (it.op != 0 || it.skip != ""):
 			entries = append(entries, a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", ""))
 			blocked[it.key]++
 			continue
-		case held[it.key]:
-			if err := a.hold(ctx, tx, it, "an earlier change of this key is held"); err != nil {
+		case it.skip != "":
+			a.m.skipped.WithLabelValues(it.route.name, it.skip).Inc()
+			continue
+		case it.op == 0:
+			continue
+		case held[it.key] == fsql.HeldForRow:
+			if err := a.hold(ctx, tx, it, fsql.HeldForRow, "an earlier change of this key waits for a row"); err != nil {
 				return err
 			}
 			continue
+		case it.hold != "":
+			if err := a.hold(ctx, tx, it, fsql.HeldByRule, "held by rule "+it.hold); err != nil {
+				return err
+			}
+			held[it.key] = fsql.HeldByRule
+			continue
+		case held[it.key] == fsql.HeldByRule:
+			// A version that passes the rules supersedes the held ones.
+			if err := a.tg.DropHeld(ctx, tx, Schema, a.group, it.key, fsql.HeldByRule); err != nil {
+				return err
+			}
+			delete(held, it.key)
 		}
 		if careful {
 			if err := a.tg.Savepoint(ctx, tx, "ferry_change"); err != nil {
@@ -122,10 +137,10 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			case fsql.Retry:
 				return err
 			case fsql.ForeignKey:
-				if err := a.hold(ctx, tx, it, err.Error()); err != nil {
+				if err := a.hold(ctx, tx, it, fsql.HeldForRow, err.Error()); err != nil {
 					return err
 				}
-				held[it.key] = true
+				held[it.key] = fsql.HeldForRow
 			default:
 				entries = append(entries, a.entry(it, dlq.ClassRejected, err.Error(), ""))
 				blocked[it.key]++

@@ -40,6 +40,20 @@ type pipeline struct {
 // captures it; routes go table to table of the same name.
 func newPipeline(t testing.TB, ddl ...string) *pipeline {
 	t.Helper()
+	return newPipelineWith(t, options{}, ddl...)
+}
+
+// options vary a pipeline: a route's extra YAML (rules, lookups, columns)
+// by table, the target's own DDL for a table, and statements to run in the
+// target after its tables exist.
+type options struct {
+	route     map[string]string
+	targetDDL map[string]string
+	targetSQL []string
+}
+
+func newPipelineWith(t testing.TB, o options, ddl ...string) *pipeline {
+	t.Helper()
 	p := &pipeline{t: t, brokers: kafkatest.Brokers(t)}
 	p.srcDSN, p.src = pgtest.NewDB(t)
 	p.tgtDSN, p.tgt = pgtest.NewDB(t)
@@ -50,9 +64,13 @@ func newPipeline(t testing.TB, ddl ...string) *pipeline {
 	// applier's consumer group derive from them, and tests run side by side.
 	fmt.Fprintf(&y, "sources:\n  - name: hq_%s\n    dialect: postgres\n    dsn: %q\n    tables:\n", prefix, p.srcDSN)
 	for _, d := range ddl {
-		pgtest.Exec(t, p.src, d)
-		pgtest.Exec(t, p.tgt, d)
 		name := strings.Fields(strings.TrimPrefix(d, "CREATE TABLE "))[0]
+		pgtest.Exec(t, p.src, d)
+		if td, ok := o.targetDDL[name]; ok {
+			pgtest.Exec(t, p.tgt, td)
+		} else {
+			pgtest.Exec(t, p.tgt, d)
+		}
 		p.tables = append(p.tables, name)
 		fmt.Fprintf(&y, "      - name: public.%s\n", name)
 	}
@@ -60,6 +78,10 @@ func newPipeline(t testing.TB, ddl ...string) *pipeline {
 	fmt.Fprintf(&y, "kafka:\n  brokers: [%q]\n  topic_prefix: %s\nroutes:\n", p.brokers, prefix)
 	for _, n := range p.tables {
 		fmt.Fprintf(&y, "  - from: hq_%s.public.%s\n    to: branch.public.%s\n", prefix, n, n)
+		y.WriteString(o.route[n])
+	}
+	for _, s := range o.targetSQL {
+		pgtest.Exec(t, p.tgt, s)
 	}
 	fmt.Fprintf(&y, "relay:\n  purge_schedule: \"@every 1h\"\napply:\n  foreign_key_wait: 30s\n  group_id: %s\n", prefix)
 	cfg, err := config.Parse("test.yaml", []byte(y.String()))

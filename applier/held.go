@@ -35,16 +35,16 @@ func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[str
 	return a.tg.SetBlocked(ctx, tx, Schema, a.group, counts)
 }
 
-func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]bool, error) {
+func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]string, error) {
 	return a.tg.HeldKeys(ctx, tx, Schema, a.group, batchKeys(items))
 }
 
 // hold keeps a change in the target, with its message byte for byte.
-func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, why string) error {
+func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why string) error {
 	m := it.msg
 	a.m.held.WithLabelValues(it.route.name).Inc()
 	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
-		Key: it.key, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
+		Key: it.key, Kind: kind, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
 		Offset: int64(m.TopicPartition.Offset), Reason: why, MessageKey: m.Key, MessageValue: m.Value,
 	})
 }
@@ -59,8 +59,8 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	}
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
-		if stuck[h.Key] {
-			continue
+		if stuck[h.Key] || h.Kind == fsql.HeldByRule {
+			continue // a rule's hold waits for a newer version, not for a retry
 		}
 		topic := h.Topic
 		m := &kafka.Message{

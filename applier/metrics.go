@@ -6,6 +6,7 @@ type metrics struct {
 	applied       *prometheus.CounterVec
 	dlq           *prometheus.CounterVec
 	held          *prometheus.CounterVec
+	skipped       *prometheus.CounterVec
 	batchDuration prometheus.Histogram
 	errors        *prometheus.CounterVec
 }
@@ -20,8 +21,11 @@ func newMetrics(reg prometheus.Registerer, target string) *metrics {
 			Name: "ferry_apply_dlq_total", Help: "Changes sent to the DLQ, by route and class.", ConstLabels: labels,
 		}, []string{"route", "class"}),
 		held: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_apply_held_total", Help: "Changes held for a foreign key, by route.", ConstLabels: labels,
+			Name: "ferry_apply_held_total", Help: "Changes held for a foreign key or by a rule, by route.", ConstLabels: labels,
 		}, []string{"route"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_apply_skipped_total", Help: "Changes dropped by a rule with action skip, by route and rule.", ConstLabels: labels,
+		}, []string{"route", "rule"}),
 		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ferry_apply_batch_duration_seconds", Help: "Time to apply one batch.", ConstLabels: labels,
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
@@ -30,6 +34,6 @@ func newMetrics(reg prometheus.Registerer, target string) *metrics {
 			Name: "ferry_apply_errors_total", Help: "Errors, by kind.", ConstLabels: labels,
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.applied, m.dlq, m.held, m.batchDuration, m.errors)
+	reg.MustRegister(m.applied, m.dlq, m.held, m.skipped, m.batchDuration, m.errors)
 	return m
 }

@@ -3,9 +3,12 @@ package applier
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
+	"github.com/ferry-cdc/ferry/applier/lookup"
+	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/relay"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -22,10 +25,12 @@ type route struct {
 	drop      map[string]bool
 	constants map[string]string
 	columns   map[string]fsql.Column // the target's, by name
+	rules     *rule.Set
+	lookups   *lookup.Set
 }
 
 // routes resolves the routes into target, keyed by topic.
-func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db fsql.Querier) (map[string]*route, error) {
+func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db lookupDB, log *slog.Logger) (map[string]*route, error) {
 	out := map[string]*route{}
 	var errs []string
 	for _, r := range cfg.Routes {
@@ -66,6 +71,16 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		for _, c := range r.Drop {
 			rt.drop[c] = true
 		}
+		if rt.rules, err = rule.Compile(rt.name, r.Rules); err != nil {
+			errs = append(errs, fmt.Sprintf("%s:%d: %v", cfg.File, r.Line, err))
+			continue
+		}
+		if len(r.Lookups) > 0 {
+			if rt.lookups, err = lookup.New(rt.name, r.Lookups, db, log); err != nil {
+				errs = append(errs, fmt.Sprintf("%s:%d: %v", cfg.File, r.Line, err))
+				continue
+			}
+		}
 		for _, c := range t.Columns {
 			rt.columns[c.Name] = c
 		}
@@ -84,6 +99,11 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// lookupDB is what routes need of the target: its catalog, and queries for lookups.
+type lookupDB interface {
+	fsql.Querier
 }
 
 // target is the target column a source column writes, or "" when dropped.

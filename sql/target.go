@@ -29,8 +29,12 @@ type Target interface {
 	// SetBlocked records how many changes of each key wait in the DLQ; 0
 	// releases the key.
 	SetBlocked(ctx context.Context, tx *stdsql.Tx, schema, group string, counts map[string]int) error
-	// HeldKeys returns, of keys, those with held changes.
-	HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]bool, error)
+	// HeldKeys returns, of keys, those with held changes, and whether any of
+	// them waits for a row (HeldForRow) rather than for a newer version.
+	HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]string, error)
+	// DropHeld forgets a key's held changes of one kind: a newer version of
+	// the row supersedes the incomplete ones held by a rule.
+	DropHeld(ctx context.Context, tx *stdsql.Tx, schema, group, key, kind string) error
 	// Hold keeps a change in the target until it can apply.
 	Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h HeldChange) error
 	// Held lists held changes, each key's in the order they were held.
@@ -47,8 +51,10 @@ type Target interface {
 // HeldChange is a consumed message the applier keeps in the target until
 // it can apply: a child waiting for its parent.
 type HeldChange struct {
-	ID        int64
-	Key       string
+	ID  int64
+	Key string
+	// Kind is HeldForRow or HeldByRule.
+	Kind      string
 	Topic     string
 	Partition int32
 	Offset    int64
@@ -57,6 +63,15 @@ type HeldChange struct {
 	// MessageKey and MessageValue are the Kafka message, byte for byte.
 	MessageKey, MessageValue []byte
 }
+
+// Kinds of held changes.
+const (
+	// HeldForRow waits for a row it refers to (a foreign key) and is retried.
+	HeldForRow = "row"
+	// HeldByRule was held by a rule (an incomplete record) and waits for a
+	// later version of its row that passes, which supersedes it.
+	HeldByRule = "rule"
+)
 
 // ErrorClass is how the applier treats an error from the target.
 type ErrorClass int

@@ -26,8 +26,9 @@ A change that can never apply goes to the DLQ topic with the reason, and later
 changes of its key follow it there until it is replayed. A child that arrives
 before its parent is held in the target for apply.foreign_key_wait.
 
-Not built yet: rules and lookups (the config accepts them; apply refuses to
-start while a route has any), and ferry dlq replay.
+Rules (reject, skip, hold) and lookups (inline or a query on the target,
+refreshed on a schedule) are checked per route before a change is applied.
+Not built yet: ferry dlq replay.
 
 SIGTERM or SIGINT finishes the batch in flight and exits 0.`,
 		Example: "  ferry apply -c ferry.yaml\n  ferry apply -c ferry.yaml --target branch --metrics-addr :9465",
@@ -46,11 +47,6 @@ SIGTERM or SIGINT finishes the batch in flight and exits 0.`,
 }
 
 func runAppliers(ctx context.Context, cfg *config.Config, only, metricsAddr string) error {
-	for _, r := range cfg.Routes {
-		if len(r.Rules) > 0 || len(r.Lookups) > 0 {
-			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s:%d: route from %s: rules and lookups are not implemented in ferry apply yet", cfg.File, r.Line, r.From)}
-		}
-	}
 	reg := newRegistry()
 	var appliers []*applier.Applier
 	var names []string

@@ -29,7 +29,7 @@ func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
 			PRIMARY KEY (group_id, topic, partition))`,
 		`COMMENT ON TABLE ` + ident(schema, "apply_offsets") + ` IS 'ferry: next Kafka offset to apply, written with the rows it covers'`,
 		`CREATE TABLE IF NOT EXISTS ` + ident(schema, "apply_held") + ` (
-			id bigserial PRIMARY KEY, group_id text NOT NULL, key text NOT NULL,
+			id bigserial PRIMARY KEY, group_id text NOT NULL, key text NOT NULL, kind text NOT NULL,
 			topic text NOT NULL, partition integer NOT NULL, kafka_offset bigint NOT NULL,
 			reason text NOT NULL, since timestamptz NOT NULL DEFAULT now(),
 			message_key bytea, message_value bytea)`,
@@ -160,28 +160,33 @@ func (target) SetBlocked(ctx context.Context, tx *stdsql.Tx, schema, group strin
 	return nil
 }
 
-func (target) HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT key FROM `+ident(schema, "apply_held")+
-		` WHERE group_id = $1 AND key = ANY($2)`, group, keys)
+func (target) HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	rows, err := tx.QueryContext(ctx, `SELECT key, min(kind) FROM `+ident(schema, "apply_held")+
+		` WHERE group_id = $1 AND key = ANY($2) GROUP BY key`, group, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read held keys: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
+		var k, kind string // "row" sorts before "rule": any row wait wins
+		if err := rows.Scan(&k, &kind); err != nil {
 			return nil, err
 		}
-		out[k] = true
+		out[k] = kind
 	}
 	return out, rows.Err()
 }
 
+func (target) DropHeld(ctx context.Context, tx *stdsql.Tx, schema, group, key, kind string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM `+ident(schema, "apply_held")+` WHERE group_id = $1 AND key = $2 AND kind = $3`, group, key, kind)
+	return err
+}
+
 func (target) Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h fsql.HeldChange) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO `+ident(schema, "apply_held")+
-		` (group_id, key, topic, partition, kafka_offset, reason, message_key, message_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		group, h.Key, h.Topic, h.Partition, h.Offset, h.Reason, h.MessageKey, h.MessageValue)
+		` (group_id, key, kind, topic, partition, kafka_offset, reason, message_key, message_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		group, h.Key, h.Kind, h.Topic, h.Partition, h.Offset, h.Reason, h.MessageKey, h.MessageValue)
 	if err != nil {
 		return fmt.Errorf("hold a change of %s: %w", h.Key, err)
 	}
@@ -189,7 +194,7 @@ func (target) Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h f
 }
 
 func (target) Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]fsql.HeldChange, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, key, topic, partition, kafka_offset, reason, since, message_key, message_value
+	rows, err := tx.QueryContext(ctx, `SELECT id, key, kind, topic, partition, kafka_offset, reason, since, message_key, message_value
 		FROM `+ident(schema, "apply_held")+` WHERE group_id = $1 ORDER BY key, id`, group)
 	if err != nil {
 		return nil, fmt.Errorf("read held changes: %w", err)
@@ -198,7 +203,7 @@ func (target) Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]
 	var out []fsql.HeldChange
 	for rows.Next() {
 		var h fsql.HeldChange
-		if err := rows.Scan(&h.ID, &h.Key, &h.Topic, &h.Partition, &h.Offset, &h.Reason, &h.Since, &h.MessageKey, &h.MessageValue); err != nil {
+		if err := rows.Scan(&h.ID, &h.Key, &h.Kind, &h.Topic, &h.Partition, &h.Offset, &h.Reason, &h.Since, &h.MessageKey, &h.MessageValue); err != nil {
 			return nil, err
 		}
 		out = append(out, h)

@@ -41,6 +41,11 @@ type Target interface {
 	Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]HeldChange, error)
 	// Unhold forgets a held change.
 	Unhold(ctx context.Context, tx *stdsql.Tx, schema, group string, id int64) error
+	// Replayed reports whether the DLQ entry id was already replayed into
+	// the target, and MarkReplayed records that it was, in tx: a replay cut
+	// short between its commit and its DLQ marker then skips it when rerun.
+	Replayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) (bool, error)
+	MarkReplayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) error
 	// Classify sorts an error from the target into what the applier does.
 	Classify(err error) ErrorClass
 	// Savepoint, RollbackTo and Release bracket one change inside a batch.

@@ -34,7 +34,7 @@ all.`,
 	cmd.AddCommand(
 		newDLQList(g),
 		newDLQShow(g),
-		notImplemented("replay", "Replay parked changes through the current rules, in order", "the applier issue"),
+		newDLQReplay(g),
 	)
 	return cmd
 }

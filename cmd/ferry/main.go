@@ -13,10 +13,9 @@ import (
 
 // Exit codes.
 const (
-	exitOK             = 0
-	exitFailed         = 1 // the work failed: see the message
-	exitUsage          = 2 // bad flags or a bad config file
-	exitNotImplemented = 3 // the command exists but is not built yet
+	exitOK     = 0
+	exitFailed = 1 // the work failed: see the message
+	exitUsage  = 2 // bad flags or a bad config file
 )
 
 func main() {

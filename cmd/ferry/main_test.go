@@ -74,16 +74,6 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 }
 
-func TestCommandsNotBuiltYetSaySoAndFail(t *testing.T) {
-	t.Parallel()
-	for _, args := range [][]string{{"dlq", "replay"}} {
-		_, errOut, code := ferry(t, nil, args...)
-		if code != exitNotImplemented || !strings.Contains(errOut, "not implemented yet") {
-			t.Errorf("ferry %v: exit %d, stderr %q", args, code, errOut)
-		}
-	}
-}
-
 const badConfig = `sources:
   - name: hq
     dialect: postgres

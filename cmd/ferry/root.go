@@ -31,7 +31,7 @@ func newRoot() *cobra.Command {
 into an outbox, relays the outbox into Kafka exactly once and in commit order
 per key, and applies the changes to target tables, checked against rules.
 
-Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 not implemented yet.`,
+Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -98,18 +98,6 @@ func (g *globals) loadConfig() (*config.Config, error) {
 		return nil, usageError(err)
 	}
 	return cfg, nil
-}
-
-func notImplemented(use, short, issue string) *cobra.Command {
-	return &cobra.Command{
-		Use:   use,
-		Short: short + " [not implemented yet]",
-		Long:  short + ".\n\nNot implemented yet: it arrives with " + issue + ". Running it exits with code 3.",
-		Args:  cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return &exitError{code: exitNotImplemented, err: fmt.Errorf("%s: not implemented yet (arrives with %s)", cmd.CommandPath(), issue)}
-		},
-	}
 }
 
 func newVersion() *cobra.Command {

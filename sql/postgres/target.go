@@ -40,6 +40,10 @@ func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
 			parked integer NOT NULL, since timestamptz NOT NULL DEFAULT now(),
 			PRIMARY KEY (group_id, key))`,
 		`COMMENT ON TABLE ` + ident(schema, "apply_blocked") + ` IS 'ferry: keys with changes in the DLQ; later changes wait behind them'`,
+		`CREATE TABLE IF NOT EXISTS ` + ident(schema, "apply_replayed") + ` (
+			group_id text NOT NULL, entry text NOT NULL, replayed_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, entry))`,
+		`COMMENT ON TABLE ` + ident(schema, "apply_replayed") + ` IS 'ferry: DLQ entries replayed into this target'`,
 	}
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {
@@ -213,6 +217,17 @@ func (target) Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]
 
 func (target) Unhold(ctx context.Context, tx *stdsql.Tx, schema, group string, id int64) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM `+ident(schema, "apply_held")+` WHERE group_id = $1 AND id = $2`, group, id)
+	return err
+}
+
+func (target) Replayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+ident(schema, "apply_replayed")+` WHERE group_id = $1 AND entry = $2`, group, id).Scan(&n)
+	return n > 0, err
+}
+
+func (target) MarkReplayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+ident(schema, "apply_replayed")+` (group_id, entry) VALUES ($1, $2) ON CONFLICT DO NOTHING`, group, id)
 	return err
 }
 

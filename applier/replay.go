@@ -1,0 +1,181 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/dlq"
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Outcome is what a replay did with one DLQ entry.
+type Outcome struct {
+	Entry  *dlq.Entry
+	Result string // replayed, failed, waiting, skipped (by the filter), would-replay, would-fail
+	Detail string
+}
+
+// Filter picks the entries to replay; a zero Filter takes them all.
+type Filter struct {
+	Table  string // matches the route's source or target table, e.g. public.emp
+	Reason string // matches the class or a part of the error text
+	Since  time.Time
+	Until  time.Time
+}
+
+func (f Filter) match(e *dlq.Entry) bool {
+	if f.Table != "" && !strings.Contains(e.Route, "."+f.Table) {
+		return false
+	}
+	if f.Reason != "" && e.Class != f.Reason && !strings.Contains(e.Error, f.Reason) {
+		return false
+	}
+	if !f.Since.IsZero() && e.First.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && e.First.After(f.Until) {
+		return false
+	}
+	return true
+}
+
+// Replay sends DLQ entries of this applier's target through the current
+// routes, rules and lookups, in their original order. An entry that now
+// applies leaves the DLQ and, when it was its key's last, releases the key;
+// one that fails again stays, with one more attempt, and the later entries
+// of its key keep waiting behind it, as do those behind an entry the filter
+// leaves out. With dryRun nothing is committed or written.
+func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dryRun bool) ([]Outcome, error) {
+	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
+		return nil, err
+	}
+	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.routes = rs
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for _, r := range rs {
+		if r.lookups != nil {
+			if err := r.lookups.Start(lctx); err != nil {
+				return nil, err
+			}
+			defer r.lookups.Wait()
+		}
+	}
+	if !dryRun && a.dlq == nil {
+		w, err := dlq.NewWriter(strings.Join(a.cfg.Kafka.Brokers, ","), a.cfg.Kafka.Properties, a.cfg.Apply.DLQTopic)
+		if err != nil {
+			return nil, err
+		}
+		a.dlq = w
+		defer func() { w.Close(); a.dlq = nil }()
+	}
+	var out []Outcome
+	waiting := map[string]string{} // key -> the entry it waits behind
+	for _, e := range entries {
+		if e.Target() != a.target.Name {
+			continue
+		}
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		topic := e.Topic
+		m := &kafka.Message{
+			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: e.Partition, Offset: kafka.Offset(e.Offset)},
+			Key:            e.Key, Value: e.Value,
+		}
+		key := e.Route + "|" + string(e.Key)
+		if behind, ok := waiting[key]; ok {
+			out = append(out, Outcome{e, "waiting", "behind " + behind})
+			continue
+		}
+		if !f.match(e) {
+			waiting[key] = e.ID()
+			out = append(out, Outcome{e, "skipped", "not selected"})
+			continue
+		}
+		o, err := a.replayOne(ctx, e, m, key, dryRun)
+		if err != nil {
+			return out, err
+		}
+		if o.Result == "failed" || o.Result == "would-fail" {
+			waiting[key] = e.ID()
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message, key string, dryRun bool) (Outcome, error) {
+	if a.routes[e.Topic] == nil || a.routes[e.Topic].name != e.Route {
+		return a.failAgain(ctx, e, dryRun, "the route "+e.Route+" is no longer in the config")
+	}
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer tx.Rollback()
+	blocked, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{key}) // locks the key against the applier
+	if err != nil {
+		return Outcome{}, err
+	}
+	done, err := a.tg.Replayed(ctx, tx, Schema, a.group, e.ID())
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !done {
+		it := a.prepare(m)
+		switch {
+		case it.fail != nil:
+			return a.failAgain(ctx, e, dryRun, it.fail.Error)
+		case it.hold != "":
+			return a.failAgain(ctx, e, dryRun, "rule "+it.hold+" still holds it")
+		case it.op != 0 && it.skip == "":
+			if err := a.write(ctx, tx, []*item{it}); err != nil {
+				if a.tg.Classify(err) == fsql.Retry {
+					return Outcome{}, err
+				}
+				return a.failAgain(ctx, e, dryRun, err.Error())
+			}
+		}
+		if err := a.tg.MarkReplayed(ctx, tx, Schema, a.group, e.ID()); err != nil {
+			return Outcome{}, err
+		}
+		if n := blocked[key]; n > 0 {
+			if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, map[string]int{key: n - 1}); err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
+	if dryRun {
+		return Outcome{e, "would-replay", ""}, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return Outcome{}, err
+	}
+	if err := a.dlq.Write(ctx, []*dlq.Entry{e.Resolution()}); err != nil {
+		return Outcome{}, fmt.Errorf("mark %s replayed in the DLQ (rerun the replay: it is safe): %w", e.ID(), err)
+	}
+	return Outcome{e, "replayed", ""}, nil
+}
+
+// failAgain keeps an entry in the DLQ with one more attempt and the new reason.
+func (a *Applier) failAgain(ctx context.Context, e *dlq.Entry, dryRun bool, why string) (Outcome, error) {
+	if dryRun {
+		return Outcome{e, "would-fail", why}, nil
+	}
+	again := *e
+	again.Attempts++
+	again.Error = why
+	if err := a.dlq.Write(ctx, []*dlq.Entry{&again}); err != nil {
+		return Outcome{}, errors.Join(fmt.Errorf("record the failed attempt of %s", e.ID()), err)
+	}
+	return Outcome{e, "failed", why}, nil
+}

@@ -81,15 +81,17 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		return err
 	}
 	var run []*item
+	inRun := map[string]bool{}
 	flush := func() error {
 		if len(run) == 0 {
 			return nil
 		}
 		err := a.write(ctx, tx, run)
 		run = run[:0]
+		clear(inRun)
 		return err
 	}
-	for i, it := range items {
+	for _, it := range items {
 		switch {
 		case it.fail != nil:
 			entries = append(entries, it.fail)
@@ -147,13 +149,15 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			}
 			continue
 		}
-		if len(run) > 0 && !sameRun(run, it) {
+		// One statement cannot write a row twice: a key seen again, or
+		// another route or op, starts a new statement.
+		if len(run) > 0 && (run[0].route != it.route || run[0].op != it.op || inRun[it.key]) {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 		run = append(run, it)
-		_ = i
+		inRun[it.key] = true
 	}
 	if err := flush(); err != nil {
 		return err
@@ -185,20 +189,6 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	return nil
 }
 
-// sameRun reports whether it can join run in one statement: same route and
-// op, and a key the run does not have yet (one statement cannot write a row
-// twice).
-func sameRun(run []*item, it *item) bool {
-	if run[0].route != it.route || run[0].op != it.op {
-		return false
-	}
-	for _, r := range run {
-		if r.key == it.key {
-			return false
-		}
-	}
-	return true
-}
 
 // write applies a run of changes of one route and op.
 func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {

@@ -23,12 +23,12 @@ func TestRulesRejectSkipAndHold(t *testing.T) {
 `}}, `CREATE TABLE emp (id int PRIMARY KEY, salary numeric(12,2), born date, email text, phone text)`)
 	p.run()
 	pgtest.Exec(t, p.src,
-		`INSERT INTO emp VALUES (1, 5000, '1990-01-01', 'a@x', '1')`,   // applies
+		`INSERT INTO emp VALUES (1, 5000, '1990-01-01', 'a@x', '1')`,     // applies
 		`INSERT INTO emp VALUES (2, 20000.50, '1990-01-01', 'b@x', '2')`, // salary_cap
-		`INSERT INTO emp VALUES (3, 5000, '2010-05-05', 'c@x', '3')`,    // too_young
-		`INSERT INTO emp VALUES (-4, 5000, '1990-01-01', 'd@x', '4')`,   // skipped
-		`INSERT INTO emp VALUES (5, 5000, '1990-01-01', NULL, '5')`,     // held
-		`UPDATE emp SET phone = NULL WHERE id = 5`)                      // still incomplete: held too
+		`INSERT INTO emp VALUES (3, 5000, '2010-05-05', 'c@x', '3')`,     // too_young
+		`INSERT INTO emp VALUES (-4, 5000, '1990-01-01', 'd@x', '4')`,    // skipped
+		`INSERT INTO emp VALUES (5, 5000, '1990-01-01', NULL, '5')`,      // held
+		`UPDATE emp SET phone = NULL WHERE id = 5`)                       // still incomplete: held too
 	entries := p.dlqEntries(2)
 	time.Sleep(2 * time.Second)
 	if got := rows(t, p.tgt, "emp"); strings.Join(got, " ") != "(1,5000.00,1990-01-01,a@x,1)" {

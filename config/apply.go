@@ -29,7 +29,7 @@ func (c *Config) applierDefaults() {
 		a.GroupID = "ferry-apply"
 	}
 	if a.BatchSize == 0 {
-		a.BatchSize = 2000
+		a.BatchSize = 5000
 	}
 	if a.BatchTimeout == 0 {
 		a.BatchTimeout = 20 * time.Millisecond

@@ -49,7 +49,7 @@ routes:
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	want := Apply{GroupID: "ferry-apply", BatchSize: 2000, BatchTimeout: 20 * time.Millisecond,
+	want := Apply{GroupID: "ferry-apply", BatchSize: 5000, BatchTimeout: 20 * time.Millisecond,
 		DLQTopic: "prod._dlq", ForeignKeyWait: time.Minute}
 	if cfg.Apply != want {
 		t.Errorf("Apply = %+v, want %+v", cfg.Apply, want)

@@ -152,7 +152,7 @@ type Apply struct {
 	// GroupID is the Kafka consumer group; appliers with the same group share
 	// the work. Default ferry-apply.
 	GroupID string `yaml:"group_id"`
-	// BatchSize is the most changes applied in one target transaction. Default 2000.
+	// BatchSize is the most changes applied in one target transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`
 	// BatchTimeout is the longest a batch waits to fill. Default 20ms.
 	BatchTimeout time.Duration `yaml:"batch_timeout"`

@@ -1,0 +1,116 @@
+package applier_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferry-cdc/ferry/internal/kafkatest"
+	"github.com/ferry-cdc/ferry/relay"
+	"github.com/ferry-cdc/ferry/sql/postgres"
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+// BenchmarkApplyDrain: 200,000 changes waiting in Kafka (put there by the
+// relay), then the applier started; changes applied per second until the
+// target has them all.
+//
+//	go test -run '^$' -bench ApplyDrain -benchtime 1x ./applier/
+func BenchmarkApplyDrain(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		p := newPipeline(b, `CREATE TABLE bench (id bigint PRIMARY KEY, v int NOT NULL, note text, amount numeric(12,2), at timestamptz)`)
+		const n = 200_000
+		pgtest.Exec(b, p.src, fmt.Sprintf(`INSERT INTO bench SELECT g, g, 'a short note', g * 1.5, now() FROM generate_series(1, %d) g`, n))
+		ctx, cancel := context.WithCancel(context.Background())
+		r := relay.New(p.cfg, &p.cfg.Sources[0], postgres.Dialect{}, p.src, prometheus.NewRegistry(), quiet())
+		go r.Run(ctx)
+		kafkatest.WaitFor(b, p.brokers, []string{p.topic("bench")}, n, 5*time.Minute)
+		cancel()
+		if v := os.Getenv("BENCH_BATCH"); v != "" {
+			p.cfg.Apply.BatchSize, _ = strconv.Atoi(v)
+		}
+		actx, acancel := context.WithCancel(context.Background())
+		a := p.applier()
+		b.StartTimer()
+		start := time.Now()
+		go a.Run(actx)
+		for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM bench`) < n {
+			time.Sleep(20 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		acancel()
+		b.ReportMetric(n/elapsed.Seconds(), "changes/s")
+	}
+}
+
+// BenchmarkEndToEndLatency: 2,000 single-row insert transactions a second
+// for 20 s with the relay and the applier running; per change, from the
+// source COMMIT returning to the row being written in the target (a trigger
+// stamps clock_timestamp(); the target's commit follows within the batch).
+//
+//	go test -run '^$' -bench EndToEndLatency -benchtime 1x ./applier/
+func BenchmarkEndToEndLatency(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		p := newPipelineWith(b, options{targetSQL: []string{
+			`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
+			`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
+			`CREATE TRIGGER stamp AFTER INSERT ON lat FOR EACH ROW EXECUTE FUNCTION stamp()`,
+		}}, `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`)
+		p.run()
+		time.Sleep(3 * time.Second)
+		const rate, seconds = 2000, 20
+		committed := make([]time.Time, rate*seconds+1)
+		p.src.SetMaxOpenConns(8)
+		sem := make(chan struct{}, 8)
+		start := time.Now()
+		for id := 1; id <= rate*seconds; {
+			due := int(time.Since(start).Seconds() * rate)
+			for ; id <= due && id <= rate*seconds; id++ {
+				sem <- struct{}{}
+				go func(id int) {
+					defer func() { <-sem }()
+					if _, err := p.src.Exec(`INSERT INTO lat VALUES ($1, 0)`, id); err == nil {
+						committed[id] = time.Now()
+					}
+				}(id)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		for len(sem) > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived`) < rate*seconds && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		rows, err := p.tgt.Query(`SELECT id, at FROM arrived`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lat []float64
+		for rows.Next() {
+			var id int
+			var at time.Time
+			rows.Scan(&id, &at)
+			if id < len(committed) && !committed[id].IsZero() {
+				lat = append(lat, float64(at.Sub(committed[id]).Microseconds())/1000)
+			}
+		}
+		rows.Close()
+		slices.Sort(lat)
+		if len(lat) < rate*seconds*9/10 {
+			b.Fatalf("only %d of %d changes measured", len(lat), rate*seconds)
+		}
+		b.ReportMetric(lat[len(lat)/2], "p50_ms")
+		b.ReportMetric(lat[len(lat)*99/100], "p99_ms")
+		b.ReportMetric(lat[len(lat)-1], "max_ms")
+	}
+}

@@ -22,8 +22,11 @@ services-up:
 services-down:
 	scripts/services-down.sh
 
+# the main job end to end: services, databases, config, relay + apply, a 30s
+# workload with a live view, then target vs source and the DLQ (see demo/demo.sh;
+# DEMO_DURATION=60s, DEMO_NO_RULES=1). Leaves the services running.
 demo:
-	@echo "make demo arrives with the applier (issue 4): not implemented yet" >&2; exit 1
+	demo/demo.sh
 
 bench:
 	@if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; \

@@ -189,7 +189,6 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	return nil
 }
 
-
 // write applies a run of changes of one route and op.
 func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	r := run[0].route

@@ -129,6 +129,8 @@ func (a *Applier) session(ctx context.Context) error {
 		"isolation.level": "read_committed", "enable.auto.commit": false,
 		"auto.offset.reset": "earliest",
 		"fetch.wait.max.ms": 10, "go.logs.channel.enable": false,
+		// A dead applier's partitions move after 10 s instead of 45.
+		"session.timeout.ms": 10_000, "heartbeat.interval.ms": 3_000,
 	}
 	for k, v := range a.cfg.Kafka.Properties {
 		if !producerOnly[k] {

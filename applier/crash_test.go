@@ -187,3 +187,37 @@ func TestSIGKILLTheApplierAtRandomMoments(t *testing.T) {
 	}
 	t.Logf("%d kills, %d changes written at the source, %d keys audited, %d wrong", kills, written.Load(), len(got), bad)
 }
+
+// TestTwoAppliersShareTheWork: two applier processes in one group split the
+// partitions; together they apply every change exactly once, through the
+// rebalances of one joining, then one being killed.
+func TestTwoAppliersShareTheWork(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE acct (id bigint PRIMARY KEY, v int NOT NULL, note text)`)
+	p.audited("acct")
+	p.spawn("relay")
+	first, _ := p.spawn("apply")
+	for i := 0; i < 30; i++ {
+		pgtest.Exec(t, p.src, fmt.Sprintf(`INSERT INTO acct SELECT g, 0, '' FROM generate_series(%d, %d) g`, i*200+1, i*200+200),
+			fmt.Sprintf(`UPDATE acct SET v = v + 1 WHERE id > %d`, i*200))
+		switch i {
+		case 5:
+			p.spawn("apply") // joins: the partitions are split
+		case 20:
+			first.Process.Kill() // leaves: its partitions move
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.converge(2 * time.Minute)
+	r, err := p.tgt.Query(`SELECT count(*) FILTER (WHERE n <> 2), count(*) FROM (SELECT id, count(*) n FROM audit GROUP BY id) s`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Next()
+	var wrong, keys int
+	r.Scan(&wrong, &keys)
+	if wrong != 0 || keys != 6000 {
+		t.Fatalf("%d of %d keys were not written exactly twice (insert, update)", wrong, keys)
+	}
+}

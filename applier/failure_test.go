@@ -229,3 +229,31 @@ func TestAChildWhoseParentNeverComesGoesToTheDLQAfterTheWait(t *testing.T) {
 		t.Errorf("%d changes still held", n)
 	}
 }
+
+// TestAnUnwritableDLQStopsTheApplierWithoutCommitting: the DLQ refuses the
+// entry (its topic takes no message that large); the applier must stop
+// rather than apply past a change it could not park.
+func TestAnUnwritableDLQStopsTheApplierWithoutCommitting(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE emp (id int PRIMARY KEY, name text)`)
+	kafkatest.CreateTopic(t, p.cfg.Apply.DLQTopic, 1, map[string]string{"max.message.bytes": "200"})
+	kafkatest.CreateTopic(t, p.topic("emp"), 1, nil)
+	p.produce(p.topic("emp"),
+		[2]string{`{"id":1}`, envelope("c", "null", `{"id":1,"name":"before"}`)},
+		[2]string{`{"id":2}`, strings.Repeat("not a change ", 100)},
+		[2]string{`{"id":3}`, envelope("c", "null", `{"id":3,"name":"after"}`)})
+	a := p.applier()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "DLQ") {
+			t.Fatalf("the applier stopped with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the applier kept running with a DLQ it cannot write")
+	}
+	if n := pgtest.QueryValue[int](t, p.tgt, `SELECT count(*) FROM emp`); n != 0 {
+		t.Errorf("%d rows committed although the batch's DLQ entry was not written", n)
+	}
+}

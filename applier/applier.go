@@ -40,6 +40,9 @@ type Applier struct {
 	// this applier last read or wrote it; -1 when none is stored.
 	next  map[tp]int64
 	state stateLog
+	// heldPending says changes may be held in the target: while no batch
+	// comes, they are retried on their own every second.
+	heldPending bool
 }
 
 type tp struct {
@@ -179,6 +182,8 @@ func (a *Applier) session(ctx context.Context) error {
 	a.state.Set("applying", slog.LevelInfo, "applying", "topics", topics)
 
 	deadline := time.Time{}
+	a.heldPending = true // a previous run may have left some
+	lastRetry := time.Now()
 	for {
 		if ctx.Err() != nil {
 			// Finish the batch in flight; its offsets go with it.
@@ -209,6 +214,13 @@ func (a *Applier) session(ctx context.Context) error {
 				return err
 			}
 			batch = nil
+			lastRetry = time.Now()
+		}
+		if len(batch) == 0 && a.heldPending && time.Since(lastRetry) > time.Second {
+			if err := a.retryIdle(ctx); err != nil {
+				return err
+			}
+			lastRetry = time.Now()
 		}
 	}
 }

@@ -3,6 +3,8 @@ package applier
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -42,6 +44,7 @@ func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (m
 // hold keeps a change in the target, with its message byte for byte.
 func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why string) error {
 	m := it.msg
+	a.heldPending = true
 	a.m.held.WithLabelValues(it.route.name).Inc()
 	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
 		Key: it.key, Kind: kind, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
@@ -54,8 +57,17 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 // or that fails for another reason, goes to the DLQ and blocks its key.
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
 	held, err := a.tg.Held(ctx, tx, Schema, a.group)
-	if err != nil || len(held) == 0 {
+	if err != nil {
 		return err
+	}
+	a.heldPending = false
+	for _, h := range held {
+		if h.Kind == fsql.HeldForRow {
+			a.heldPending = true
+		}
+	}
+	if len(held) == 0 {
+		return nil
 	}
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
@@ -72,6 +84,14 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			continue
 		}
 		it := a.prepare(m)
+		if _, loaded := blocked[it.key]; !loaded {
+			// Not a key of this batch: read its count before changing it.
+			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			if err != nil {
+				return err
+			}
+			blocked[it.key] = have[it.key]
+		}
 		if it.fail == nil && blocked[it.key] > 0 {
 			it.fail = a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", "")
 		}
@@ -108,4 +128,41 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		}
 	}
 	return nil
+}
+
+// retryIdle retries the held changes when no batch is coming: a child whose
+// parent arrived in the last batch, or whose wait is over, must not wait for
+// more traffic.
+func (a *Applier) retryIdle(ctx context.Context) error {
+	for {
+		err := a.retryHeldTx(ctx)
+		if err == nil {
+			return nil
+		}
+		var fatal *fatalError
+		if errors.As(err, &fatal) || a.tg.Classify(err) != fsql.Retry || ctx.Err() != nil {
+			return err
+		}
+		sleep(ctx, time.Second)
+	}
+}
+
+func (a *Applier) retryHeldTx(ctx context.Context) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var entries []*dlq.Entry
+	blocked := map[string]int{}
+	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
+		return err
+	}
+	if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, blocked); err != nil {
+		return err
+	}
+	if err := a.dlq.Write(ctx, entries); err != nil {
+		return &fatalError{fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
+	}
+	return tx.Commit()
 }

@@ -43,6 +43,8 @@ type Applier struct {
 	// heldPending says changes may be held in the target: while no batch
 	// comes, they are retried on their own every second.
 	heldPending bool
+	// written counts rows per route and op in the transaction under way.
+	written map[[2]string]int
 }
 
 type tp struct {
@@ -55,10 +57,11 @@ func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.D
 	log = log.With("target", target.Name)
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
-		m:     newMetrics(reg, target.Name),
-		group: cfg.Apply.GroupID + "-" + target.Name,
-		next:  map[tp]int64{},
-		state: stateLog{Log: log},
+		m:       newMetrics(reg, target.Name),
+		group:   cfg.Apply.GroupID + "-" + target.Name,
+		next:    map[tp]int64{},
+		state:   stateLog{Log: log},
+		written: map[[2]string]int{},
 	}
 }
 

@@ -70,6 +70,7 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		return err
 	}
 	defer tx.Rollback()
+	clear(a.written) // counted when the transaction commits
 
 	var entries []*dlq.Entry
 	blocked, err := a.blocked(ctx, tx, items)
@@ -183,6 +184,7 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	for k, off := range moved {
 		a.next[k] = off
 	}
+	a.countWritten()
 	for _, e := range entries {
 		a.m.dlq.WithLabelValues(e.Route, e.Class).Inc()
 	}
@@ -224,7 +226,7 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	if run[0].op == 'd' {
 		op = "delete"
 	}
-	a.m.applied.WithLabelValues(r.name, op).Add(float64(len(run)))
+	a.written[[2]string{r.name, op}] += len(run)
 	return nil
 }
 
@@ -253,4 +255,12 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 		last[k] = off + 1
 	}
 	return last, nil
+}
+
+// countWritten adds what the committed transaction wrote to the metric.
+func (a *Applier) countWritten() {
+	for k, n := range a.written {
+		a.m.applied.WithLabelValues(k[0], k[1]).Add(float64(n))
+	}
+	clear(a.written)
 }

@@ -153,6 +153,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
+	clear(a.written)
 	var entries []*dlq.Entry
 	blocked := map[string]int{}
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
@@ -164,5 +165,9 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	if err := a.dlq.Write(ctx, entries); err != nil {
 		return &fatalError{fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	a.countWritten()
+	return nil
 }

@@ -122,6 +122,7 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 		return Outcome{}, err
 	}
 	defer tx.Rollback()
+	clear(a.written)
 	blocked, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{key}) // locks the key against the applier
 	if err != nil {
 		return Outcome{}, err
@@ -160,6 +161,7 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 	if err := tx.Commit(); err != nil {
 		return Outcome{}, err
 	}
+	a.countWritten()
 	if err := a.dlq.Write(ctx, []*dlq.Entry{e.Resolution()}); err != nil {
 		return Outcome{}, fmt.Errorf("mark %s replayed in the DLQ (rerun the replay: it is safe): %w", e.ID(), err)
 	}

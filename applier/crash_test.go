@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -14,72 +13,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-cdc/ferry/internal/ferrytest"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
-var ferryBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func binary(t testing.TB) string {
-	t.Helper()
-	ferryBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ferry-apply-test")
-		if err != nil {
-			ferryBin.err = err
-			return
-		}
-		ferryBin.path = filepath.Join(dir, "ferry")
-		if out, err := exec.Command("go", "build", "-o", ferryBin.path, "../cmd/ferry").CombinedOutput(); err != nil {
-			ferryBin.err = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	if ferryBin.err != nil {
-		t.Fatal(ferryBin.err)
-	}
-	return ferryBin.path
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // spawn runs `ferry <args> -c <config>` until killed or the test ends.
-func (p *pipeline) spawn(args ...string) (*exec.Cmd, *lockedBuffer) {
+func (p *pipeline) spawn(args ...string) (*exec.Cmd, *ferrytest.Output) {
 	p.t.Helper()
 	path := filepath.Join(p.t.TempDir(), "ferry.yaml")
 	if err := os.WriteFile(path, []byte(p.yaml), 0o600); err != nil {
 		p.t.Fatal(err)
 	}
-	cmd := exec.Command(binary(p.t), append(args, "-c", path, "--log-format", "text")...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	return cmd, out
+	fp := ferrytest.Start(p.t, append(args, "-c", path, "--log-format", "text")...)
+	return fp.Cmd, fp.Out
 }
 
 // audited adds a trigger to a target table that records every row it writes.

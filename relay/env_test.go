@@ -1,11 +1,9 @@
 package relay_test
 
 import (
-	"bytes"
 	"context"
 	stdsql "database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/ferrytest"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/migrations"
 	"github.com/ferry-cdc/ferry/relay"
@@ -217,56 +216,11 @@ func (e *env) checkExactlyOnceInOrder(got []change) {
 	}
 }
 
-var ferryBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// binary builds cmd/ferry once for the tests that kill it.
-func binary(t testing.TB) string {
-	t.Helper()
-	ferryBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ferry-relay-test")
-		if err != nil {
-			ferryBin.err = err
-			return
-		}
-		ferryBin.path = filepath.Join(dir, "ferry")
-		out, err := exec.Command("go", "build", "-o", ferryBin.path, "../cmd/ferry").CombinedOutput()
-		if err != nil {
-			ferryBin.err = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	if ferryBin.err != nil {
-		t.Fatal(ferryBin.err)
-	}
-	return ferryBin.path
-}
-
 // process is a `ferry relay` child process.
 type process struct {
+	*ferrytest.Process
 	cmd *exec.Cmd
-	out *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer that a child's output copier writes while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out *ferrytest.Output
 }
 
 func (e *env) spawn(extra ...string) *process {
@@ -291,34 +245,15 @@ func (e *env) writeConfig(relaySection string) string {
 
 func (e *env) spawnWith(path string, extra ...string) *process {
 	e.t.Helper()
-	cmd := exec.Command(binary(e.t), append([]string{"relay", "-c", path, "--log-format", "text", "--log-level", "debug"}, extra...)...)
-	p := &process{cmd: cmd, out: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { p.kill() })
-	return p
+	fp := ferrytest.Start(e.t, append([]string{"relay", "-c", path, "--log-format", "text", "--log-level", "debug"}, extra...)...)
+	return &process{Process: fp, cmd: fp.Cmd, out: fp.Out}
 }
 
-func (p *process) kill() {
-	if p.cmd.ProcessState == nil {
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
-	}
-}
+// kill sends SIGKILL.
+func (p *process) kill() { p.Kill() }
 
-// stop sends SIGTERM and returns the exit code.
-func (p *process) stop(t *testing.T) int {
-	t.Helper()
-	p.cmd.Process.Signal(os.Interrupt)
-	err := p.cmd.Wait()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode()
-	}
-	return 0
-}
+// stop sends SIGINT and returns the exit code.
+func (p *process) stop(t *testing.T) int { return p.Stop() }
 
 func sortedKeys(m map[string]int) []string {
 	var out []string

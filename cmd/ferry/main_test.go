@@ -271,3 +271,24 @@ kafka:
 		t.Fatalf("relay did not exit 0 on SIGTERM: %v\n%s", err, out.String())
 	}
 }
+
+// TestTheREADMEConfigIsValid keeps the README's example config true.
+func TestTheREADMEConfigIsValid(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(readme), "## Configuration")
+	_, block, ok := strings.Cut(rest, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal("no yaml block under ## Configuration in README.md")
+	}
+	path := writeFile(t, "ferry.yaml", block)
+	out, errOut, code := ferry(t, []string{"FERRY_SOURCE_DSN=postgres://a@127.0.0.1:1/a", "FERRY_TARGET_DSN=postgres://a@127.0.0.1:1/b"},
+		"check", "--offline", "-c", path)
+	if code != 0 {
+		t.Fatalf("the README's config: exit %d\n%s%s", code, out, errOut)
+	}
+}

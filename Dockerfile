@@ -1,0 +1,16 @@
+# ferry, for docker-compose.yml's ferry profile. confluent-kafka-go links a
+# bundled librdkafka through cgo, so the binary is built against glibc and
+# runs on the matching Debian release.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=1 go build -trimpath -o /out/ferry ./cmd/ferry
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ferry /usr/local/bin/ferry
+USER 65532:65532
+ENTRYPOINT ["ferry"]

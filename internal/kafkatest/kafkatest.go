@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/internal/kafkaread"
 )
 
 // Brokers returns the bootstrap servers of the test broker, or skips.
@@ -80,7 +82,7 @@ func CreateTopic(tb testing.TB, name string, partitions int, configs map[string]
 			switch {
 			case ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) > 0 && len(t.Partitions) != partitions:
 				tb.Fatalf("create topic %s: it already exists with %d partitions, not %d", name, len(t.Partitions), partitions)
-			case ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) == partitions && allLed(t.Partitions):
+			case ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) == partitions && !slices.ContainsFunc(t.Partitions, leaderless):
 				return
 			}
 		}
@@ -89,6 +91,10 @@ func CreateTopic(tb testing.TB, name string, partitions int, configs map[string]
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func leaderless(p kafka.PartitionMetadata) bool {
+	return p.Leader < 0 || p.Error.Code() != kafka.ErrNoError
 }
 
 // Topics returns the names of the topics that start with prefix, sorted.
@@ -124,8 +130,8 @@ type Message struct {
 type ReadOption func(*readOptions)
 
 type readOptions struct {
-	timeout   time.Duration
-	isolation string
+	timeout     time.Duration
+	uncommitted bool
 }
 
 // WithTimeout bounds the whole read, from connecting to the last partition's
@@ -137,29 +143,25 @@ func WithTimeout(d time.Duration) ReadOption {
 // ReadUncommitted reads records of aborted and open transactions too, as a
 // consumer with isolation.level=read_uncommitted would.
 func ReadUncommitted() ReadOption {
-	return func(o *readOptions) { o.isolation = "read_uncommitted" }
+	return func(o *readOptions) { o.uncommitted = true }
 }
 
 // ReadAll reads every partition of topics from the beginning to its end and
 // returns the messages ordered by topic, partition and offset. The topics
 // must exist.
 //
-// A partition has been read to its end when the consumer has passed the end
-// offset the broker gave when the read started, or when the broker reports
-// the end of the partition (a partition EOF), whichever comes first. For
-// read_committed both are the last stable offset: a transaction still open
-// neither shows up nor holds the read back. The EOF is what ends most
-// transactional partitions, since a commit or abort marker, never delivered,
-// holds their last offset.
+// It reads as [kafkaread.ToEnd] does: for read_committed a partition ends at
+// its last stable offset, so a transaction still open neither shows up nor
+// holds the read back.
 func ReadAll(tb testing.TB, brokers string, topics []string, opts ...ReadOption) []Message {
 	tb.Helper()
-	o := readOptions{timeout: 60 * time.Second, isolation: "read_committed"}
+	o := readOptions{timeout: 60 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	msgs, err := readAll(ctx, brokers, topics, o.isolation)
+	msgs, err := readAll(ctx, brokers, topics, o.uncommitted)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -174,17 +176,12 @@ func WaitFor(tb testing.TB, brokers string, topics []string, n int, timeout time
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	// The end offsets bound from above what a read can return (they count
-	// transaction markers and aborted records too), so polling them is a
-	// cheap way to skip reads that cannot reach n.
-	probe, err := newConsumer(brokers, "read_committed")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer probe.Close()
 	for {
-		if total, err := countUpTo(ctx, probe, topics); err == nil && total >= n {
-			if msgs, err := readAll(ctx, brokers, topics, "read_committed"); err == nil && len(msgs) >= n {
+		// The end offsets bound from above what a read can return (they
+		// count transaction markers and aborted records too), so polling
+		// them is a cheap way to skip reads that cannot reach n.
+		if span, err := kafkaread.Span(ctx, brokers, topics, readOpts(ctx, false)); err == nil && span >= int64(n) {
+			if msgs, err := readAll(ctx, brokers, topics, false); err == nil && len(msgs) >= n {
 				return msgs
 			}
 		}
@@ -200,7 +197,7 @@ func WaitFor(tb testing.TB, brokers string, topics []string, n int, timeout time
 func arrived(brokers string, topics []string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	msgs, err := readAll(ctx, brokers, topics, "read_committed")
+	msgs, err := readAll(ctx, brokers, topics, false)
 	if err != nil {
 		return fmt.Sprintf("cannot count what arrived (%v)", err)
 	}
@@ -242,96 +239,21 @@ func ctl(tb testing.TB, action string) {
 	}
 }
 
-var errUnknownTopic = errors.New("topic does not exist")
-
-type partitionKey struct {
-	topic string
-	id    int32
-}
-
-func (k partitionKey) String() string { return fmt.Sprintf("%s[%d]", k.topic, k.id) }
-
-// progress is how far the read of one partition has got.
-type progress struct {
-	high int64 // end offset when the read started (last stable offset for read_committed)
-	next int64 // offset after the last message, or where EOF was reported
-	done bool
-}
-
-func readAll(ctx context.Context, brokers string, topics []string, isolation string) ([]Message, error) {
-	c, err := newConsumer(brokers, isolation)
-	if err != nil {
-		return nil, err
+func readAll(ctx context.Context, brokers string, topics []string, uncommitted bool) ([]Message, error) {
+	var msgs []Message
+	err := kafkaread.ToEnd(ctx, brokers, topics, readOpts(ctx, uncommitted), func(m *kafka.Message) error {
+		msgs = append(msgs, fromKafka(m))
+		return nil
+	})
+	if inc, ok := errors.AsType[*kafkaread.IncompleteError](err); ok {
+		isolation := "read_committed"
+		if uncommitted {
+			isolation = "read_uncommitted"
+		}
+		return nil, fmt.Errorf("read %v (%s): gave up after %d messages: %s", topics, isolation, len(msgs), inc.Progress())
 	}
-	defer c.Close()
-	parts, err := partitions(ctx, c, topics)
 	if err != nil {
 		return nil, fmt.Errorf("read %v: %w", topics, err)
-	}
-	state := make(map[partitionKey]*progress, len(parts))
-	var assign []kafka.TopicPartition
-	for _, p := range parts {
-		low, high, err := c.QueryWatermarkOffsets(p.topic, p.id, remainingMs(ctx))
-		if err != nil {
-			return nil, fmt.Errorf("read %v: query watermarks of %s: %w", topics, p, err)
-		}
-		// An empty partition sends EOF too, but only after a fetch round
-		// trip: skipping it makes reading empty topics fast.
-		state[p] = &progress{high: high, next: low, done: high <= low}
-		if high > low {
-			assign = append(assign, kafka.TopicPartition{Topic: &p.topic, Partition: p.id, Offset: kafka.OffsetBeginning})
-		}
-	}
-	if len(assign) == 0 {
-		return nil, nil
-	}
-	if err := c.Assign(assign); err != nil {
-		return nil, fmt.Errorf("read %v: assign partitions: %w", topics, err)
-	}
-	var msgs []Message
-	var lastErr error
-	pending := len(assign)
-	for pending > 0 {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("read %v (%s): gave up after %d messages: %s%s",
-				topics, isolation, len(msgs), unfinished(state), lastErrText(lastErr))
-		}
-		var p *progress
-		var key partitionKey
-		switch ev := c.Poll(100).(type) {
-		case *kafka.Message:
-			key = partitionKey{*ev.TopicPartition.Topic, ev.TopicPartition.Partition}
-			if ev.TopicPartition.Error != nil {
-				lastErr = fmt.Errorf("%s: %w", key, ev.TopicPartition.Error)
-				continue
-			}
-			if p = state[key]; p == nil || p.done {
-				continue
-			}
-			msgs = append(msgs, fromKafka(ev))
-			p.next = int64(ev.TopicPartition.Offset) + 1
-			if p.next < p.high {
-				continue
-			}
-		case kafka.PartitionEOF:
-			key = partitionKey{*ev.Topic, ev.Partition}
-			if p = state[key]; p == nil || p.done {
-				continue
-			}
-			p.next = int64(ev.Offset)
-		case kafka.Error:
-			if ev.IsFatal() {
-				return nil, fmt.Errorf("read %v: %w", topics, ev)
-			}
-			lastErr = ev
-			continue
-		default:
-			continue
-		}
-		p.done = true
-		pending--
-		// Later records are not part of this read: stop fetching them.
-		_ = c.Pause([]kafka.TopicPartition{{Topic: &key.topic, Partition: key.id}})
 	}
 	slices.SortFunc(msgs, func(a, b Message) int {
 		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
@@ -339,87 +261,15 @@ func readAll(ctx context.Context, brokers string, topics []string, isolation str
 	return msgs, nil
 }
 
-// countUpTo returns the sum of the partitions' high minus low watermarks:
-// no fewer than the messages a read would return now.
-func countUpTo(ctx context.Context, c *kafka.Consumer, topics []string) (int, error) {
-	parts, err := partitions(ctx, c, topics)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, p := range parts {
-		low, high, err := c.QueryWatermarkOffsets(p.topic, p.id, remainingMs(ctx))
-		if err != nil {
-			return 0, fmt.Errorf("query watermarks of %s: %w", p, err)
-		}
-		total += int(high - low)
-	}
-	return total, nil
-}
-
-// partitions lists the partitions of topics, waiting while one has no leader
-// (as just after the topic was created).
-func partitions(ctx context.Context, c *kafka.Consumer, topics []string) ([]partitionKey, error) {
-	var parts []partitionKey
-	for _, topic := range topics {
-		for {
-			md, err := c.GetMetadata(&topic, false, remainingMs(ctx))
-			if err != nil {
-				return nil, fmt.Errorf("metadata of %s: %w", topic, err)
-			}
-			t := md.Topics[topic]
-			switch t.Error.Code() {
-			case kafka.ErrNoError:
-			case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
-				return nil, fmt.Errorf("%s: %w", topic, errUnknownTopic)
-			default:
-				err = t.Error
-			}
-			if err == nil && len(t.Partitions) > 0 && allLed(t.Partitions) {
-				for _, p := range t.Partitions {
-					parts = append(parts, partitionKey{topic, p.ID})
-				}
-				break
-			}
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("metadata of %s: partitions without a leader (%v)", topic, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return parts, nil
-}
-
-func allLed(parts []kafka.PartitionMetadata) bool {
-	for _, p := range parts {
-		if p.Leader < 0 || p.Error.Code() != kafka.ErrNoError {
-			return false
-		}
-	}
-	return true
-}
-
-func newConsumer(brokers, isolation string) (*kafka.Consumer, error) {
-	c, err := kafka.NewConsumer(&kafka.ConfigMap{
-		"bootstrap.servers": brokers,
-		// A group.id is required, but partitions are assigned directly and
-		// nothing is committed, so the group never exists on the broker.
-		"group.id":                 "kafkatest-" + randomHex(8),
-		"enable.auto.commit":       false,
-		"enable.auto.offset.store": false,
-		"auto.offset.reset":        "earliest",
-		"enable.partition.eof":     true,
-		"isolation.level":          isolation,
-		// The broker holds a fetch at the end of a partition this long
-		// before answering (and the EOF comes with the answer).
-		"fetch.wait.max.ms": 100,
+func readOpts(ctx context.Context, uncommitted bool) kafkaread.Options {
+	// A test's read is bounded by its timeout alone, not by a stall.
+	deadline, _ := ctx.Deadline()
+	return kafkaread.Options{
+		ReadUncommitted: uncommitted,
 		// A test broker restarting is not worth a line per connection.
-		"log.connection.close": false,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create consumer for %s: %w", brokers, err)
+		Props: map[string]string{"log.connection.close": "false"},
+		Stall: time.Until(deadline),
 	}
-	return c, nil
 }
 
 func newAdmin(tb testing.TB, brokers string) *kafka.AdminClient {
@@ -449,32 +299,6 @@ func fromKafka(m *kafka.Message) Message {
 		Headers:   headers,
 		Timestamp: m.Timestamp,
 	}
-}
-
-func unfinished(state map[partitionKey]*progress) string {
-	var s []string
-	for k, p := range state {
-		if !p.done {
-			s = append(s, fmt.Sprintf("%s at offset %d, end offset %d at the start, no EOF", k, p.next, p.high))
-		}
-	}
-	slices.Sort(s)
-	return fmt.Sprintf("%d of %d partitions not read to the end: %s", len(s), len(state), strings.Join(s, ", "))
-}
-
-func lastErrText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return "; last error: " + err.Error()
-}
-
-func remainingMs(ctx context.Context) int {
-	d, ok := ctx.Deadline()
-	if !ok {
-		return 30_000
-	}
-	return max(int(time.Until(d).Milliseconds()), 1)
 }
 
 func randomHex(n int) string {

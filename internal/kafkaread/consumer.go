@@ -1,0 +1,145 @@
+package kafkaread
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// managed lists the properties the reader sets itself; producerOnly, the
+// ones a consumer refuses.
+var (
+	managed = map[string]bool{
+		"bootstrap.servers": true, "group.id": true, "isolation.level": true,
+		"enable.auto.commit": true, "enable.auto.offset.store": true,
+		"auto.offset.reset": true, "enable.partition.eof": true,
+	}
+	producerOnly = map[string]bool{
+		"linger.ms": true, "compression.type": true, "batch.size": true, "acks": true,
+		"queue.buffering.max.messages": true, "queue.buffering.max.kbytes": true,
+		"transaction.timeout.ms": true, "enable.idempotence": true, "transactional.id": true,
+		"delivery.timeout.ms": true, "message.timeout.ms": true, "retries": true,
+		"batch.num.messages": true, "compression.codec": true,
+	}
+)
+
+func newConsumer(brokers string, opts Options) (*kafka.Consumer, error) {
+	isolation := "read_committed"
+	if opts.ReadUncommitted {
+		isolation = "read_uncommitted"
+	}
+	cm := kafka.ConfigMap{
+		// A group.id is required, but nothing fetched is committed and the
+		// partitions are assigned, not subscribed to, so this group never
+		// forms on the broker.
+		"bootstrap.servers": brokers, "group.id": "ferry-kafkaread",
+		"isolation.level": isolation, "enable.auto.commit": false,
+		"enable.auto.offset.store": false, "auto.offset.reset": "earliest",
+		"enable.partition.eof": true,
+		// The broker answers a fetch at the end of a partition after this
+		// long, with the end: a read of a quiet topic ends fast.
+		"fetch.wait.max.ms":      100,
+		"go.logs.channel.enable": false,
+	}
+	for k, v := range opts.Props {
+		if !managed[k] && !producerOnly[k] {
+			cm[k] = v
+		}
+	}
+	c, err := kafka.NewConsumer(&cm)
+	if err != nil {
+		return nil, fmt.Errorf("create consumer for %s: %w", brokers, err)
+	}
+	return c, nil
+}
+
+type partition struct {
+	topic string
+	id    int32
+}
+
+func (p partition) String() string { return fmt.Sprintf("%s[%d]", p.topic, p.id) }
+
+// bound is where a partition starts and ends: its low and high watermarks,
+// or for read_committed its last stable offset as the high one.
+type bound struct {
+	partition
+	low, high int64
+}
+
+// bounds returns the bounds of the partitions of topics, by topic and
+// partition, waiting up to wait for partitions without a leader.
+func bounds(ctx context.Context, c *kafka.Consumer, topics []string, wait time.Duration) ([]bound, error) {
+	var out []bound
+	for _, topic := range slices.Compact(slices.Sorted(slices.Values(topics))) {
+		ids, err := partitions(ctx, c, topic, wait)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			p := partition{topic, id}
+			low, high, err := c.QueryWatermarkOffsets(topic, id, remainingMs(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("query the watermarks of %s: %w", p, err)
+			}
+			out = append(out, bound{p, low, high})
+		}
+	}
+	return out, nil
+}
+
+// partitions lists the topic's partitions, waiting up to wait while one has
+// no leader (as just after the topic was created).
+func partitions(ctx context.Context, c *kafka.Consumer, topic string, wait time.Duration) ([]int32, error) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		md, err := c.GetMetadata(&topic, false, remainingMs(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("metadata of %s: %w", topic, err)
+		}
+		t := md.Topics[topic]
+		switch t.Error.Code() {
+		case kafka.ErrNoError:
+		case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
+			return nil, fmt.Errorf("%s: %w", topic, ErrNoTopic)
+		default:
+			err = t.Error
+		}
+		if err == nil && len(t.Partitions) > 0 && allLed(t.Partitions) {
+			ids := make([]int32, len(t.Partitions))
+			for i, p := range t.Partitions {
+				ids[i] = p.ID
+			}
+			slices.Sort(ids)
+			return ids, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("metadata of %s: partitions without a leader%s: %w", topic, lastErrText(err), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func allLed(parts []kafka.PartitionMetadata) bool {
+	for _, p := range parts {
+		if p.Leader < 0 || p.Error.Code() != kafka.ErrNoError {
+			return false
+		}
+	}
+	return true
+}
+
+// remainingMs is the time left before ctx's deadline, for librdkafka calls
+// that take a timeout rather than a context.
+func remainingMs(ctx context.Context) int {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 30_000
+	}
+	return max(int(time.Until(d).Milliseconds()), 1)
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/daemon"
+	"github.com/ferry-cdc/ferry/internal/kafkaread"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -39,10 +41,14 @@ type Applier struct {
 	// next is, per assigned partition, the offset stored in the target as
 	// this applier last read or wrote it; -1 when none is stored.
 	next  map[tp]int64
-	state stateLog
-	// heldPending says changes may be held in the target: while no batch
-	// comes, they are retried on their own every second.
-	heldPending bool
+	state daemon.StateLog
+	// mayHold says the target may hold changes of this applier's group, so
+	// each batch must look for them; retrying says some of them wait for a
+	// row and are retried every second even while no batch comes. Both are
+	// set on start, on assignment (a partition may bring held changes from
+	// another applier) and on each hold, and recomputed when retryHeld
+	// reads them all: a batch never queries apply_held for nothing.
+	mayHold, retrying bool
 	// written counts rows per route and op in the transaction under way.
 	written map[[2]string]int
 }
@@ -60,7 +66,7 @@ func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.D
 		m:       newMetrics(reg, target.Name),
 		group:   cfg.Apply.GroupID + "-" + target.Name,
 		next:    map[tp]int64{},
-		state:   stateLog{Log: log},
+		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
 	}
 }
@@ -71,21 +77,21 @@ var errFenced = errors.New("another applier has taken over a partition")
 
 // Run applies until ctx ends. It returns nil on a clean stop.
 func (a *Applier) Run(ctx context.Context) error {
-	backoff := newBackoff()
+	backoff := daemon.NewBackoff()
 	for ctx.Err() == nil {
 		err := a.session(ctx)
-		var fatal *fatalError
+		var fatal *daemon.Fatal
 		switch {
 		case ctx.Err() != nil:
 		case errors.As(err, &fatal):
-			return fatal.err
+			return fatal.Err
 		case errors.Is(err, errFenced):
 			a.state.Set("fenced", slog.LevelInfo, "a partition moved to another applier; rejoining the group")
 		case err != nil:
 			a.m.errors.WithLabelValues("session").Inc()
-			a.state.Set("failing: "+rootCause(err), slog.LevelWarn, "applying stopped; retrying", "err", err)
+			a.state.Set("failing: "+daemon.RootCause(err), slog.LevelWarn, "applying stopped; retrying", "err", err)
 			d, _ := backoff.Next()
-			sleep(ctx, d)
+			daemon.Sleep(ctx, d)
 		}
 	}
 	return nil
@@ -94,12 +100,6 @@ func (a *Applier) Run(ctx context.Context) error {
 // State reports what the applier is doing, for /healthz.
 func (a *Applier) State() string { return a.state.Get() }
 
-// fatalError is an error retrying cannot cure, such as a DLQ that cannot be
-// written: the applier stops without committing.
-type fatalError struct{ err error }
-
-func (e *fatalError) Error() string { return e.err.Error() }
-
 // session consumes with one consumer until it fails or ctx ends.
 func (a *Applier) session(ctx context.Context) error {
 	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
@@ -107,7 +107,7 @@ func (a *Applier) session(ctx context.Context) error {
 	}
 	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
 	if err != nil {
-		return &fatalError{err}
+		return &daemon.Fatal{Err: err}
 	}
 	lctx, stopLookups := context.WithCancel(ctx)
 	defer stopLookups()
@@ -121,7 +121,7 @@ func (a *Applier) session(ctx context.Context) error {
 		defer r.lookups.Wait()
 	}
 	if len(rs) == 0 {
-		return &fatalError{fmt.Errorf("no routes write to target %s", a.target.Name)}
+		return &daemon.Fatal{Err: fmt.Errorf("no routes write to target %s", a.target.Name)}
 	}
 	a.routes = rs
 	brokers := strings.Join(a.cfg.Kafka.Brokers, ",")
@@ -130,18 +130,21 @@ func (a *Applier) session(ctx context.Context) error {
 			return err
 		}
 	}
+	// Defaults, then the config's properties, then what exactly-once needs.
 	cm := kafka.ConfigMap{
-		"bootstrap.servers": brokers, "group.id": a.group,
-		"isolation.level": "read_committed", "enable.auto.commit": false,
-		"auto.offset.reset": "earliest",
-		"fetch.wait.max.ms": 10, "go.logs.channel.enable": false,
+		"fetch.wait.max.ms": 10,
 		// A dead applier's partitions move after 10 s instead of 45.
 		"session.timeout.ms": 10_000, "heartbeat.interval.ms": 3_000,
 	}
-	for k, v := range a.cfg.Kafka.Properties {
-		if !producerOnly[k] {
-			cm[k] = v
-		}
+	for k, v := range kafkaread.ConsumerProps(a.cfg.Kafka.Properties) {
+		cm[k] = v
+	}
+	for k, v := range map[string]kafka.ConfigValue{
+		"bootstrap.servers": brokers, "group.id": a.group,
+		"isolation.level": "read_committed", "enable.auto.commit": false,
+		"auto.offset.reset": "earliest", "go.logs.channel.enable": false,
+	} {
+		cm[k] = v
 	}
 	c, err := kafka.NewConsumer(&cm)
 	if err != nil {
@@ -185,7 +188,7 @@ func (a *Applier) session(ctx context.Context) error {
 	a.state.Set("applying", slog.LevelInfo, "applying", "topics", topics)
 
 	deadline := time.Time{}
-	a.heldPending = true // a previous run may have left some
+	a.mayHold, a.retrying = true, true // a previous run may have left some
 	lastRetry := time.Now()
 	for {
 		if ctx.Err() != nil {
@@ -219,7 +222,7 @@ func (a *Applier) session(ctx context.Context) error {
 			batch = nil
 			lastRetry = time.Now()
 		}
-		if len(batch) == 0 && a.heldPending && time.Since(lastRetry) > time.Second {
+		if len(batch) == 0 && a.retrying && time.Since(lastRetry) > time.Second {
 			if err := a.retryIdle(ctx); err != nil {
 				return err
 			}
@@ -278,16 +281,9 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 	if err := c.Assign(out); err != nil {
 		return fmt.Errorf("assign partitions: %w", err)
 	}
+	a.mayHold, a.retrying = true, true
 	a.log.Debug("assigned", "partitions", fmt.Sprint(out))
 	return nil
-}
-
-// producerOnly are properties a consumer refuses.
-var producerOnly = map[string]bool{
-	"linger.ms": true, "compression.type": true, "batch.size": true, "acks": true,
-	"queue.buffering.max.messages": true, "queue.buffering.max.kbytes": true,
-	"transaction.timeout.ms": true, "enable.idempotence": true, "transactional.id": true,
-	"delivery.timeout.ms": true, "message.timeout.ms": true, "retries": true,
 }
 
 // item is one consumed message, prepared for the target.
@@ -399,8 +395,7 @@ func object(r *route, values map[string]json.RawMessage) (json.RawMessage, []str
 		if len(cols) > 0 {
 			b = append(b, ',')
 		}
-		name, _ := json.Marshal(c.Name)
-		b = append(append(append(b, name...), ':'), v...)
+		b = append(append(append(b, r.names[c.Name]...), ':'), v...)
 		cols = append(cols, c.Name)
 	}
 	return append(b, '}'), cols

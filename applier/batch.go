@@ -15,12 +15,6 @@ import (
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
-type stateLog = daemon.StateLog
-
-func newBackoff() interface{ Next() (time.Duration, bool) } { return daemon.NewBackoff() }
-func sleep(ctx context.Context, d time.Duration)            { daemon.Sleep(ctx, d) }
-func rootCause(err error) string                            { return daemon.RootCause(err) }
-
 // apply applies one batch, retrying transient failures until it commits or
 // ctx ends. The batch is applied as a whole or not at all.
 func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
@@ -32,7 +26,7 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 	for i, m := range msgs {
 		items[i] = a.prepare(m)
 	}
-	backoff := newBackoff()
+	backoff := daemon.NewBackoff()
 	careful := false
 	for {
 		err := a.try(ctx, items, careful)
@@ -41,7 +35,7 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 			a.state.Set("applying", slog.LevelInfo, "applying")
 			return nil
 		}
-		var fatal *fatalError
+		var fatal *daemon.Fatal
 		if errors.As(err, &fatal) || errors.Is(err, errFenced) {
 			return err
 		}
@@ -51,9 +45,9 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 				return ctx.Err()
 			}
 			a.m.errors.WithLabelValues("target").Inc()
-			a.state.Set("retrying: "+rootCause(err), slog.LevelWarn, "the target failed; retrying the batch", "err", err)
+			a.state.Set("retrying: "+daemon.RootCause(err), slog.LevelWarn, "the target failed; retrying the batch", "err", err)
 			d, _ := backoff.Next()
-			sleep(ctx, d)
+			daemon.Sleep(ctx, d)
 		default:
 			// One change of the batch cannot apply: find it, change by change.
 			careful = true
@@ -176,7 +170,7 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	// The DLQ is written before the commit: a change is never lost between
 	// the two. Written twice after a crash, an entry keeps its identity.
 	if err := a.dlq.Write(ctx, entries); err != nil {
-		return &fatalError{fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
+		return &daemon.Fatal{Err: fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
 	}
 	if err := tx.Commit(); err != nil {
 		return err

@@ -5,11 +5,13 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/daemon"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -38,13 +40,17 @@ func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[str
 }
 
 func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]string, error) {
+	if !a.mayHold {
+		return map[string]string{}, nil
+	}
 	return a.tg.HeldKeys(ctx, tx, Schema, a.group, batchKeys(items))
 }
 
 // hold keeps a change in the target, with its message byte for byte.
 func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why string) error {
 	m := it.msg
-	a.heldPending = true
+	a.mayHold = true
+	a.retrying = a.retrying || kind == fsql.HeldForRow
 	a.m.held.WithLabelValues(it.route.name).Inc()
 	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
 		Key: it.key, Kind: kind, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
@@ -56,19 +62,15 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 // that now applies is released; one whose wait for a foreign key is over,
 // or that fails for another reason, goes to the DLQ and blocks its key.
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
+	if !a.mayHold {
+		return nil
+	}
 	held, err := a.tg.Held(ctx, tx, Schema, a.group)
 	if err != nil {
 		return err
 	}
-	a.heldPending = false
-	for _, h := range held {
-		if h.Kind == fsql.HeldForRow {
-			a.heldPending = true
-		}
-	}
-	if len(held) == 0 {
-		return nil
-	}
+	a.mayHold = len(held) > 0
+	a.retrying = slices.ContainsFunc(held, func(h fsql.HeldChange) bool { return h.Kind == fsql.HeldForRow })
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
 		if stuck[h.Key] || h.Kind == fsql.HeldByRule {
@@ -139,11 +141,11 @@ func (a *Applier) retryIdle(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		var fatal *fatalError
+		var fatal *daemon.Fatal
 		if errors.As(err, &fatal) || a.tg.Classify(err) != fsql.Retry || ctx.Err() != nil {
 			return err
 		}
-		sleep(ctx, time.Second)
+		daemon.Sleep(ctx, time.Second)
 	}
 }
 
@@ -163,7 +165,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 		return err
 	}
 	if err := a.dlq.Write(ctx, entries); err != nil {
-		return &fatalError{fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
+		return &daemon.Fatal{Err: fmt.Errorf("the DLQ cannot be written, so nothing was committed: %w", err)}
 	}
 	if err := tx.Commit(); err != nil {
 		return err

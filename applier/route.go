@@ -2,6 +2,7 @@ package applier
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -25,12 +26,13 @@ type route struct {
 	drop      map[string]bool
 	constants map[string]string
 	columns   map[string]fsql.Column // the target's, by name
+	names     map[string][]byte      // the target's column names as JSON strings
 	rules     *rule.Set
 	lookups   *lookup.Set
 }
 
 // routes resolves the routes into target, keyed by topic.
-func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db lookupDB, log *slog.Logger) (map[string]*route, error) {
+func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db fsql.Querier, log *slog.Logger) (map[string]*route, error) {
 	out := map[string]*route{}
 	var errs []string
 	for _, r := range cfg.Routes {
@@ -66,7 +68,7 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		rt := &route{
 			name: r.From + " -> " + r.To, topic: topic, table: t,
 			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
-			columns: map[string]fsql.Column{},
+			columns: map[string]fsql.Column{}, names: map[string][]byte{},
 		}
 		for _, c := range r.Drop {
 			rt.drop[c] = true
@@ -83,6 +85,7 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		}
 		for _, c := range t.Columns {
 			rt.columns[c.Name] = c
+			rt.names[c.Name], _ = json.Marshal(c.Name)
 		}
 		if len(t.PrimaryKey) == 0 {
 			errs = append(errs, fmt.Sprintf("%s:%d: route to %s: the target table has no primary key to apply changes by", cfg.File, r.Line, r.To))
@@ -99,11 +102,6 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
-}
-
-// lookupDB is what routes need of the target: its catalog, and queries for lookups.
-type lookupDB interface {
-	fsql.Querier
 }
 
 // target is the target column a source column writes, or "" when dropped.

@@ -160,7 +160,7 @@ func appendQuoted[T ~string | ~[]byte](dst []byte, s T) []byte {
 // space and with every string in appendQuoted's form, so that equal values
 // give equal bytes. Numbers keep their text and members their order.
 func appendCanonical(dst, v []byte) []byte {
-	if bytes.IndexAny(v, " \t\r\n\\") < 0 {
+	if !bytes.ContainsAny(v, " \t\r\n\\") {
 		// No whitespace and no escapes: v is already in that form.
 		return append(dst, v...)
 	}

@@ -8,11 +8,11 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// The words rules and lookups accept. Packages applier/rule and
-// applier/lookup check the same words; config cannot import them.
+// The words rules and lookups accept, for Validate and for the packages
+// applier/rule and applier/lookup, which check against the same lists.
 var (
-	ruleActions     = []string{"reject", "skip", "hold"}
-	lookupOnMissing = []string{"reject", "null", "keep"}
+	RuleActions     = []string{"reject", "skip", "hold"}
+	LookupOnMissing = []string{"reject", "null", "keep"}
 )
 
 // DefaultLookupRefresh is when a query lookup runs again unless it says.
@@ -105,7 +105,7 @@ func (v *validation) rulesAndLookups(c *Config, r Route) {
 		if rule.When == "" {
 			v.add(rule.Line, "%s: %s: no when (an expression, such as salary > 10000)", what, name)
 		}
-		if !slices.Contains(ruleActions, rule.Action) {
+		if !slices.Contains(RuleActions, rule.Action) {
 			v.add(rule.Line, "%s: %s: unknown action %q (want reject, skip or hold)", what, name, rule.Action)
 		}
 	}
@@ -132,7 +132,7 @@ func (v *validation) rulesAndLookups(c *Config, r Route) {
 				v.add(l.Line, "%s: %s: refresh %q: %v", what, name, l.Refresh, err)
 			}
 		}
-		if !slices.Contains(lookupOnMissing, l.OnMissing) {
+		if !slices.Contains(LookupOnMissing, l.OnMissing) {
 			v.add(l.Line, "%s: %s: unknown on_missing %q (want reject, null or keep)", what, name, l.OnMissing)
 		}
 		switch {

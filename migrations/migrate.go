@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,7 +139,7 @@ func (m *Migrator) Generate(ctx context.Context, dir string) ([]string, error) {
 		files[filepath.Join("triggers", plan.Triggers.Name)] = plan.Triggers.SQL
 	}
 	var written []string
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return written, fmt.Errorf("write %s: %w", p, err)
@@ -149,15 +150,6 @@ func (m *Migrator) Generate(ctx context.Context, dir string) ([]string, error) {
 		written = append(written, p)
 	}
 	return written, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // TableStatus is one table in `migrate status`.
@@ -200,12 +192,7 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 			return nil, nil, err
 		}
 		st.Captured = st.Triggers == capture.TriggersPerTable()
-		spec := fsql.CaptureSpec{CaptureSchema: m.source.CaptureSchema, ID: r.ID, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
-		ddl, err := capture.Triggers(spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		hash, err := hashOf(ddl, spec)
+		spec, _, hash, err := m.capture(w, r.ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -217,7 +204,7 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 		}
 		tables = append(tables, st)
 	}
-	for _, name := range sortedKeys(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		r := byName[name]
 		st := TableStatus{Table: name, Drift: "captured but not in the config: `ferry migrate up` removes its capture"}
 		if st.Triggers, err = capture.InstalledTriggers(ctx, m.db, m.source.CaptureSchema, r); err != nil {

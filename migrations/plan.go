@@ -171,7 +171,6 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 	}
 
 	var stmts []string
-	var tables []string
 	for _, w := range want {
 		name := w.table.String()
 		r, known := byName[name]
@@ -181,12 +180,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 			id = nextID
 			nextID++
 		}
-		spec := fsql.CaptureSpec{CaptureSchema: schema, ID: id, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
-		ddl, err := capture.Triggers(spec)
-		if err != nil {
-			return nil, fmt.Errorf("source %s table %s: %w", m.source.Name, name, err)
-		}
-		hash, err := hashOf(ddl, spec)
+		spec, ddl, hash, err := m.capture(w, id)
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +193,6 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		}
 		stmts = append(stmts, ddl...)
 		stmts = append(stmts, reg)
-		tables = append(tables, name)
 		if known {
 			plan.Changes = append(plan.Changes, Change{Table: name, Action: "update", Reason: describeDrift(r, spec)})
 		} else {
@@ -217,7 +210,6 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 			return nil, err
 		}
 		stmts = append(stmts, drop...)
-		tables = append(tables, r.String())
 		plan.Changes = append(plan.Changes, Change{Table: r.String(), Action: "remove", Reason: "no longer in the config"})
 	}
 	if len(stmts) == 0 {
@@ -235,6 +227,18 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		SQL:     triggerFile(m.source.Name, plan.Changes, stmts),
 	}
 	return plan, nil
+}
+
+// capture is what capturing one configured table as registry id installs:
+// its spec, its DDL, and the hash that identifies them.
+func (m *Migrator) capture(w desired, id int) (fsql.CaptureSpec, []string, string, error) {
+	spec := fsql.CaptureSpec{CaptureSchema: m.source.CaptureSchema, ID: id, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
+	ddl, err := m.dialect.Capture().Triggers(spec)
+	if err != nil {
+		return spec, nil, "", fmt.Errorf("source %s table %s: %w", m.source.Name, w.table, err)
+	}
+	hash, err := hashOf(ddl, spec)
+	return spec, ddl, hash, err
 }
 
 // hashOf identifies what a capture installs: its DDL and the registry facts

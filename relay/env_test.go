@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -254,14 +253,5 @@ func (p *process) kill() { p.Kill() }
 
 // stop sends SIGINT and returns the exit code.
 func (p *process) stop(t *testing.T) int { return p.Stop() }
-
-func sortedKeys(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 var _ = time.Second

@@ -11,6 +11,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/ferry-cdc/ferry/change"
+	"github.com/ferry-cdc/ferry/internal/kafkaread"
 )
 
 // reserved are producer properties the relay sets itself; a config that
@@ -107,54 +108,20 @@ func (s *sink) ensureTopics(ctx context.Context, specs []kafka.TopicSpecificatio
 // position reads this source's last committed position from the offsets
 // topic, as a read_committed consumer sees it; nil when there is none.
 func (s *sink) position(ctx context.Context) ([]byte, error) {
-	cm := kafka.ConfigMap{
-		"bootstrap.servers":    s.brokers,
-		"group.id":             "ferry-relay-position-" + s.source,
-		"isolation.level":      "read_committed",
-		"enable.auto.commit":   false,
-		"enable.partition.eof": true,
-		"auto.offset.reset":    "earliest",
-	}
-	for k, v := range s.props {
-		if !reserved[k] && !producerOnly[k] {
-			cm[k] = v
-		}
-	}
-	c, err := kafka.NewConsumer(&cm)
-	if err != nil {
-		return nil, fmt.Errorf("create kafka consumer: %w", err)
-	}
-	defer c.Close()
-	topic := s.offsets
-	if err := c.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
-		return nil, fmt.Errorf("read %s: %w", topic, err)
-	}
 	var pos []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	err := kafkaread.ToEnd(ctx, s.brokers, []string{s.offsets}, kafkaread.Options{Props: s.props}, func(m *kafka.Message) error {
+		if string(m.Key) == s.source {
+			pos = m.Value
 		}
-		switch ev := c.Poll(200).(type) {
-		case *kafka.Message:
-			if string(ev.Key) == s.source {
-				pos = ev.Value
-			}
-		case kafka.PartitionEOF:
-			return pos, nil
-		case kafka.Error:
-			if ev.IsFatal() || ev.Code() == kafka.ErrUnknownTopicOrPart {
-				return nil, fmt.Errorf("read %s: %w", topic, ev)
-			}
-			s.log.Debug("read the offsets topic", "err", ev)
-		}
+		return nil
+	})
+	if errors.Is(err, kafkaread.ErrNoTopic) {
+		return nil, nil
 	}
-}
-
-// producerOnly are properties a consumer rejects.
-var producerOnly = map[string]bool{
-	"linger.ms": true, "compression.type": true, "batch.size": true, "queue.buffering.max.messages": true,
-	"queue.buffering.max.kbytes": true, "transaction.timeout.ms": true, "delivery.timeout.ms": true,
-	"message.timeout.ms": true, "retries": true, "batch.num.messages": true, "compression.codec": true,
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.offsets, err)
+	}
+	return pos, nil
 }
 
 // errRetryBatch means the transaction was aborted and the batch can be

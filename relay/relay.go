@@ -77,11 +77,11 @@ func (r *Relay) Run(ctx context.Context) error {
 		if progressed {
 			backoff = daemon.NewBackoff()
 		}
-		var fatal *fatalError
+		var fatal *daemon.Fatal
 		switch {
 		case ctx.Err() != nil:
 		case errors.As(err, &fatal):
-			return fatal.err
+			return fatal.Err
 		case err != nil:
 			r.fail(kindOf(err), "relaying stopped; retrying", err)
 			daemon.Sleep(ctx, daemon.Next(backoff))
@@ -90,12 +90,6 @@ func (r *Relay) Run(ctx context.Context) error {
 	r.state.Set("stopped", slog.LevelInfo, "stopped")
 	return nil
 }
-
-// fatalError is an error retrying cannot cure: a change the envelope
-// cannot carry, a position that no longer applies.
-type fatalError struct{ err error }
-
-func (e *fatalError) Error() string { return e.err.Error() }
 
 // kindError tags an error with its kind for the metric and the state log.
 type kindError struct {
@@ -197,7 +191,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 				break
 			}
 			if errors.Is(err, fsql.ErrPositionGone) {
-				return progressed, &fatalError{err}
+				return progressed, &daemon.Fatal{Err: err}
 			}
 			return progressed, &kindError{kindDatabase, err}
 		}
@@ -267,7 +261,7 @@ func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error)
 	}
 	tabs, err := tables(r.src, r.d.DefaultSchema(), r.kafka.TopicPrefix, reg)
 	if err != nil {
-		return nil, &fatalError{err}
+		return nil, &daemon.Fatal{Err: err}
 	}
 	var specs []kafka.TopicSpecification
 	for _, t := range tabs {
@@ -296,7 +290,7 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 			}
 			*tabs = fresh
 			if t, ok = fresh[row.TableID]; !ok {
-				return nil, nil, &fatalError{fmt.Errorf("outbox row %d names table id %d, which the capture registry does not know", row.Seq, row.TableID)}
+				return nil, nil, &daemon.Fatal{Err: fmt.Errorf("outbox row %d names table id %d, which the capture registry does not know", row.Seq, row.TableID)}
 			}
 		}
 		evs, err := change.FromRowAt(t.change, change.Row{
@@ -304,12 +298,12 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 		}, now)
 		if err != nil {
 			r.m.errors.WithLabelValues(kindConvert).Inc()
-			return nil, nil, &fatalError{fmt.Errorf("stop: %w", err)}
+			return nil, nil, &daemon.Fatal{Err: fmt.Errorf("stop: %w", err)}
 		}
 		for _, ev := range evs {
 			msgs = append(msgs, message(&t.topic, r.src.Name, ev))
 		}
-		counts[t.change.Schema+"."+t.change.Name]++
+		counts[t.label]++
 	}
 	return msgs, counts, nil
 }

@@ -13,6 +13,7 @@ import (
 type table struct {
 	change *change.Table
 	topic  string
+	label  string // schema.table, as metrics name it
 }
 
 var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
@@ -27,11 +28,10 @@ func TopicName(prefix, schema, name string) string {
 // topic each table's changes go to. Two tables may not share a topic.
 func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registered) (map[int]*table, error) {
 	override := map[string]string{}
-	for _, ref := range src.Resolve(defaultSchema) {
-		for _, t := range src.Tables {
-			if s, n := t.QualifiedName(defaultSchema); s == ref.Schema && n == ref.Table && t.Topic != "" {
-				override[s+"."+n] = t.Topic
-			}
+	for _, t := range src.Tables {
+		if t.Topic != "" {
+			s, n := t.QualifiedName(defaultSchema)
+			override[s+"."+n] = t.Topic
 		}
 	}
 	out := make(map[int]*table, len(reg))
@@ -47,6 +47,7 @@ func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registe
 		owner[topic] = r.String()
 		out[r.ID] = &table{
 			topic: topic,
+			label: r.String(),
 			change: &change.Table{
 				Source: src.Name, DB: src.Name, Schema: r.Schema, Name: r.Name,
 				Key: r.Key, Columns: r.Columns,

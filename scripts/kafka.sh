@@ -19,25 +19,9 @@
 # scripts/services-up.sh), then from the defaults below.
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
-: "${FERRY_SERVICES_DIR:=$REPO_ROOT/.services}"
-
-log() { printf '%s\n' "$*" >&2; }
-die() { printf 'kafka: ERROR: %s\n' "$*" >&2; exit 1; }
-
-# Fill variables that are not already set from the env file written by services-up.sh.
-load_env_file() {
-	local f="$FERRY_SERVICES_DIR/env" line name
-	[ -f "$f" ] || return 0
-	while IFS= read -r line || [ -n "$line" ]; do
-		[[ $line =~ ^export[[:space:]]+([A-Za-z_][A-Za-z0-9_]*)= ]] || continue
-		name=${BASH_REMATCH[1]}
-		[ -n "${!name+x}" ] && continue
-		eval "$line"
-	done <"$f"
-}
-load_env_file
+SERVICE=kafka
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${FERRY_KAFKA_PORT:=59092}"
 : "${FERRY_KAFKA_CONTROLLER_PORT:=59093}"

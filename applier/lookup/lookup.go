@@ -27,9 +27,6 @@ const (
 	Keep = "keep"
 )
 
-// OnMissing lists the valid on_missing values; config checks against the same words.
-var OnMissing = []string{Reject, Null, Keep}
-
 // DefaultRefresh is when a query lookup runs again unless the config says.
 const DefaultRefresh = "@every 5m"
 
@@ -93,7 +90,7 @@ func New(route string, lookups []config.Lookup, db Querier, log *slog.Logger) (*
 		if l.onMissing == "" {
 			l.onMissing = Reject
 		}
-		if !slices.Contains(OnMissing, l.onMissing) {
+		if !slices.Contains(config.LookupOnMissing, l.onMissing) {
 			fail("unknown on_missing %q (want reject, null or keep)", c.OnMissing)
 		}
 		switch {

@@ -25,9 +25,6 @@ const (
 	Hold = "hold"
 )
 
-// Actions lists the valid actions; config checks against the same words.
-var Actions = []string{Reject, Skip, Hold}
-
 // Set is one route's compiled rules. A nil *Set has no rules.
 type Set struct {
 	route string
@@ -69,7 +66,7 @@ func Compile(route string, rules []config.Rule) (*Set, error) {
 		if action == "" {
 			action = Reject
 		}
-		if !slices.Contains(Actions, action) {
+		if !slices.Contains(config.RuleActions, action) {
 			fail("unknown action %q (want reject, skip or hold)", r.Action)
 		}
 		switch prev, dup := seen[r.Name]; {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -193,20 +194,11 @@ func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d 
 				errs = append(errs, fmt.Errorf("%s: target table has no column %s (for source column %s; rename it with `columns:` or drop it with `drop:`)", where, to, c.Name))
 			}
 		}
-		for _, c := range sortedKeys(r.Constants) {
+		for _, c := range slices.Sorted(maps.Keys(r.Constants)) {
 			if _, ok := t.Column(c); !ok {
 				errs = append(errs, fmt.Errorf("%s: target table has no column %s (a constant)", where, c))
 			}
 		}
 	}
 	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

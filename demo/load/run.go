@@ -78,21 +78,12 @@ var (
 )
 
 func run(ctx context.Context, o *opts) error {
-	src, err := pgxpool.New(ctx, o.sourceDSN)
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	defer src.Close()
-	tgt, err := pgxpool.New(ctx, o.targetDSN)
-	if err != nil {
-		return fmt.Errorf("target: %w", err)
-	}
-	defer tgt.Close()
-	w, err := newWatcher(ctx, o, src, tgt)
+	w, err := newWatcher(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer w.close()
+	src := w.src
 
 	l := &load{o: o, db: src, emps: map[string][]int{}, depts: map[string][]int{}}
 	started := time.Now()

@@ -17,21 +17,12 @@ import (
 )
 
 func verify(ctx context.Context, o *opts) error {
-	src, err := pgxpool.New(ctx, o.sourceDSN)
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	defer src.Close()
-	tgt, err := pgxpool.New(ctx, o.targetDSN)
-	if err != nil {
-		return fmt.Errorf("target: %w", err)
-	}
-	defer tgt.Close()
-	w, err := newWatcher(ctx, o, src, tgt)
+	w, err := newWatcher(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer w.close()
+	src, tgt := w.src, w.tgt
 
 	drained, err := drain(ctx, o, w)
 	if err != nil {

@@ -50,20 +50,36 @@ type sample struct {
 	kafkaErr  string
 }
 
-func newWatcher(ctx context.Context, o *opts, src, tgt *pgxpool.Pool) (*watcher, error) {
+// newWatcher connects to the source, the target and Kafka; close frees all three.
+func newWatcher(ctx context.Context, o *opts) (*watcher, error) {
+	src, err := pgxpool.New(ctx, o.sourceDSN)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	tgt, err := pgxpool.New(ctx, o.targetDSN)
+	if err != nil {
+		src.Close()
+		return nil, fmt.Errorf("target: %w", err)
+	}
 	w := &watcher{o: o, src: src, tgt: tgt, http: &http.Client{Timeout: 2 * time.Second}, parts: map[string][]int32{}}
 	kc, err := kafka.NewConsumer(&kafka.ConfigMap{
 		"bootstrap.servers": o.brokers, "group.id": o.prefix + "-demo-watch",
 		"enable.auto.commit": false, "go.logs.channel.enable": false, "log_level": 0,
 	})
 	if err != nil {
+		src.Close()
+		tgt.Close()
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
 	w.kc = kc
 	return w, nil
 }
 
-func (w *watcher) close() { w.kc.Close() }
+func (w *watcher) close() {
+	w.kc.Close()
+	w.src.Close()
+	w.tgt.Close()
+}
 
 func (w *watcher) topics() []string {
 	out := make([]string, len(tables))

@@ -70,3 +70,10 @@ func Sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// Fatal wraps an error that retrying cannot cure (a change the envelope
+// cannot carry, a DLQ that cannot be written): the loop stops and returns it.
+type Fatal struct{ Err error }
+
+func (e *Fatal) Error() string { return e.Err.Error() }
+func (e *Fatal) Unwrap() error { return e.Err }

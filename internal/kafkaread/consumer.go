@@ -26,6 +26,18 @@ var (
 	}
 )
 
+// ConsumerProps returns props without the producer properties a consumer
+// refuses, so that one kafka.properties section serves both sides.
+func ConsumerProps(props map[string]string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if !producerOnly[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func newConsumer(brokers string, opts Options) (*kafka.Consumer, error) {
 	isolation := "read_committed"
 	if opts.ReadUncommitted {
@@ -44,8 +56,8 @@ func newConsumer(brokers string, opts Options) (*kafka.Consumer, error) {
 		"fetch.wait.max.ms":      100,
 		"go.logs.channel.enable": false,
 	}
-	for k, v := range opts.Props {
-		if !managed[k] && !producerOnly[k] {
+	for k, v := range ConsumerProps(opts.Props) {
+		if !managed[k] {
 			cm[k] = v
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -95,7 +96,7 @@ func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, col
 	sets := make([]string, 0, len(columns))
 	for i, c := range columns {
 		cols[i] = ident(c)
-		if !contains(key, c) {
+		if !slices.Contains(key, c) {
 			sets = append(sets, ident(c)+" = EXCLUDED."+ident(c))
 		}
 	}
@@ -270,13 +271,4 @@ func (target) Classify(err error) fsql.ErrorClass {
 	// Unknown errors are retried: sending a change to the DLQ for a fault of
 	// the connection would be worse than trying again.
 	return fsql.Retry
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

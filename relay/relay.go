@@ -139,7 +139,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	if err != nil {
 		return false, &kindError{kindKafka, err}
 	}
-	r.committed.Store(&pos)
+	r.storeCommitted(pos)
 	tabs, err := r.loadTables(kctx, s)
 	if err != nil {
 		return false, err
@@ -204,7 +204,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 					return progressed, r.commitError(err)
 				}
 				durable, lastDurable = pos, time.Now()
-				r.committed.Store(&durable)
+				r.storeCommitted(durable)
 			}
 			if batch.Idle {
 				daemon.Sleep(ctx, idle)
@@ -225,7 +225,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		}
 		progressed = true
 		pos, durable, lastDurable = batch.Next, batch.Next, time.Now()
-		r.committed.Store(&durable)
+		r.storeCommitted(durable)
 		r.m.batches.Inc()
 		r.m.batchDuration.Observe(time.Since(start).Seconds())
 		for t, n := range counts {
@@ -374,6 +374,11 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 		}
 	}
 }
+
+// storeCommitted publishes the position last committed to Kafka to the
+// purge and backlog goroutines. It stores a pointer to a slice header of its
+// own: the caller's variable is written again while they read.
+func (r *Relay) storeCommitted(pos []byte) { r.committed.Store(&pos) }
 
 // State reports what the relay is doing, for /healthz.
 func (r *Relay) State() string { return r.state.Get() }

@@ -38,6 +38,11 @@ if [ $# -eq 0 ]; then set -- ./...; fi
 echo "test: go vet" >&2
 go vet ./...
 rc=0
+# The generated SQL Server and Oracle SQL against real T-SQL and PL/SQL
+# grammars: a module of its own (its parsers take minutes to compile), run
+# once and without -race. See sql/grammar/doc.go.
+echo "test: SQL grammar check (sql/grammar)" >&2
+(cd sql/grammar && go vet ./... && go test -count=1 ./...) || rc=$?
 if [ "${FERRY_SKIP_FAULTS:-}" != 1 ]; then
 	# Tests that stop and restart the shared PostgreSQL and Kafka run alone,
 	# first, so that the full suite's results close the log.

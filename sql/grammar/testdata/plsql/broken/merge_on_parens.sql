@@ -1,0 +1,4 @@
+MERGE INTO "HR"."EMP" t
+USING (SELECT :1 AS "ID" FROM dual) s
+ON t."ID" = s."ID"
+WHEN MATCHED THEN UPDATE SET t."NAME" = 'x'

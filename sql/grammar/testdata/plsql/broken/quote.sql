@@ -1,0 +1,1 @@
+SELECT 'HR.O'BRIEN' FROM dual

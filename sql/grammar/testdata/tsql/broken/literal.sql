@@ -1,0 +1,1 @@
+INSERT INTO [dbo].[emp] ([name]) VALUES (N'unterminated)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,13 +21,21 @@ import (
 
 var ferryBin string
 
+// The version and commit TestMain gives the linker, as the Makefile does.
+const (
+	testVersion = "v9.9.9-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ferry-bin")
 	if err != nil {
 		panic(err)
 	}
 	ferryBin = filepath.Join(dir, "ferry")
-	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
+	ldflags := "-X github.com/ferry-cdc/ferry/internal/version.version=" + testVersion +
+		" -X github.com/ferry-cdc/ferry/internal/version.commit=" + testCommit
+	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", ferryBin, ".").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	code := m.Run()
@@ -238,7 +247,10 @@ kafka:
 	}
 	defer cmd.Process.Kill()
 	pgtest.Exec(t, db, `INSERT INTO emp SELECT g FROM generate_series(1, 10) g`)
-	kafkatest.WaitFor(t, brokers, []string{prefix + ".public.emp"}, 10, time.Minute)
+	msgs := kafkatest.WaitFor(t, brokers, []string{prefix + ".public.emp"}, 10, time.Minute)
+	if want := `"source":{"version":"` + testVersion + `",`; !strings.Contains(string(msgs[0].Value), want) {
+		t.Errorf("envelope %s lacks %s", msgs[0].Value, want)
+	}
 
 	get := func(path string) string {
 		resp, err := http.Get("http://" + addr + path)
@@ -261,6 +273,7 @@ kafka:
 		`ferry_relay_leader{source="` + prefix + `"} 1`,
 		"ferry_relay_batch_duration_seconds_bucket", "ferry_relay_outbox_backlog_rows",
 		"ferry_relay_oldest_unpublished_age_seconds", `ferry_relay_errors_total{kind="kafka",source="` + prefix + `"}`,
+		`ferry_build_info{commit="` + testCommit + `",goversion="` + runtime.Version() + `",version="` + testVersion + `"} 1`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)

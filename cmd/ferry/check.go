@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/migrations"
 	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
@@ -126,6 +127,9 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		for _, ref := range src.Resolve(d.DefaultSchema()) {
 			if t, err := d.Describe(ctx, db, ref.Schema, ref.Table); err == nil {
 				sourceTables[src.Name+"."+t.String()] = t
+				if w := sizeWarning(cfg, src, ref, t); w != "" {
+					fmt.Fprintln(out, w)
+				}
 			}
 		}
 		db.Close()
@@ -146,6 +150,36 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		db.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// sizeWarning warns about a captured table whose changes can be larger
+// than kafka.max_message_bytes: one such change would stop the relay. A
+// change carries the row twice (before and after) with its column names.
+func sizeWarning(cfg *config.Config, src *config.Source, ref config.TableRef, t *fsql.Table) string {
+	limit := kafkaclient.Limit(cfg.Kafka)
+	var unbounded []string
+	var bound int64 = 1024 // the source block, the key, the headers
+	for _, c := range t.Columns {
+		if slices.Contains(ref.Exclude, c.Name) {
+			continue
+		}
+		if c.MaxBytes == fsql.Unbounded {
+			unbounded = append(unbounded, fmt.Sprintf("%s (%s)", c.Name, c.Type))
+			continue
+		}
+		bound += 2 * (c.MaxBytes + int64(len(c.Name)) + 4)
+	}
+	where := fmt.Sprintf("warning: %s:%d: source %s table %s", cfg.File, ref.Line, src.Name, t)
+	switch {
+	case len(unbounded) > 0:
+		return fmt.Sprintf("%s: columns without a size limit: %s; a row whose change exceeds kafka.max_message_bytes (%d bytes) "+
+			"will stop the relay until the limit is raised: make sure its rows stay smaller, or raise the limit, or exclude the columns",
+			where, strings.Join(unbounded, ", "), limit)
+	case bound > int64(limit):
+		return fmt.Sprintf("%s: a change can take up to %d bytes, more than kafka.max_message_bytes (%d bytes); "+
+			"such a change will stop the relay until the limit is raised", where, bound, limit)
+	}
+	return ""
 }
 
 // checkRoutes checks that each route into tgt names an existing table with

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
 func newDLQ(g *globals) *cobra.Command {
@@ -159,7 +160,7 @@ func checkTarget(cfg *config.Config, target string) error {
 }
 
 func readDLQ(ctx context.Context, cfg *config.Config) ([]*dlq.Entry, error) {
-	return dlq.ReadVersions(ctx, strings.Join(cfg.Kafka.Brokers, ","), cfg.Kafka.Properties, cfg.Apply.DLQTopic)
+	return dlq.ReadVersions(ctx, strings.Join(cfg.Kafka.Brokers, ","), kafkaclient.ConsumerProperties(cfg.Kafka), cfg.Apply.DLQTopic)
 }
 
 func forTarget(entries []*dlq.Entry, target string) []*dlq.Entry {

@@ -305,3 +305,45 @@ func TestTheREADMEConfigIsValid(t *testing.T) {
 		t.Fatalf("the README's config: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestCheckWarnsOfTablesWhoseRowsCanExceedTheLimit: a table with a column
+// that has no size limit, and one whose bounded columns add up to more
+// than kafka.max_message_bytes, are warned about; a table of short columns
+// and an excluded unbounded column are not. Warnings do not fail the check.
+func TestCheckWarnsOfTablesWhoseRowsCanExceedTheLimit(t *testing.T) {
+	t.Parallel()
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db,
+		`CREATE TABLE docs (id int PRIMARY KEY, title varchar(200), body text, scan bytea, meta jsonb, tags text[])`,
+		`CREATE TABLE forms (id int PRIMARY KEY, a varchar(1000), b varchar(1000))`,
+		`CREATE TABLE small (id int PRIMARY KEY, code varchar(10), at timestamptz, amount numeric(12,2), secret text)`)
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn: ${SRC_DSN}
+    tables:
+      - name: public.docs
+      - name: public.forms
+      - name: public.small
+        exclude: [secret]
+kafka:
+  brokers: [127.0.0.1:9]
+  max_message_bytes: 10000
+`)
+	out, errOut, code := ferry(t, []string{"SRC_DSN=" + dsn}, "check", "-c", path)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		path + ":6: source hq table public.docs: columns without a size limit: body (text), scan (bytea), meta (jsonb), tags (text[]);",
+		"exceeds kafka.max_message_bytes (10000 bytes) will stop the relay",
+		path + ":7: source hq table public.forms: a change can take up to 25192 bytes, more than kafka.max_message_bytes (10000 bytes)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "public.small") || strings.Count(out, "warning:") != 2 {
+		t.Errorf("want exactly two warnings, none for public.small:\n%s", out)
+	}
+}

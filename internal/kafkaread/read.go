@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
 // Options says how to read.
@@ -115,6 +117,9 @@ func ToEnd(ctx context.Context, brokers string, topics []string, opts Options, f
 			}
 			progress = time.Now()
 		case kafka.Error:
+			if perm := kafkaclient.Permanent(ev); perm != nil {
+				return perm
+			}
 			if ev.IsFatal() {
 				return ev
 			}

@@ -179,6 +179,10 @@ type Relay struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`
+	// BatchBytes bounds the changes read into one batch by their size in
+	// the outbox (a batch holds at least one change, however large), so that
+	// a burst of large documents does not fill the relay's memory. Default 64 MiB.
+	BatchBytes int64 `yaml:"batch_bytes"`
 	// PurgeSchedule says when rows already in Kafka are deleted from the
 	// outbox, in cron syntax or @every <duration>. Default "@every 1m".
 	PurgeSchedule string `yaml:"purge_schedule"`

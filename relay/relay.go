@@ -267,8 +267,8 @@ type readResult struct {
 	err   error
 }
 
-func (r *Relay) read(ctx context.Context, pos []byte, limit int) readResult {
-	b, err := r.outbox.Read(ctx, pos, limit)
+func (r *Relay) read(ctx context.Context, pos []byte, rows int) readResult {
+	b, err := r.outbox.Read(ctx, pos, fsql.Limit{Rows: rows, Bytes: r.cfg.BatchBytes})
 	return readResult{b, err}
 }
 

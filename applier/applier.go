@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -254,13 +255,20 @@ func (a *Applier) ensureTopics(ctx context.Context, c *kafka.Consumer, topics []
 	}
 	defer admin.Close()
 	k, rc := a.cfg.Kafka, a.cfg.Relay
-	specs := make([]kafka.TopicSpecification, 0, len(topics)+1)
+	specs := make([]kafka.TopicSpecification, 0, len(topics))
 	for _, t := range topics {
 		specs = append(specs, kafkaclient.Spec(k, t, rc.TopicPartitions, rc.TopicReplicationFactor, nil))
 	}
-	specs = append(specs, kafkaclient.Spec(k, a.cfg.Apply.DLQTopic, rc.TopicPartitions, rc.TopicReplicationFactor,
-		map[string]string{"retention.ms": "-1"}))
 	if err := kafkaclient.CreateTopics(ctx, admin, specs); err != nil {
+		if perm := kafkaclient.Permanent(err); perm != nil && strings.HasPrefix(perm.Cause, "not authorized to create") {
+			// An applier need not create the topics it reads: the relay
+			// does. Until it has, wait, as for any missing topic.
+			return fmt.Errorf("wait for the relay to create the routed topics (this applier may not): %v", err)
+		}
+		return err
+	}
+	dlqSpec := kafkaclient.Spec(k, a.cfg.Apply.DLQTopic, rc.TopicPartitions, rc.TopicReplicationFactor, map[string]string{"retention.ms": "-1"})
+	if err := kafkaclient.CreateTopics(ctx, admin, []kafka.TopicSpecification{dlqSpec}); err != nil {
 		return err
 	}
 	_, err = kafkaclient.Limits(ctx, admin, k, []string{a.cfg.Apply.DLQTopic}, a.log)

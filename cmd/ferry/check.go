@@ -29,8 +29,11 @@ func newCheck(g *globals) *cobra.Command {
 		Long: `Check reads the config strictly and prints every problem at once, each with
 the file and line. When a source or target database answers, it also checks
 that the captured tables, their keys and columns exist and can be carried
-exactly, and that routed target tables have the columns written to them.
-A database that does not answer is reported and skipped.`,
+exactly, and that routed target tables have the columns written to them,
+and warns of captured tables whose rows can be larger than
+kafka.max_message_bytes. It connects to Kafka with the config's settings:
+wrong credentials or an untrusted certificate are problems. A database or
+a Kafka cluster that does not answer is reported and skipped.`,
 		Example: "  ferry check -c ferry.yaml\n  ferry check -c ferry.yaml --offline",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,7 +50,8 @@ A database that does not answer is reported and skipped.`,
 				fmt.Fprintf(out, "%s: ok (databases not checked: --offline)\n", path)
 				return nil
 			}
-			if err := checkDatabases(cmd.Context(), out, cfg); err != nil {
+			err = errors.Join(checkDatabases(cmd.Context(), out, cfg), checkKafka(cmd.Context(), out, cfg))
+			if err != nil {
 				return reportProblems(out, path, err)
 			}
 			fmt.Fprintf(out, "%s: ok\n", path)
@@ -150,6 +154,19 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		db.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// checkKafka logs in to the brokers as the daemons would.
+func checkKafka(ctx context.Context, out io.Writer, cfg *config.Config) error {
+	err := kafkaclient.Probe(ctx, cfg.Kafka, pingTimeout)
+	switch {
+	case errors.Is(err, kafkaclient.ErrUnreachable):
+		fmt.Fprintf(out, "kafka: not reachable, not checked: %v\n", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s:%d: %w", cfg.File, cfg.Kafka.Line, err)
+	}
+	return nil
 }
 
 // sizeWarning warns about a captured table whose changes can be larger

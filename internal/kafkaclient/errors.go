@@ -139,13 +139,17 @@ func (f *Fault) Context(ctx context.Context) (context.Context, context.CancelFun
 	return ctx, cancel
 }
 
+// ErrUnreachable is why Probe failed when no broker answered.
+var ErrUnreachable = errors.New("no kafka broker answered")
+
 // Probe connects to the brokers with k's settings and asks for the
-// cluster's metadata, for up to wait. It returns the permanent error the
-// connection met (wrong credentials, an untrusted certificate), an error
-// when the settings themselves are refused, or nil, also when the brokers
-// do not answer within wait: an unreachable cluster is the callers' to
-// retry. Each daemon and command probes before it starts, so that a
-// misconfigured client fails in seconds, with its cause.
+// cluster's metadata, for up to wait. It returns nil once a broker answers;
+// the permanent error the connection met (wrong credentials, an untrusted
+// certificate), an *Error, as soon as it arrives; an error when the
+// settings themselves are refused; and otherwise, at wait, an error
+// wrapping ErrUnreachable with the last thing the client reported, which
+// the caller may retry. Each daemon and command probes before it starts,
+// so that a misconfigured client fails in seconds, with its cause.
 func Probe(ctx context.Context, k config.Kafka, wait time.Duration) error {
 	cm := Producer(k)
 	p, err := kafka.NewProducer(&cm)
@@ -154,27 +158,59 @@ func Probe(ctx context.Context, k config.Kafka, wait time.Duration) error {
 	}
 	defer p.Close()
 	fault := NewFault()
+	var mu sync.Mutex
+	var last error
+	down := make(chan struct{}, 1)
 	go func() {
 		for ev := range p.Events() {
-			fault.Observe(ev)
+			if e, ok := ev.(kafka.Error); ok && !fault.Observe(e) {
+				mu.Lock()
+				last = e
+				mu.Unlock()
+				if e.Code() == kafka.ErrAllBrokersDown {
+					select {
+					case down <- struct{}{}:
+					default:
+					}
+				}
+			}
 		}
 	}()
+	unreachable := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Errorf("%w at %s: %v", ErrUnreachable, strings.Join(k.Brokers, ","), last)
+	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
 		// A short timeout per try: the cause of a failure arrives among
 		// the events, not as GetMetadata's error.
-		if _, err := p.GetMetadata(nil, false, 500); err == nil {
+		_, err := p.GetMetadata(nil, false, 500)
+		if err == nil {
 			return nil
 		}
-		if err := fault.Err(); err != nil {
-			return err
+		if f := fault.Err(); f != nil {
+			return f
 		}
 		select {
-		case <-ctx.Done():
-			return fault.Err()
 		case <-fault.Done():
 			return fault.Err()
+		case <-down:
+			// Every broker refused the connection. A handshake that failed
+			// is reported before that; give its event a moment to come.
+			time.Sleep(200 * time.Millisecond)
+			if f := fault.Err(); f != nil {
+				return f
+			}
+			return unreachable()
+		case <-ctx.Done():
+			mu.Lock()
+			if last == nil {
+				last = err
+			}
+			mu.Unlock()
+			return unreachable()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

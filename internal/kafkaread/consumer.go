@@ -137,15 +137,24 @@ func permanentEvent(c *kafka.Consumer) error {
 		if ev == nil {
 			return nil
 		}
-		if perm := kafkaclient.Permanent(asError(ev)); perm != nil {
-			return perm
+		if e, ok := ev.(kafka.Error); ok {
+			if perm := permanent(e); perm != nil {
+				return perm
+			}
 		}
 	}
 }
 
-func asError(ev kafka.Event) error {
-	if e, ok := ev.(kafka.Error); ok {
-		return e
+// permanent is kafkaclient.Permanent, less the group's authorization: a
+// read is assigned its partitions and commits nothing, so it never needs
+// its group (the consumer still looks for the group's coordinator, which a
+// principal without an ACL on the group is refused).
+func permanent(e kafka.Error) error {
+	if e.Code() == kafka.ErrGroupAuthorizationFailed {
+		return nil
+	}
+	if perm := kafkaclient.Permanent(e); perm != nil {
+		return perm
 	}
 	return nil
 }

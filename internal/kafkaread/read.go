@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
-	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
 // Options says how to read.
@@ -117,7 +115,7 @@ func ToEnd(ctx context.Context, brokers string, topics []string, opts Options, f
 			}
 			progress = time.Now()
 		case kafka.Error:
-			if perm := kafkaclient.Permanent(ev); perm != nil {
+			if perm := permanent(ev); perm != nil {
 				return perm
 			}
 			if ev.IsFatal() {

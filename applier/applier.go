@@ -89,7 +89,7 @@ func (a *Applier) Run(ctx context.Context) error {
 			// Wrong credentials, an untrusted certificate, a missing ACL:
 			// retrying would only repeat it until someone fixes the config.
 			a.m.errors.WithLabelValues("session").Inc()
-			return err
+			return kafkaclient.Permanent(err)
 		case errors.Is(err, errFenced):
 			a.state.Set("fenced", slog.LevelInfo, "a partition moved to another applier; rejoining the group")
 		case err != nil:

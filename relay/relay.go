@@ -88,7 +88,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			// Wrong credentials, an untrusted certificate, a missing ACL:
 			// retrying would only repeat it until someone fixes the config.
 			r.m.errors.WithLabelValues(kindKafka).Inc()
-			return err
+			return kafkaclient.Permanent(err)
 		case err != nil:
 			r.fail(kindOf(err), "relaying stopped; retrying", err)
 			daemon.Sleep(ctx, daemon.Next(backoff))

@@ -2,10 +2,19 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	stdsql "database/sql"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +23,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
@@ -214,5 +224,136 @@ func TestThePipelineOverSASLSSLAndTLS(t *testing.T) {
 	}
 	if code := apply.stop(); code != 0 {
 		t.Errorf("apply exited %d:\n%s", code, apply.out)
+	}
+}
+
+// otherCA writes a CA certificate that signed nothing the brokers present.
+func otherCA(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Not the Ferry test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "other-ca.crt", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+}
+
+// TestWrongCredentialsAnUntrustedCertificateAndAMissingACLStopFerry: each
+// of these stops the relay, the applier or a command within seconds, with
+// exit code 1 (2 for check, which reports problems), naming the cause and
+// what to check, instead of retrying it forever.
+func TestWrongCredentialsAnUntrustedCertificateAndAMissingACLStopFerry(t *testing.T) {
+	t.Parallel()
+	s := newSecuredPipeline(t, `CREATE TABLE emp (id int PRIMARY KEY, name text)`)
+	// Each user lacks one ACL: the relay its transactional id, the applier its group.
+	relayACLs := slices.DeleteFunc(s.relayACLs(), func(a kafkatest.ACL) bool { return a.Resource == kafkatest.ResourceTransactional })
+	applierACLs := slices.DeleteFunc(s.applierACLs("emp"), func(a kafkatest.ACL) bool { return a.Resource == kafka.ResourceGroup })
+	s.broker.Allow(t, s.relayUser, relayACLs...)
+	s.broker.Allow(t, s.applier, applierACLs...)
+	// The relay cannot create it: an administrator has.
+	s.broker.CreateTopic(t, s.prefix+".public.emp", 3, nil)
+	if out, errOut, code := ferry(t, s.env(s.relayUser, s.password), "migrate", "up", "-c", s.path); code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
+	}
+	untrusted := append(s.env(s.relayUser, s.password), "FERRY_KAFKA_CA="+otherCA(t))
+	wrong := s.env(s.relayUser, "not-"+s.password)
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want []string
+	}{
+		{"relay, wrong password", wrong, []string{"relay"}, 1, []string{"authentication failed", "invalid credentials", "sasl.password"}},
+		{"apply, wrong password", s.env(s.applier, "not-"+s.password), []string{"apply"}, 1, []string{"authentication failed", "sasl.password"}},
+		{"dlq list, wrong password", wrong, []string{"dlq", "list"}, 1, []string{"authentication failed", "sasl.password"}},
+		{"check, wrong password", wrong, []string{"check"}, 2, []string{"authentication failed", "sasl.password"}},
+		{"relay, untrusted certificate", untrusted, []string{"relay"}, 1, []string{"certificate is not trusted", "certificate verify failed", "ssl.ca.location"}},
+		{"apply, untrusted certificate", untrusted, []string{"apply"}, 1, []string{"certificate is not trusted", "ssl.ca.location"}},
+		{"relay without its transactional id", s.env(s.relayUser, s.password), []string{"relay"}, 1, []string{"not authorized", "Transactional Id authorization failed", "transactional id"}},
+		{"apply without its group", s.env(s.applier, s.password), []string{"apply"}, 1, []string{"not authorized", "Group authorization failed", "consumer group"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := start(t, tc.env, append(tc.args, "-c", s.path, "--log-format", "text")...)
+			// librdkafka would retry these every few seconds, forever.
+			code := p.exited(30 * time.Second)
+			out := p.out.String()
+			t.Logf("exit %d:\n%s", code, out)
+			if code != tc.code {
+				t.Fatalf("exit %d within 30s, want %d:\n%s", code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the output does not say %q:\n%s", w, out)
+				}
+			}
+			// One error from Ferry, and what librdkafka logged of the
+			// attempts it made in the meantime: a few lines, not a storm.
+			if n := strings.Count(out, "\n"); n > 8 {
+				t.Errorf("%d lines of output:\n%s", n, out)
+			}
+		})
+	}
+}
+
+// TestATopicTooSmallThatTheRelayMayNotRaise: an administrator made the
+// topic with a max.message.bytes of 300,000, and the relay may not alter
+// topic configs. The relay warns at start, naming the topic and the command
+// that raises it; publishes a 200 kB change, which the topic takes; then
+// stops at a 400 kB one, naming the topic and the command. Once the
+// administrator has raised it, a restarted relay publishes the rest.
+func TestATopicTooSmallThatTheRelayMayNotRaise(t *testing.T) {
+	t.Parallel()
+	s := newSecuredPipeline(t, `CREATE TABLE docs (id int PRIMARY KEY, body text)`)
+	s.broker.Allow(t, s.relayUser, s.relayACLs()...)
+	topic := s.prefix + ".public.docs"
+	s.broker.CreateTopic(t, topic, 1, map[string]string{"max.message.bytes": "300000"})
+	env := s.env(s.relayUser, s.password)
+	if out, errOut, code := ferry(t, env, "migrate", "up", "-c", s.path); code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
+	}
+	pgtest.Exec(t, s.src, `INSERT INTO docs VALUES (1, repeat('a', 200000))`, `INSERT INTO docs VALUES (2, repeat('b', 400000))`)
+
+	relay := start(t, env, "relay", "-c", s.path, "--log-format", "text")
+	if code := relay.exited(time.Minute); code != 1 {
+		t.Fatalf("relay: exit %d, want 1:\n%s", code, relay.out)
+	}
+	out := relay.out.String()
+	need := strconv.Itoa(kafkaclient.TopicMaxMessageBytes(16 << 20))
+	fits := strconv.Itoa(kafkaclient.PayloadLimit(300_000))
+	raise := "kafka-configs.sh --bootstrap-server " + s.broker.Brokers + " --alter --entity-type topics --entity-name " + topic +
+		" --add-config max.message.bytes=" + need
+	for _, want := range []string{
+		"level=WARN", "raising its max.message.bytes failed", "topic=" + topic, "max.message.bytes=300000", "largest_change=" + fits,
+		`key {"id":2}`, "more than topic " + topic + " takes (" + fits + " bytes", raise,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the relay does not say %q:\n%s", want, out)
+		}
+	}
+	if msgs := s.broker.ReadAll(t, []string{topic}); len(msgs) != 1 || string(msgs[0].Key) != `{"id":1}` {
+		t.Fatalf("the topic holds %d messages, want the 200 kB change only", len(msgs))
+	}
+
+	s.broker.SetTopicConfig(t, topic, "max.message.bytes", need)
+	relay = start(t, env, "relay", "-c", s.path, "--log-format", "text")
+	deadline := time.Now().Add(time.Minute)
+	for len(s.broker.ReadAll(t, []string{topic})) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the 400 kB change did not arrive:\n%s", relay.out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code := relay.stop(); code != 0 {
+		t.Errorf("relay exited %d:\n%s", code, relay.out)
 	}
 }

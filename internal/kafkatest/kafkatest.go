@@ -261,8 +261,17 @@ func ctl(tb testing.TB, action string) {
 }
 
 func readAll(ctx context.Context, brokers string, topics []string, uncommitted bool) ([]Message, error) {
+	return readAllWith(ctx, brokers, topics, uncommitted, nil)
+}
+
+// readAllWith is readAll with the consumer's settings added to props.
+func readAllWith(ctx context.Context, brokers string, topics []string, uncommitted bool, props map[string]string) ([]Message, error) {
 	var msgs []Message
-	err := kafkaread.ToEnd(ctx, brokers, topics, readOpts(ctx, uncommitted), func(m *kafka.Message) error {
+	opts := readOpts(ctx, uncommitted)
+	for k, v := range props {
+		opts.Props[k] = v
+	}
+	err := kafkaread.ToEnd(ctx, brokers, topics, opts, func(m *kafka.Message) error {
 		msgs = append(msgs, fromKafka(m))
 		return nil
 	})

@@ -20,6 +20,8 @@ type Secure struct {
 	// CA is the file of the CA that signed the broker's certificate.
 	CA    string
 	admin *kafka.AdminClient
+	// props log in as the super user.
+	props map[string]string
 }
 
 // SecureBroker returns the secured test broker, or skips the test:
@@ -41,7 +43,8 @@ func SecureBroker(tb testing.TB) *Secure {
 		tb.Fatalf("read the secured broker's admin password: %v", err)
 	}
 	cm := kafka.ConfigMap{"bootstrap.servers": s.Brokers}
-	for k, v := range s.Props("admin", strings.TrimSpace(string(pw))) {
+	s.props = s.Props("admin", strings.TrimSpace(string(pw)))
+	for k, v := range s.props {
 		cm[k] = v
 	}
 	if s.admin, err = kafka.NewAdminClient(&cm); err != nil {
@@ -148,4 +151,46 @@ func (s *Secure) Allow(tb testing.TB, user string, acls ...ACL) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// CreateTopic creates a topic as the super user, as an administrator
+// would before Ferry runs.
+func (s *Secure) CreateTopic(tb testing.TB, name string, partitions int, configs map[string]string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := s.admin.CreateTopics(ctx, []kafka.TopicSpecification{{Topic: name, NumPartitions: partitions, ReplicationFactor: 1, Config: configs}})
+	if err != nil {
+		tb.Fatalf("create topic %s: %v", name, err)
+	}
+	if c := res[0].Error.Code(); c != kafka.ErrNoError && c != kafka.ErrTopicAlreadyExists {
+		tb.Fatalf("create topic %s: %v", name, res[0].Error)
+	}
+}
+
+// SetTopicConfig sets one config of a topic as the super user.
+func (s *Secure) SetTopicConfig(tb testing.TB, topic, name, value string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := s.admin.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: topic,
+		Config: []kafka.ConfigEntry{{Name: name, Value: value, IncrementalOperation: kafka.AlterConfigOpTypeSet}}}})
+	if err != nil {
+		tb.Fatalf("set %s of topic %s: %v", name, topic, err)
+	}
+	if res[0].Error.Code() != kafka.ErrNoError {
+		tb.Fatalf("set %s of topic %s: %v", name, topic, res[0].Error)
+	}
+}
+
+// ReadAll reads topics as the super user, as the package's ReadAll does.
+func (s *Secure) ReadAll(tb testing.TB, topics []string) []Message {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	msgs, err := readAllWith(ctx, s.Brokers, topics, false, s.props)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return msgs
 }

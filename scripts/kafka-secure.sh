@@ -29,4 +29,6 @@ export FERRY_KAFKA_PORT="$FERRY_KAFKA_SECURE_PORT"
 export FERRY_KAFKA_CONTROLLER_PORT="$FERRY_KAFKA_SECURE_CONTROLLER_PORT"
 export FERRY_KAFKA_CONFIG="$FERRY_SERVICES_DIR/kafka-secure/server.properties"
 export FERRY_KAFKA_SECURE=1 SERVICE FERRY_SERVICES_DIR
+# A smaller heap than the plain broker's: the security tests move little data.
+export FERRY_KAFKA_HEAP_OPTS="${FERRY_KAFKA_SECURE_HEAP_OPTS:--Xms128m -Xmx512m}"
 exec "$SCRIPT_DIR/kafka.sh" "$@"

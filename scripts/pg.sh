@@ -6,9 +6,11 @@
 #   scripts/pg.sh restart   stop + start
 #   scripts/pg.sh status    exit 0 if running, 3 if not
 #   scripts/pg.sh setup     (re)create role ferry and databases ferry_source/ferry_target
-#   scripts/pg.sh tls       turn TLS on (a reload, no restart): a certificate for 127.0.0.1
-#                           signed by the services' test CA ($FERRY_SERVICES_DIR/tls/ca.crt),
-#                           for sslmode=verify-full; plain connections keep working
+#   scripts/pg.sh secure    turn TLS and password checks on, by a reload, no restart: a
+#                           certificate for 127.0.0.1 signed by the services' test CA
+#                           ($FERRY_SERVICES_DIR/tls/ca.crt), for sslmode=verify-full, and
+#                           scram-sha-256 for members of the role ferry_password; plain
+#                           connections and everyone else's trust keep working
 #   scripts/pg.sh bin       print the PostgreSQL bin dir (installs postgresql via apt if missing)
 #
 # Settings come from the environment, then from $FERRY_SERVICES_DIR/env (written by
@@ -174,13 +176,21 @@ logging_collector = off
 log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
+	write_hba
+}
+
+# Trust on loopback (IPv4) and the private socket, except for members of the role
+# ferry_password, who must give their password (tests of a wrong one). A host line
+# takes TLS and plain connections alike.
+write_hba() {
 	as_pg tee "$FERRY_PG_DATA/pg_hba.conf" >/dev/null <<EOF
-# Written by scripts/pg.sh - trust on loopback (IPv4) and the private socket only.
-# TYPE  DATABASE     USER  ADDRESS       METHOD
-local   all          all                 trust
-local   replication  all                 trust
-host    all          all   127.0.0.1/32  trust
-host    replication  all   127.0.0.1/32  trust
+# Written by scripts/pg.sh - do not edit, it is overwritten on start and by "pg.sh secure".
+# TYPE  DATABASE     USER             ADDRESS       METHOD
+local   all          all                            trust
+local   replication  all                            trust
+host    all          +ferry_password  127.0.0.1/32  scram-sha-256
+host    all          all              127.0.0.1/32  trust
+host    replication  all              127.0.0.1/32  trust
 EOF
 }
 
@@ -272,14 +282,22 @@ SELECT 'CREATE DATABASE ferry_target OWNER ferry'
 SQL
 }
 
-# TLS by reload, so that a running server shared by others is not restarted: the
-# settings go to postgresql.auto.conf (ALTER SYSTEM), where they outlive restarts.
-# pg_hba.conf's host lines take TLS and plain connections alike. Idempotent.
-cmd_tls() {
+# TLS and pg_hba.conf by reload, so that a running server shared by others is not
+# restarted: the TLS settings go to postgresql.auto.conf (ALTER SYSTEM), where they
+# outlive restarts; pg_hba.conf is rewritten as a start writes it. Idempotent.
+cmd_secure() {
 	resolve_pg_bin
 	wait_ready
 	install_tls_files
+	write_hba
 	psql_admin >/dev/null <<SQL
+DO \$\$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ferry_password') THEN
+		CREATE ROLE ferry_password NOLOGIN;
+	END IF;
+END
+\$\$;
 ALTER SYSTEM SET ssl_cert_file = '$PG_TLS/server.crt';
 ALTER SYSTEM SET ssl_key_file = '$PG_TLS/server.key';
 ALTER SYSTEM SET ssl = on;
@@ -305,13 +323,13 @@ restart)
 	;;
 status) cmd_status ;;
 setup) cmd_setup ;;
-tls) cmd_tls ;;
+secure) cmd_secure ;;
 bin)
 	resolve_pg_bin
 	printf '%s\n' "$FERRY_PG_BIN"
 	;;
 *)
-	echo "usage: $0 {start|stop|restart|status|setup|tls|bin}" >&2
+	echo "usage: $0 {start|stop|restart|status|setup|secure|bin}" >&2
 	exit 2
 	;;
 esac

@@ -8,9 +8,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	stdsql "database/sql"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -38,7 +40,9 @@ type securedPipeline struct {
 	srcDSN, tgtDSN     string
 	src, tgt           *stdsql.DB // the test's own connections, not encrypted
 	relayUser, applier string
+	table              string
 	password           string // of both users
+	dsnPassword        string // in both DSNs; the server trusts the test's role
 	path               string // the config file
 }
 
@@ -47,19 +51,29 @@ func newSecuredPipeline(t *testing.T, ddl string) *securedPipeline {
 	s := &securedPipeline{broker: kafkatest.SecureBroker(t), prefix: kafkatest.Prefix(t)}
 	src, srcDB := pgtest.NewDB(t)
 	tgt, tgtDB := pgtest.NewDB(t)
+	// Distinctive secrets, so that a test can look for them in any output.
+	s.password, s.dsnPassword = "saslS3cret"+randomHex(t), "dsnS3cret"+randomHex(t)
 	// application_name tells Ferry's connections from the test's own.
-	s.srcDSN = pgtest.TLS(t, src) + "&application_name=ferry-secured"
-	s.tgtDSN = pgtest.TLS(t, tgt) + "&application_name=ferry-secured"
+	s.srcDSN = withPassword(t, pgtest.TLS(t, src), s.dsnPassword) + "&application_name=ferry-secured"
+	s.tgtDSN = withPassword(t, pgtest.TLS(t, tgt), s.dsnPassword) + "&application_name=ferry-secured"
 	pgtest.Exec(t, srcDB, ddl)
 	pgtest.Exec(t, tgtDB, ddl)
 	s.src, s.tgt = srcDB, tgtDB
 	s.source = "hq_" + s.prefix
 	s.relayUser, s.applier = "relay-"+s.prefix, "apply-"+s.prefix
-	s.password = "pw-" + s.prefix
 	s.broker.User(t, s.relayUser, s.password)
 	s.broker.User(t, s.applier, s.password)
-	table := strings.Fields(strings.TrimPrefix(ddl, "CREATE TABLE "))[0]
-	s.path = writeFile(t, "ferry.yaml", fmt.Sprintf(`sources:
+	s.table = strings.Fields(strings.TrimPrefix(ddl, "CREATE TABLE "))[0]
+	s.path = s.config(t, s.srcDSN, s.tgtDSN, "")
+	return s
+}
+
+// config writes the pipeline's config with these DSNs and extra YAML at the
+// end, and returns its path.
+func (s *securedPipeline) config(t *testing.T, srcDSN, tgtDSN, extra string) string {
+	t.Helper()
+	table := s.table
+	return writeFile(t, "ferry.yaml", fmt.Sprintf(`sources:
   - name: %[1]s
     dialect: postgres
     dsn: %[2]q
@@ -82,8 +96,24 @@ routes:
     to: branch.public.%[6]s
 apply:
   group_id: %[5]s
-`, s.source, s.srcDSN, s.tgtDSN, s.broker.Brokers, s.prefix, table))
-	return s
+`, s.source, srcDSN, tgtDSN, s.broker.Brokers, s.prefix, table)+extra)
+}
+
+// withPassword returns the URL dsn with password.
+func withPassword(t *testing.T, dsn, password string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), password)
+	return u.String()
+}
+
+func randomHex(t *testing.T) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // relayACLs are what the relay needs: to create, write and describe the
@@ -355,5 +385,21 @@ func TestATopicTooSmallThatTheRelayMayNotRaise(t *testing.T) {
 	}
 	if code := relay.stop(); code != 0 {
 		t.Errorf("relay exited %d:\n%s", code, relay.out)
+	}
+}
+
+// TestPostgresCertificateIsVerified: with sslmode=verify-full and a CA that
+// did not sign the server's certificate, Ferry refuses to connect, saying so.
+func TestPostgresCertificateIsVerified(t *testing.T) {
+	t.Parallel()
+	s := newSecuredPipeline(t, `CREATE TABLE emp (id int PRIMARY KEY)`)
+	other := otherCA(t)
+	path := s.config(t, strings.Replace(s.srcDSN, url.QueryEscape(os.Getenv("FERRY_TEST_PG_CA")), url.QueryEscape(other), 1), s.tgtDSN, "")
+	out, errOut, code := ferry(t, s.env(s.relayUser, s.password), "migrate", "up", "-c", path)
+	if code != 1 || !strings.Contains(errOut, "certificate signed by unknown authority") {
+		t.Fatalf("migrate up against an untrusted server: exit %d, want 1 naming the certificate\n%s%s", code, out, errOut)
+	}
+	if n := pgtest.QueryValue[int](t, s.src, `SELECT count(*) FROM pg_namespace WHERE nspname = 'ferry'`); n != 0 {
+		t.Error("migrate up installed capture over a connection it should have refused")
 	}
 }

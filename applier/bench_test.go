@@ -2,6 +2,7 @@ package applier_test
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
@@ -114,21 +115,7 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 		for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived`) < rate*seconds && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
-		rows, err := p.tgt.Query(`SELECT id, at FROM arrived`)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var lat []float64
-		for rows.Next() {
-			var id int
-			var at time.Time
-			rows.Scan(&id, &at)
-			if id < len(committed) && !committed[id].IsZero() {
-				lat = append(lat, float64(at.Sub(committed[id]).Microseconds())/1000)
-			}
-		}
-		rows.Close()
-		slices.Sort(lat)
+		lat := latencies(b, p.tgt, committed)
 		if len(lat) < rate*seconds*9/10 {
 			b.Fatalf("only %d of %d changes measured", len(lat), rate*seconds)
 		}
@@ -212,23 +199,36 @@ func benchDocuments(b *testing.B, size, n int) {
 		b.Fatalf("%d documents arrived with the wrong length", bad)
 	}
 	elapsed := last.Sub(start)
-	rows, err := p.tgt.Query(`SELECT id, at FROM arrived`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var lat []float64
-	for rows.Next() {
-		var id int
-		var at time.Time
-		rows.Scan(&id, &at)
-		lat = append(lat, float64(at.Sub(committed[id]).Milliseconds()))
-	}
-	rows.Close()
-	slices.Sort(lat)
+	lat := latencies(b, p.tgt, committed)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
 	b.ReportMetric(float64(n*len(docs[0]))/elapsed.Seconds()/(1<<20), "MiB/s")
 	// How fast the source took them: the pipeline cannot be faster.
 	b.ReportMetric(float64(n*len(docs[0]))/written.Seconds()/(1<<20), "written_MiB/s")
 	b.ReportMetric(lat[len(lat)/2], "p50_ms")
 	b.ReportMetric(lat[len(lat)-1], "max_ms")
+}
+
+// latencies returns, sorted, the milliseconds from each change's commit on
+// the source (committed, by id) to its row arriving in the target (the
+// table arrived, which a target trigger stamps).
+func latencies(b *testing.B, tgt *stdsql.DB, committed []time.Time) []float64 {
+	b.Helper()
+	rows, err := tgt.Query(`SELECT id, at FROM arrived`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var lat []float64
+	for rows.Next() {
+		var id int
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			b.Fatal(err)
+		}
+		if id < len(committed) && !committed[id].IsZero() {
+			lat = append(lat, float64(at.Sub(committed[id]).Microseconds())/1000)
+		}
+	}
+	slices.Sort(lat)
+	return lat
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,13 +17,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/internal/ferrytest"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
@@ -155,30 +154,13 @@ func (s *securedPipeline) env(user, password string) []string {
 // process is a running ferry command.
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *ferrytest.Output
 	done chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func start(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(ferryBin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: exec.Command(ferryBin, args...), out: &ferrytest.Output{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -200,6 +182,21 @@ func (p *process) exited(d time.Duration) int {
 		return p.cmd.ProcessState.ExitCode()
 	case <-time.After(d):
 		return -1
+	}
+}
+
+// converge waits until table holds the same rows in tgt as in src, and
+// fails the test with the daemons' output if it does not within 2 minutes.
+func converge(t *testing.T, src, tgt *stdsql.DB, table string, relay, apply *process) {
+	t.Helper()
+	rows := `SELECT coalesce(string_agg(r::text, ' ' ORDER BY r::text), '') FROM ` + table + ` r`
+	want := pgtest.QueryValue[string](t, src, rows)
+	deadline := time.Now().Add(2 * time.Minute)
+	for pgtest.QueryValue[string](t, tgt, rows) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the target did not converge\nrelay:\n%s\napply:\n%s", relay.out, apply.out)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -229,14 +226,7 @@ func TestThePipelineOverSASLSSLAndTLS(t *testing.T) {
 	apply := start(t, s.env(s.applier, s.password), "apply", "-c", s.path, "--log-format", "text")
 	pgtest.Exec(t, src, `UPDATE emp SET pay = pay + 1 WHERE id % 3 = 0`, `DELETE FROM emp WHERE id % 10 = 0`)
 
-	want := pgtest.QueryValue[string](t, src, `SELECT string_agg(e::text, ' ' ORDER BY id) FROM emp e`)
-	deadline := time.Now().Add(2 * time.Minute)
-	for pgtest.QueryValue[string](t, tgt, `SELECT coalesce(string_agg(e::text, ' ' ORDER BY id), '') FROM emp e`) != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("the target did not converge\nrelay:\n%s\napply:\n%s", relay.out, apply.out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	converge(t, src, tgt, "emp", relay, apply)
 	// Ferry's connections: a pool each for the relay and the applier.
 	encrypted := `SELECT count(*) FILTER (WHERE ssl), count(*) FILTER (WHERE NOT ssl)
 		FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE application_name = 'ferry-secured' AND datname = current_database()`

@@ -21,9 +21,17 @@ import (
 // captured returns a database with table t(id int primary key, v int) captured.
 func captured(t *testing.T) (*stdsql.DB, fsql.Outbox) {
 	t.Helper()
+	db := capture(t, `CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, "t")
+	db.SetMaxOpenConns(20)
+	return db, postgres.Dialect{}.Outbox(db, "ferry")
+}
+
+// capture returns a database with the table ddl creates, called name, captured.
+func capture(t *testing.T, ddl, name string) *stdsql.DB {
+	t.Helper()
 	_, db := pgtest.NewDB(t)
-	pgtest.Exec(t, db, `CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`)
-	src := &config.Source{Name: "hq", Dialect: "postgres", CaptureSchema: "ferry", Tables: []config.Table{{Name: "t"}}}
+	pgtest.Exec(t, db, ddl)
+	src := &config.Source{Name: "hq", Dialect: "postgres", CaptureSchema: "ferry", Tables: []config.Table{{Name: name}}}
 	m, err := migrations.New(src, postgres.Dialect{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -31,8 +39,7 @@ func captured(t *testing.T) (*stdsql.DB, fsql.Outbox) {
 	if _, err := m.Up(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(20)
-	return db, postgres.Dialect{}.Outbox(db, "ferry")
+	return db
 }
 
 // reader follows the outbox the way the relay does, position by position.
@@ -334,16 +341,7 @@ func mustExec(t *testing.T, tx *stdsql.Tx, q string) {
 // limit comes alone; every change is read once, in order.
 func TestALimitInBytesCutsTheWindow(t *testing.T) {
 	t.Parallel()
-	_, db := pgtest.NewDB(t)
-	pgtest.Exec(t, db, `CREATE TABLE docs (id int PRIMARY KEY, body text)`)
-	src := &config.Source{Name: "hq", Dialect: "postgres", CaptureSchema: "ferry", Tables: []config.Table{{Name: "docs"}}}
-	m, err := migrations.New(src, postgres.Dialect{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := capture(t, `CREATE TABLE docs (id int PRIMARY KEY, body text)`, "docs")
 	for i := 1; i <= 20; i++ {
 		// Random hex, which TOAST compresses little; one in five is large.
 		n := 3000

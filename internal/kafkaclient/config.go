@@ -92,6 +92,13 @@ func ConsumerProperties(k config.Kafka) map[string]string {
 	for key, v := range ConsumerOnly(k.Properties) {
 		out[key] = v
 	}
+	// A fetch.max.bytes raised in the properties raises the response limit
+	// with it, unless they set that too.
+	if _, set := k.Properties["receive.message.max.bytes"]; !set {
+		if f, err := strconv.Atoi(out["fetch.max.bytes"]); err == nil && f+1<<20 > max(100_000_000, fetch+1<<20) {
+			out["receive.message.max.bytes"] = strconv.Itoa(f + 1<<20)
+		}
+	}
 	return out
 }
 

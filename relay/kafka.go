@@ -190,22 +190,10 @@ func (s *sink) commit(ctx context.Context, msgs []*kafka.Message, pos []byte) er
 // classify turns a transactional error into what the caller must do, and
 // aborts the transaction where Kafka asks for it.
 func (s *sink) classify(ctx context.Context, err error) error {
-	if f := s.fault.Err(); f != nil {
-		return f
-	}
-	if perm := kafkaclient.Permanent(err); perm != nil {
-		return perm
-	}
 	var ke kafka.Error
-	if !errors.As(err, &ke) {
-		return err
-	}
-	switch {
-	case ke.Code() == kafka.ErrMsgSizeTooLarge:
-		return tooLargeForTopic(s.kafka, err)
-	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
-		return fmt.Errorf("%w: %v", errFenced, err)
-	case ke.TxnRequiresAbort():
+	isKafka := errors.As(err, &ke)
+	aborted := false
+	if isKafka && ke.TxnRequiresAbort() && !ke.IsFatal() {
 		// librdkafka fails the producer for good if the abort overtakes
 		// requests still in flight (librdkafka#4849): flush first.
 		s.p.Flush(10_000)
@@ -214,6 +202,22 @@ func (s *sink) classify(ctx context.Context, err error) error {
 		if aerr := s.p.AbortTransaction(actx); aerr != nil {
 			return fmt.Errorf("abort kafka transaction after %v: %w", err, aerr)
 		}
+		aborted = true
+	}
+	if f := s.fault.Err(); f != nil {
+		return f
+	}
+	if perm := kafkaclient.Permanent(err); perm != nil {
+		return perm
+	}
+	switch {
+	case !isKafka:
+		return err
+	case ke.Code() == kafka.ErrMsgSizeTooLarge:
+		return tooLargeForTopic(s.kafka, err)
+	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
+		return fmt.Errorf("%w: %v", errFenced, err)
+	case aborted:
 		return fmt.Errorf("%w: %v", errRetryBatch, err)
 	}
 	return fmt.Errorf("kafka: %w", err)

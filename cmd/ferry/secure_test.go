@@ -393,3 +393,46 @@ func TestPostgresCertificateIsVerified(t *testing.T) {
 		t.Error("migrate up installed capture over a connection it should have refused")
 	}
 }
+
+// TestATopicTooSmallThatTheRelayCannotSee: as above, but the relay may not
+// even read the topic's configs, and the large change does not compress
+// under the topic's limit. It warns that it assumes the topic takes
+// kafka.max_message_bytes; when the broker then refuses a change as too
+// large, it stops, saying so and what to raise, instead of retrying the
+// batch forever.
+func TestATopicTooSmallThatTheRelayCannotSee(t *testing.T) {
+	t.Parallel()
+	s := newSecuredPipeline(t, `CREATE TABLE docs (id int PRIMARY KEY, body text)`)
+	s.broker.Allow(t, s.relayUser, slices.DeleteFunc(s.relayACLs(), func(a kafkatest.ACL) bool {
+		return a.Operation == kafka.ACLOperationDescribeConfigs
+	})...)
+	topic := s.prefix + ".public.docs"
+	s.broker.CreateTopic(t, topic, 1, map[string]string{"max.message.bytes": "300000"})
+	env := s.env(s.relayUser, s.password)
+	if out, errOut, code := ferry(t, env, "migrate", "up", "-c", s.path); code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
+	}
+	// Random hex: zstd halves it, no more, so the 800 kB change stays
+	// larger than the topic takes once compressed.
+	pgtest.Exec(t, s.src,
+		`INSERT INTO docs SELECT 1, string_agg(md5(random()::text), '') FROM generate_series(1, 3125)`,
+		`INSERT INTO docs SELECT 2, string_agg(md5(random()::text), '') FROM generate_series(1, 25000)`)
+	relay := start(t, env, "relay", "-c", s.path, "--log-format", "text", "--log-level", "debug")
+	if code := relay.exited(time.Minute); code != 1 {
+		t.Fatalf("relay: exit %d, want 1:\n%s", code, relay.out)
+	}
+	out := relay.out.String()
+	t.Logf("%s", out)
+	for _, want := range []string{
+		"cannot read the topics' max.message.bytes; assuming they take kafka.max_message_bytes",
+		"kafka refused a message of this batch as larger than its topic takes", "Message size too large",
+		"--add-config max.message.bytes=" + strconv.Itoa(kafkaclient.TopicMaxMessageBytes(16<<20)),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the relay does not say %q:\n%s", want, out)
+		}
+	}
+	if n := len(s.broker.ReadAll(t, []string{topic})); n != 0 {
+		t.Errorf("the topic holds %d messages: the batch with the refused change was committed", n)
+	}
+}

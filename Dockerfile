@@ -6,7 +6,13 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -o /out/ferry ./cmd/ferry
+# .git is not in the build context: the version and commit come in as build
+# arguments (make image, or FERRY_VERSION/FERRY_COMMIT for docker compose).
+ARG VERSION=""
+ARG COMMIT=""
+RUN CGO_ENABLED=1 go build -trimpath \
+    -ldflags "-X github.com/ferry-cdc/ferry/internal/version.version=${VERSION} -X github.com/ferry-cdc/ferry/internal/version.commit=${COMMIT}" \
+    -o /out/ferry ./cmd/ferry
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \

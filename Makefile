@@ -2,12 +2,23 @@
 # (PostgreSQL + Kafka without Docker); docker-compose.yml is the Docker alternative.
 GO ?= go
 
-.PHONY: all build vet test services-up services-down demo bench
+# The build says which release and commit it is (ferry version, the envelope's
+# source.version, ferry_build_info); see internal/version.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -X github.com/ferry-cdc/ferry/internal/version.version=$(VERSION) \
+	-X github.com/ferry-cdc/ferry/internal/version.commit=$(COMMIT)
+
+.PHONY: all build image vet test services-up services-down demo bench
 
 all: build
 
 build:
-	$(GO) build -o bin/ferry ./cmd/ferry
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ferry ./cmd/ferry
+
+# the Docker image, with the same version and commit (.git is not in its context)
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t ferry:$(VERSION) .
 
 vet:
 	$(GO) vet ./...

@@ -18,7 +18,7 @@ import (
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
 	"github.com/ferry-cdc/ferry/internal/daemon"
-	"github.com/ferry-cdc/ferry/internal/kafkaread"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -85,6 +85,11 @@ func (a *Applier) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 		case errors.As(err, &fatal):
 			return fatal.Err
+		case kafkaclient.Permanent(err) != nil:
+			// Wrong credentials, an untrusted certificate, a missing ACL:
+			// retrying would only repeat it until someone fixes the config.
+			a.m.errors.WithLabelValues("session").Inc()
+			return kafkaclient.Permanent(err)
 		case errors.Is(err, errFenced):
 			a.state.Set("fenced", slog.LevelInfo, "a partition moved to another applier; rejoining the group")
 		case err != nil:
@@ -124,10 +129,14 @@ func (a *Applier) session(ctx context.Context) error {
 		return &daemon.Fatal{Err: fmt.Errorf("no routes write to target %s", a.target.Name)}
 	}
 	a.routes = rs
-	brokers := strings.Join(a.cfg.Kafka.Brokers, ",")
+	// Wrong credentials or an untrusted certificate show in seconds, by
+	// name, rather than as a consumer that never gets its partitions.
+	if err := kafkaclient.Probe(ctx, a.cfg.Kafka, 10*time.Second); err != nil {
+		return err
+	}
 	if a.dlq == nil {
-		if a.dlq, err = dlq.NewWriter(brokers, a.cfg.Kafka.Properties, a.cfg.Apply.DLQTopic); err != nil {
-			return err
+		if a.dlq, err = dlq.NewWriter(a.cfg.Kafka, a.cfg.Apply.DLQTopic); err != nil {
+			return &daemon.Fatal{Err: err}
 		}
 	}
 	// Defaults, then the config's properties, then what exactly-once needs.
@@ -136,19 +145,19 @@ func (a *Applier) session(ctx context.Context) error {
 		// A dead applier's partitions move after 10 s instead of 45.
 		"session.timeout.ms": 10_000, "heartbeat.interval.ms": 3_000,
 	}
-	for k, v := range kafkaread.ConsumerProps(a.cfg.Kafka.Properties) {
+	for k, v := range kafkaclient.Consumer(a.cfg.Kafka) {
 		cm[k] = v
 	}
 	for k, v := range map[string]kafka.ConfigValue{
-		"bootstrap.servers": brokers, "group.id": a.group,
+		"group.id":        a.group,
 		"isolation.level": "read_committed", "enable.auto.commit": false,
-		"auto.offset.reset": "earliest", "go.logs.channel.enable": false,
+		"auto.offset.reset": "earliest",
 	} {
 		cm[k] = v
 	}
 	c, err := kafka.NewConsumer(&cm)
 	if err != nil {
-		return fmt.Errorf("create kafka consumer: %w", err)
+		return &daemon.Fatal{Err: fmt.Errorf("create kafka consumer: %w", err)}
 	}
 	defer c.Close()
 	topics := make([]string, 0, len(rs))
@@ -210,6 +219,9 @@ func (a *Applier) session(ctx context.Context) error {
 			}
 			batch = append(batch, e)
 		case kafka.Error:
+			if perm := kafkaclient.Permanent(e); perm != nil {
+				return perm
+			}
 			if e.IsFatal() {
 				return fmt.Errorf("kafka consumer: %w", e)
 			}
@@ -232,28 +244,35 @@ func (a *Applier) session(ctx context.Context) error {
 }
 
 // ensureTopics creates the routed topics that do not exist yet, as the
-// relay would: a consumer subscribed to a missing topic would notice it only
-// at its next metadata refresh, minutes later.
+// relay would (a consumer subscribed to a missing topic would notice it only
+// at its next metadata refresh, minutes later), and the DLQ topic, which
+// must take the largest change with its headers, and keeps its entries
+// until they are replayed, however long that takes.
 func (a *Applier) ensureTopics(ctx context.Context, c *kafka.Consumer, topics []string) error {
 	admin, err := kafka.NewAdminClientFromConsumer(c)
 	if err != nil {
 		return fmt.Errorf("create kafka admin client: %w", err)
 	}
 	defer admin.Close()
-	specs := make([]kafka.TopicSpecification, len(topics))
-	for i, t := range topics {
-		specs[i] = kafka.TopicSpecification{Topic: t, NumPartitions: a.cfg.Relay.TopicPartitions, ReplicationFactor: a.cfg.Relay.TopicReplicationFactor}
+	k, rc := a.cfg.Kafka, a.cfg.Relay
+	specs := make([]kafka.TopicSpecification, 0, len(topics))
+	for _, t := range topics {
+		specs = append(specs, kafkaclient.Spec(k, t, rc.TopicPartitions, rc.TopicReplicationFactor, nil))
 	}
-	res, err := admin.CreateTopics(ctx, specs, kafka.SetAdminOperationTimeout(30*time.Second))
-	if err != nil {
-		return fmt.Errorf("create topics: %w", err)
-	}
-	for _, r := range res {
-		if c := r.Error.Code(); c != kafka.ErrNoError && c != kafka.ErrTopicAlreadyExists {
-			return fmt.Errorf("create topic %s: %w", r.Topic, r.Error)
+	if err := kafkaclient.CreateTopics(ctx, admin, specs); err != nil {
+		if perm := kafkaclient.Permanent(err); perm != nil && strings.HasPrefix(perm.Cause, "not authorized to create") {
+			// An applier need not create the topics it reads: the relay
+			// does. Until it has, wait, as for any missing topic.
+			return fmt.Errorf("wait for the relay to create the routed topics (this applier may not): %v", err)
 		}
+		return err
 	}
-	return nil
+	dlqSpec := kafkaclient.Spec(k, a.cfg.Apply.DLQTopic, rc.TopicPartitions, rc.TopicReplicationFactor, map[string]string{"retention.ms": "-1"})
+	if err := kafkaclient.CreateTopics(ctx, admin, []kafka.TopicSpecification{dlqSpec}); err != nil {
+		return err
+	}
+	_, err = kafkaclient.Limits(ctx, admin, k, []string{a.cfg.Apply.DLQTopic}, a.log)
+	return err
 }
 
 // assign seeks each new partition to the offset stored in the target.

@@ -2,10 +2,15 @@ package applier_test
 
 import (
 	"context"
+	stdsql "database/sql"
+	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,21 +115,7 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 		for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived`) < rate*seconds && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
-		rows, err := p.tgt.Query(`SELECT id, at FROM arrived`)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var lat []float64
-		for rows.Next() {
-			var id int
-			var at time.Time
-			rows.Scan(&id, &at)
-			if id < len(committed) && !committed[id].IsZero() {
-				lat = append(lat, float64(at.Sub(committed[id]).Microseconds())/1000)
-			}
-		}
-		rows.Close()
-		slices.Sort(lat)
+		lat := latencies(b, p.tgt, committed)
 		if len(lat) < rate*seconds*9/10 {
 			b.Fatalf("only %d of %d changes measured", len(lat), rate*seconds)
 		}
@@ -132,4 +123,112 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 		b.ReportMetric(lat[len(lat)*99/100], "p99_ms")
 		b.ReportMetric(lat[len(lat)-1], "max_ms")
 	}
+}
+
+// BenchmarkLargeDocuments: documents of 1 MiB and 10 MiB (a text body of
+// random base64, which compresses as little as attached files do) written
+// by 4 clients as fast as they can, one per transaction, with the relay and
+// the applier running; throughput from the first source commit to the last
+// document in the target, and per document the time from its commit
+// returning to the target's trigger seeing it. written_MiB/s is how fast
+// the source committed them, which bounds the rest.
+//
+//	go test -run '^$' -bench LargeDocuments -benchtime 1x ./applier/
+func BenchmarkLargeDocuments(b *testing.B) {
+	for _, size := range []struct {
+		name  string
+		bytes int
+		n     int
+	}{{"1MiB", 1 << 20, 200}, {"10MiB", 10 << 20, 30}} {
+		b.Run(size.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				benchDocuments(b, size.bytes, size.n)
+			}
+		})
+	}
+}
+
+func benchDocuments(b *testing.B, size, n int) {
+	b.StopTimer()
+	p := newPipelineWith(b, options{targetSQL: []string{
+		`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
+		`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
+		`CREATE TRIGGER stamp AFTER INSERT ON docs FOR EACH ROW EXECUTE FUNCTION stamp()`,
+	}}, `CREATE TABLE docs (id bigint PRIMARY KEY, body text NOT NULL)`)
+	rng := rand.New(rand.NewPCG(uint64(size), 1))
+	raw := make([]byte, size*3/4)
+	docs := make([]string, n)
+	for i := range docs {
+		for j := range raw {
+			raw[j] = byte(rng.Uint32())
+		}
+		docs[i] = base64.StdEncoding.EncodeToString(raw)
+	}
+	p.run()
+	time.Sleep(3 * time.Second) // the relay leads and the applier has its partitions
+	committed := make([]time.Time, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.StartTimer()
+	start := time.Now()
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := int(next.Add(1)) - 1; id < n; id = int(next.Add(1)) - 1 {
+				if _, err := p.src.Exec(`INSERT INTO docs VALUES ($1, $2)`, id, docs[id]); err != nil {
+					b.Error(err)
+					return
+				}
+				committed[id] = time.Now()
+			}
+		}()
+	}
+	wg.Wait()
+	written := time.Since(start)
+	deadline := time.Now().Add(10 * time.Minute)
+	for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived`) < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d documents arrived in 10 minutes", pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived`), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	last := pgtest.QueryValue[time.Time](b, p.tgt, `SELECT max(at) FROM arrived`)
+	b.StopTimer()
+	if bad := pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM docs WHERE length(body) <> $1`, len(docs[0])); bad != 0 {
+		b.Fatalf("%d documents arrived with the wrong length", bad)
+	}
+	elapsed := last.Sub(start)
+	lat := latencies(b, p.tgt, committed)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
+	b.ReportMetric(float64(n*len(docs[0]))/elapsed.Seconds()/(1<<20), "MiB/s")
+	// How fast the source took them: the pipeline cannot be faster.
+	b.ReportMetric(float64(n*len(docs[0]))/written.Seconds()/(1<<20), "written_MiB/s")
+	b.ReportMetric(lat[len(lat)/2], "p50_ms")
+	b.ReportMetric(lat[len(lat)-1], "max_ms")
+}
+
+// latencies returns, sorted, the milliseconds from each change's commit on
+// the source (committed, by id) to its row arriving in the target (the
+// table arrived, which a target trigger stamps).
+func latencies(b *testing.B, tgt *stdsql.DB, committed []time.Time) []float64 {
+	b.Helper()
+	rows, err := tgt.Query(`SELECT id, at FROM arrived`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var lat []float64
+	for rows.Next() {
+		var id int
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			b.Fatal(err)
+		}
+		if id < len(committed) && !committed[id].IsZero() {
+			lat = append(lat, float64(at.Sub(committed[id]).Microseconds())/1000)
+		}
+	}
+	slices.Sort(lat)
+	return lat
 }

@@ -223,16 +223,17 @@ func TestAChildWhoseParentNeverComesGoesToTheDLQAfterTheWait(t *testing.T) {
 }
 
 // TestAnUnwritableDLQStopsTheApplierWithoutCommitting: the DLQ refuses the
-// entry (its topic takes no message that large); the applier must stop
-// rather than apply past a change it could not park.
+// entry (a foreign producer wrote a message larger than
+// kafka.max_message_bytes, which the DLQ's producer and topic do not take);
+// the applier must stop rather than apply past a change it could not park.
 func TestAnUnwritableDLQStopsTheApplierWithoutCommitting(t *testing.T) {
 	t.Parallel()
 	p := newPipeline(t, `CREATE TABLE emp (id int PRIMARY KEY, name text)`)
-	kafkatest.CreateTopic(t, p.cfg.Apply.DLQTopic, 1, map[string]string{"max.message.bytes": "200"})
+	p.cfg.Kafka.MaxMessageBytes = 1024
 	kafkatest.CreateTopic(t, p.topic("emp"), 1, nil)
 	p.produce(p.topic("emp"),
 		[2]string{`{"id":1}`, envelope("c", "null", `{"id":1,"name":"before"}`)},
-		[2]string{`{"id":2}`, strings.Repeat("not a change ", 100)},
+		[2]string{`{"id":2}`, strings.Repeat("not a change ", 10_000)},
 		[2]string{`{"id":3}`, envelope("c", "null", `{"id":3,"name":"after"}`)})
 	a := p.applier()
 	done := make(chan error, 1)

@@ -70,7 +70,7 @@ func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dr
 		}
 	}
 	if !dryRun && a.dlq == nil {
-		w, err := dlq.NewWriter(strings.Join(a.cfg.Kafka.Brokers, ","), a.cfg.Kafka.Properties, a.cfg.Apply.DLQTopic)
+		w, err := dlq.NewWriter(a.cfg.Kafka, a.cfg.Apply.DLQTopic)
 		if err != nil {
 			return nil, err
 		}

@@ -6,12 +6,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ferry-cdc/ferry/internal/version"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
-// Version is Ferry's version as the envelope's source.version states it;
-// main sets it from the build.
-var Version = "dev"
+// Version is Ferry's version as the envelope's source.version states it:
+// the build's, from the linker flags or the module's build information.
+var Version = version.Get().Version
 
 // Op is what happened to a row, in Debezium's letters.
 type Op string

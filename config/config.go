@@ -83,6 +83,12 @@ type Kafka struct {
 	// (security.protocol, sasl.*, ssl.*, tuning). Printing them hides the
 	// values of secret ones such as sasl.password.
 	Properties Properties `yaml:"properties"`
+	// MaxMessageBytes is the largest change Ferry carries, as one Kafka
+	// message's key, value and headers before compression. The topics Ferry
+	// creates allow it (max.message.bytes), its producers and consumers are
+	// sized for it, and a change above it stops the relay, naming the change.
+	// Default 16 MiB.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
 
 	Line int `yaml:"-"`
 }
@@ -173,6 +179,10 @@ type Relay struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`
+	// BatchBytes bounds the changes read into one batch by their size in
+	// the outbox (a batch holds at least one change, however large), so that
+	// a burst of large documents does not fill the relay's memory. Default 64 MiB.
+	BatchBytes int64 `yaml:"batch_bytes"`
 	// PurgeSchedule says when rows already in Kafka are deleted from the
 	// outbox, in cron syntax or @every <duration>. Default "@every 1m".
 	PurgeSchedule string `yaml:"purge_schedule"`
@@ -199,8 +209,12 @@ type DSN string
 
 // Defaults used where the file is silent.
 const (
-	DefaultCaptureSchema = "ferry"
-	DefaultTopicPrefix   = "ferry"
+	DefaultCaptureSchema   = "ferry"
+	DefaultTopicPrefix     = "ferry"
+	DefaultMaxMessageBytes = 16 << 20
+	// MaxMaxMessageBytes bounds max_message_bytes: librdkafka's own
+	// message.max.bytes stops at 1,000,000,000, with room for the overhead.
+	MaxMaxMessageBytes = 512 << 20
 )
 
 // QualifiedName returns the table's schema and name, with defaultSchema, the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -111,9 +112,11 @@ func isPairSep(c byte) bool {
 	return false
 }
 
+// isKeyByte is a byte a key may hold: '%' and '+' for a URL query's
+// escaped keys (go-ora's "WALLET%20PASSWORD").
 func isKeyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '_' || c == '-' || c == '.' || c == ' ' || c == '\t'
+		c == '_' || c == '-' || c == '.' || c == ' ' || c == '\t' || c == '%' || c == '+'
 }
 
 // matchKey matches `key =` at i, where a key may hold spaces ("User ID"),
@@ -136,6 +139,9 @@ func matchKey(s string, i int) (key string, value int, ok bool) {
 // secretKey reports whether a key names a secret: password, Password,
 // sslpassword, "Trust Store Password", pwd, passwd, any *secret* or *token*.
 func secretKey(key string) bool {
+	if u, err := url.QueryUnescape(key); err == nil {
+		key = u
+	}
 	k := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '_', '-', '.':

@@ -27,6 +27,9 @@ func TestDSNString(t *testing.T) {
 		{"sqlserver://sa:s3cret@branch/SQLEXPRESS?database=b&encrypt=true", "sqlserver://sa:xxxxx@branch/SQLEXPRESS?database=b&encrypt=true"},
 		{"sqlserver://branch?database=b&user id=sa&password=s3cret", "sqlserver://branch?database=b&user id=sa&password=xxxxx"},
 		{"oracle://ferry:s3cret@plant:1521/PLANT?SSL=true", "oracle://ferry:xxxxx@plant:1521/PLANT?SSL=true"},
+		// go-ora's options hold spaces, escaped in a URL: WALLET PASSWORD.
+		{"oracle://ferry@plant:2484/PLANT?SSL=true&WALLET=/w&WALLET%20PASSWORD=s3cret", "oracle://ferry@plant:2484/PLANT?SSL=true&WALLET=/w&WALLET%20PASSWORD=xxxxx"},
+		{"oracle://ferry@plant:2484/PLANT?WALLET+PASSWORD=s3cret&SSL=true", "oracle://ferry@plant:2484/PLANT?WALLET+PASSWORD=xxxxx&SSL=true"},
 		// An @ in the query cannot be told from one in the password: hide more.
 		{"postgres://ferry:s3cret@hq/hq?application_name=a@b", "postgres://ferry:xxxxx@b"},
 		// libpq key=value.

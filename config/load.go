@@ -115,6 +115,9 @@ func ParseWithEnv(file string, data []byte, lookup func(string) (string, bool)) 
 	if cfg.Kafka.TopicPrefix == "" {
 		cfg.Kafka.TopicPrefix = DefaultTopicPrefix
 	}
+	if cfg.Kafka.MaxMessageBytes == 0 {
+		cfg.Kafka.MaxMessageBytes = DefaultMaxMessageBytes
+	}
 	cfg.Relay.applyDefaults(cfg.Kafka.TopicPrefix)
 	cfg.applierDefaults()
 	if len(errs) > 0 {

@@ -13,6 +13,9 @@ func (r *Relay) applyDefaults(topicPrefix string) {
 	if r.BatchSize == 0 {
 		r.BatchSize = 5000
 	}
+	if r.BatchBytes == 0 {
+		r.BatchBytes = 64 << 20
+	}
 	if r.PurgeSchedule == "" {
 		r.PurgeSchedule = "@every 1m"
 	}
@@ -44,6 +47,9 @@ func (v *validation) relay(r Relay) {
 	}
 	if r.BatchSize < 1 || r.BatchSize > 100_000 {
 		v.add(r.Line, "relay: batch_size %d: want 1 to 100000", r.BatchSize)
+	}
+	if r.BatchBytes < 1<<20 {
+		v.add(r.Line, "relay: batch_bytes %d: want at least 1048576 (1 MiB)", r.BatchBytes)
 	}
 	if _, err := r.Schedule(); err != nil {
 		v.add(r.Line, "relay: purge_schedule %q: %v", r.PurgeSchedule, err)

@@ -179,6 +179,15 @@ func (v *validation) kafka(k Kafka) {
 		// Two places for one setting would leave the reader guessing which wins.
 		v.add(k.Line, "kafka: set brokers, not properties bootstrap.servers")
 	}
+	if k.MaxMessageBytes < 1024 || k.MaxMessageBytes > MaxMaxMessageBytes {
+		v.add(k.Line, "kafka: max_message_bytes %d: want 1024 to %d (512 MiB)", k.MaxMessageBytes, MaxMaxMessageBytes)
+	}
+	for _, p := range []string{"message.max.bytes", "max.message.bytes"} {
+		if _, ok := k.Properties[p]; ok {
+			// One setting sizes the topics, the producers and the consumers together.
+			v.add(k.Line, "kafka: set max_message_bytes, not properties %s", p)
+		}
+	}
 }
 
 func (v *validation) route(c *Config, r Route, writers map[string]int) {

@@ -75,6 +75,8 @@ var badFiles = map[string][]string{
 		"kafka.bad.yml:7: kafka: no brokers",
 		`kafka.bad.yml:7: kafka: topic_prefix "ferry/prod" may hold only letters, digits, '.', '_' and '-'`,
 		"kafka.bad.yml:7: kafka: set brokers, not properties bootstrap.servers",
+		"kafka.bad.yml:7: kafka: max_message_bytes 100: want 1024 to 536870912 (512 MiB)",
+		"kafka.bad.yml:7: kafka: set max_message_bytes, not properties message.max.bytes",
 	},
 	"routes.bad.yml": {
 		"routes.bad.yml:17: route from hq.public.emp: hq does not capture public.emp",

@@ -128,7 +128,7 @@ func (e *Entry) message(topic string) *kafka.Message {
 	m.Value = e.Value
 	m.Headers = append(m.Headers,
 		h(HeaderClass, e.Class),
-		h(HeaderError, e.Error),
+		h(HeaderError, clip(e.Error, maxErrorHeader)),
 		h(HeaderRule, e.Rule),
 		h(HeaderFirst, e.First.UTC().Format(time.RFC3339Nano)),
 		h(HeaderAttempts, strconv.Itoa(e.Attempts)),
@@ -182,4 +182,18 @@ func FromMessage(m *kafka.Message) (*Entry, error) {
 		return nil, fmt.Errorf("dlq message at partition %d offset %d: %s %q does not name the entry of its headers, %s", m.TopicPartition.Partition, m.TopicPartition.Offset, HeaderResolved, resolves, e.ID())
 	}
 	return e, nil
+}
+
+// maxErrorHeader bounds the error text an entry carries: a database's
+// message may quote the value it refused, which can be a whole document,
+// and the entry must fit the DLQ topic beside the value itself.
+const maxErrorHeader = 8 << 10
+
+// clip cuts s to at most n bytes, on a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = strings.ToValidUTF8(s[:n], "")
+	return s + "… (cut at " + strconv.Itoa(n) + " bytes)"
 }

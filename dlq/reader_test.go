@@ -10,6 +10,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 )
 
@@ -205,7 +206,7 @@ func TestReadReturnsTheOutstandingEntries(t *testing.T) {
 	brokers := kafkatest.Brokers(t)
 	topic := kafkatest.Prefix(t) + "._dlq"
 	kafkatest.CreateTopic(t, topic, 3, nil)
-	w, err := NewWriter(brokers, nil, topic)
+	w, err := NewWriter(config.Kafka{Brokers: []string{brokers}}, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,35 +6,39 @@ import (
 	"fmt"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
 // Writer produces DLQ entries and waits until Kafka has every one of them.
 type Writer struct {
 	p     *kafka.Producer
 	topic string
+	// fault is the first permanent error among the producer's events: the
+	// writer then fails at once rather than when its messages time out.
+	fault *kafkaclient.Fault
 }
 
-// NewWriter connects an idempotent producer for topic. props are passed
-// through (security settings and the like).
-func NewWriter(brokers string, props map[string]string, topic string) (*Writer, error) {
-	cm := kafka.ConfigMap{
-		"bootstrap.servers": brokers, "enable.idempotence": true, "acks": "all",
-		"linger.ms": 0, "go.logs.channel.enable": false,
-	}
-	for k, v := range props {
-		if k != "bootstrap.servers" && k != "enable.idempotence" && k != "acks" {
-			cm[k] = v
-		}
+// NewWriter connects an idempotent producer for topic, sized for the
+// largest change k allows: an entry holds the original value byte for
+// byte, so it is as large as the change, plus its headers.
+func NewWriter(k config.Kafka, topic string) (*Writer, error) {
+	cm := kafkaclient.Producer(k)
+	for key, v := range map[string]kafka.ConfigValue{"enable.idempotence": true, "acks": "all", "linger.ms": 0} {
+		cm[key] = v
 	}
 	p, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return nil, fmt.Errorf("create dlq producer: %w", err)
 	}
+	w := &Writer{p: p, topic: topic, fault: kafkaclient.NewFault()}
 	go func() {
-		for range p.Events() {
+		for ev := range p.Events() {
+			w.fault.Observe(ev)
 		}
 	}()
-	return &Writer{p: p, topic: topic}, nil
+	return w, nil
 }
 
 // Topic is the DLQ topic.
@@ -59,6 +63,8 @@ func (w *Writer) Write(ctx context.Context, entries []*Entry) error {
 			if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error != nil {
 				errs = append(errs, m.TopicPartition.Error)
 			}
+		case <-w.fault.Done():
+			return fmt.Errorf("write dlq entries to %s: %w", w.topic, w.fault.Err())
 		case <-ctx.Done():
 			return fmt.Errorf("write dlq entries: %w", ctx.Err())
 		}

@@ -91,6 +91,9 @@ func yamlOf(cfg *config.Config) string {
 		}
 	}
 	fmt.Fprintf(&b, "kafka:\n  brokers: [%q]\n  topic_prefix: %s\n", cfg.Kafka.Brokers[0], cfg.Kafka.TopicPrefix)
+	if cfg.Kafka.MaxMessageBytes != 0 {
+		fmt.Fprintf(&b, "  max_message_bytes: %d\n", cfg.Kafka.MaxMessageBytes)
+	}
 	r := cfg.Relay
 	b.WriteString("relay:\n")
 	if r.PurgeSchedule != "" {

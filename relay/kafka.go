@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/ferry-cdc/ferry/change"
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/daemon"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/internal/kafkaread"
 )
 
@@ -25,43 +29,47 @@ var reserved = map[string]bool{
 type sink struct {
 	p       *kafka.Producer
 	admin   *kafka.AdminClient
-	brokers string
-	props   map[string]string
+	kafka   config.Kafka
 	offsets string // the offsets topic
 	source  string
 	log     *slog.Logger
+	// fault is the first permanent error among the producer's events.
+	fault *kafkaclient.Fault
 }
 
-func newSink(ctx context.Context, brokers string, props map[string]string, txnID, offsetsTopic, source string, log *slog.Logger) (*sink, error) {
-	cm := kafka.ConfigMap{
-		"bootstrap.servers":            brokers,
-		"transactional.id":             txnID,
-		"enable.idempotence":           true,
-		"acks":                         "all",
+func newSink(ctx context.Context, k config.Kafka, txnID, offsetsTopic, source string, log *slog.Logger) (*sink, error) {
+	cm := kafkaclient.Producer(k)
+	// Defaults of the relay's own, which the config's properties override.
+	for key, v := range map[string]kafka.ConfigValue{
 		"linger.ms":                    0, // a batch is what one outbox read returns: no waiting for more
-		"compression.type":             "lz4",
 		"queue.buffering.max.messages": 500_000,
 		"queue.buffering.max.kbytes":   1 << 20,
 		"transaction.timeout.ms":       60_000,
-		"go.delivery.reports":          false,
-		"go.logs.channel.enable":       false,
-	}
-	for k, v := range props {
-		if !reserved[k] {
-			cm[k] = v
+	} {
+		if _, set := k.Properties[key]; !set {
+			cm[key] = v
 		}
 	}
+	for key, v := range map[string]kafka.ConfigValue{
+		"transactional.id": txnID, "enable.idempotence": true, "acks": "all",
+		"go.delivery.reports": false,
+	} {
+		cm[key] = v
+	}
+	delete(cm, "max.in.flight.requests.per.connection")
 	p, err := kafka.NewProducer(&cm)
 	if err != nil {
-		return nil, fmt.Errorf("create kafka producer: %w", err)
+		return nil, &daemon.Fatal{Err: fmt.Errorf("create kafka producer: %w", err)}
 	}
-	s := &sink{p: p, brokers: brokers, props: props, offsets: offsetsTopic, source: source, log: log}
+	s := &sink{p: p, kafka: k, offsets: offsetsTopic, source: source, log: log, fault: kafkaclient.NewFault()}
 	go s.drain()
 	// InitTransactions aborts what an earlier producer with this id left
 	// open and fences it: from here on only this producer can commit.
-	if err := p.InitTransactions(ctx); err != nil {
+	ictx, cancel := s.fault.Context(ctx)
+	defer cancel()
+	if err := p.InitTransactions(ictx); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("init kafka transactions as %s: %w", txnID, err)
+		return nil, s.cause(fmt.Errorf("init kafka transactions as %s: %w", txnID, err))
 	}
 	if s.admin, err = kafka.NewAdminClientFromProducer(p); err != nil {
 		p.Close()
@@ -70,11 +78,20 @@ func newSink(ctx context.Context, brokers string, props map[string]string, txnID
 	return s, nil
 }
 
+// cause returns the permanent error the producer reported, if any, which
+// is why err happened; else err.
+func (s *sink) cause(err error) error {
+	if f := s.fault.Err(); f != nil {
+		return f
+	}
+	return err
+}
+
 // drain empties the producer's event channel; with delivery reports off it
 // carries only client-level errors, which the transaction commit reports too.
 func (s *sink) drain() {
 	for ev := range s.p.Events() {
-		if e, ok := ev.(kafka.Error); ok {
+		if e, ok := ev.(kafka.Error); ok && !s.fault.Observe(e) {
 			s.log.Debug("kafka client", "err", e)
 		}
 	}
@@ -89,27 +106,25 @@ func (s *sink) close() {
 
 // ensureTopics creates the topics that do not exist yet.
 func (s *sink) ensureTopics(ctx context.Context, specs []kafka.TopicSpecification) error {
-	if len(specs) == 0 {
-		return nil
-	}
-	res, err := s.admin.CreateTopics(ctx, specs, kafka.SetAdminOperationTimeout(30*time.Second))
-	if err != nil {
-		return fmt.Errorf("create topics: %w", err)
-	}
-	var errs []error
-	for _, r := range res {
-		if c := r.Error.Code(); c != kafka.ErrNoError && c != kafka.ErrTopicAlreadyExists {
-			errs = append(errs, fmt.Errorf("create topic %s: %w", r.Topic, r.Error))
-		}
-	}
-	return errors.Join(errs...)
+	ctx, cancel := s.fault.Context(ctx)
+	defer cancel()
+	return s.cause(kafkaclient.CreateTopics(ctx, s.admin, specs))
+}
+
+// limits returns the largest change each topic takes (see kafkaclient.Limits).
+func (s *sink) limits(ctx context.Context, topics []string) (map[string]int, error) {
+	ctx, cancel := s.fault.Context(ctx)
+	defer cancel()
+	l, err := kafkaclient.Limits(ctx, s.admin, s.kafka, topics, s.log)
+	return l, s.cause(err)
 }
 
 // position reads this source's last committed position from the offsets
 // topic, as a read_committed consumer sees it; nil when there is none.
 func (s *sink) position(ctx context.Context) ([]byte, error) {
 	var pos []byte
-	err := kafkaread.ToEnd(ctx, s.brokers, []string{s.offsets}, kafkaread.Options{Props: s.props}, func(m *kafka.Message) error {
+	brokers := strings.Join(s.kafka.Brokers, ",")
+	err := kafkaread.ToEnd(ctx, brokers, []string{s.offsets}, kafkaread.Options{Props: kafkaclient.ConsumerProperties(s.kafka)}, func(m *kafka.Message) error {
 		if string(m.Key) == s.source {
 			pos = m.Value
 		}
@@ -150,20 +165,22 @@ func (s *sink) commit(ctx context.Context, msgs []*kafka.Message, pos []byte) er
 				break
 			}
 			var ke kafka.Error
-			if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
+			if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull && s.fault.Err() == nil {
 				s.p.Flush(100)
 				continue
 			}
 			return s.abort(ctx, err)
 		}
 	}
+	cctx, cancel := s.fault.Context(ctx)
+	defer cancel()
 	for {
-		err := s.p.CommitTransaction(ctx)
+		err := s.p.CommitTransaction(cctx)
 		if err == nil {
 			return nil
 		}
 		var ke kafka.Error
-		if errors.As(err, &ke) && ke.IsRetriable() && ctx.Err() == nil {
+		if errors.As(err, &ke) && ke.IsRetriable() && cctx.Err() == nil {
 			continue
 		}
 		return s.classify(ctx, err)
@@ -174,13 +191,9 @@ func (s *sink) commit(ctx context.Context, msgs []*kafka.Message, pos []byte) er
 // aborts the transaction where Kafka asks for it.
 func (s *sink) classify(ctx context.Context, err error) error {
 	var ke kafka.Error
-	if !errors.As(err, &ke) {
-		return err
-	}
-	switch {
-	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
-		return fmt.Errorf("%w: %v", errFenced, err)
-	case ke.TxnRequiresAbort():
+	isKafka := errors.As(err, &ke)
+	aborted := false
+	if isKafka && ke.TxnRequiresAbort() && !ke.IsFatal() {
 		// librdkafka fails the producer for good if the abort overtakes
 		// requests still in flight (librdkafka#4849): flush first.
 		s.p.Flush(10_000)
@@ -189,6 +202,22 @@ func (s *sink) classify(ctx context.Context, err error) error {
 		if aerr := s.p.AbortTransaction(actx); aerr != nil {
 			return fmt.Errorf("abort kafka transaction after %v: %w", err, aerr)
 		}
+		aborted = true
+	}
+	if f := s.fault.Err(); f != nil {
+		return f
+	}
+	if perm := kafkaclient.Permanent(err); perm != nil {
+		return perm
+	}
+	switch {
+	case !isKafka:
+		return err
+	case ke.Code() == kafka.ErrMsgSizeTooLarge:
+		return tooLargeForTopic(s.kafka, err)
+	case ke.IsFatal() || ke.Code() == kafka.ErrFenced || ke.Code() == kafka.ErrProducerFenced:
+		return fmt.Errorf("%w: %v", errFenced, err)
+	case aborted:
 		return fmt.Errorf("%w: %v", errRetryBatch, err)
 	}
 	return fmt.Errorf("kafka: %w", err)
@@ -202,7 +231,25 @@ func (s *sink) abort(ctx context.Context, cause error) error {
 	if err := s.p.AbortTransaction(actx); err != nil {
 		return fmt.Errorf("%w: abort kafka transaction after %v: %v", errFenced, cause, err)
 	}
-	return fmt.Errorf("kafka: %w", cause)
+	if perm := kafkaclient.Permanent(cause); perm != nil {
+		return perm
+	}
+	if ke, ok := errors.AsType[kafka.Error](cause); ok && ke.Code() == kafka.ErrMsgSizeTooLarge {
+		return tooLargeForTopic(s.kafka, cause)
+	}
+	return fmt.Errorf("kafka: %w", s.cause(cause))
+}
+
+// tooLargeForTopic is the error for a message a broker refused as too large.
+// The relay checks every change against the limits it knows before it
+// produces it, so this means a topic's max.message.bytes is smaller than
+// the relay could see (its configs could not be read): retrying would fail
+// the same way forever.
+func tooLargeForTopic(k config.Kafka, err error) error {
+	return &daemon.Fatal{Err: fmt.Errorf("kafka refused a message of this batch as larger than its topic takes (%w): "+
+		"a topic's max.message.bytes is below the %d bytes kafka.max_message_bytes needs; raise it with %s "+
+		"(the relay may not read the topics' configs, so it could not tell which)", err, kafkaclient.TopicMaxMessageBytes(kafkaclient.Limit(k)),
+		kafkaclient.RaiseCommand(k, "<topic>"))}
 }
 
 // message builds the Kafka message for one event.

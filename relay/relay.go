@@ -18,11 +18,13 @@ import (
 	"github.com/ferry-cdc/ferry/change"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/daemon"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // Relay moves one source's outbox into Kafka.
 type Relay struct {
+	file   string // the config file, for messages
 	src    *config.Source
 	kafka  config.Kafka
 	cfg    config.Relay
@@ -43,7 +45,7 @@ type Relay struct {
 func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Relay {
 	log = log.With("source", src.Name)
 	return &Relay{
-		src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, db: db,
+		file: cfg.File, src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, db: db,
 		outbox: d.Outbox(db, src.CaptureSchema),
 		lease:  d.Leader(db, src.CaptureSchema, src.Name),
 		log:    log,
@@ -82,6 +84,11 @@ func (r *Relay) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 		case errors.As(err, &fatal):
 			return fatal.Err
+		case kafkaclient.Permanent(err) != nil:
+			// Wrong credentials, an untrusted certificate, a missing ACL:
+			// retrying would only repeat it until someone fixes the config.
+			r.m.errors.WithLabelValues(kindKafka).Inc()
+			return kafkaclient.Permanent(err)
 		case err != nil:
 			r.fail(kindOf(err), "relaying stopped; retrying", err)
 			daemon.Sleep(ctx, daemon.Next(backoff))
@@ -123,16 +130,19 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(10*time.Second, kcancel) })
 	defer stop()
 
+	// Wrong credentials or an untrusted certificate show in seconds, by
+	// name, rather than as InitTransactions timing out.
+	if err := kafkaclient.Probe(kctx, r.kafka, 10*time.Second); err != nil {
+		return false, &kindError{kindKafka, err}
+	}
 	txnID := "ferry-relay-" + r.src.Name
-	s, err := newSink(kctx, strings.Join(r.kafka.Brokers, ","), r.kafka.Properties, txnID, r.cfg.OffsetsTopic, r.src.Name, r.log)
+	s, err := newSink(kctx, r.kafka, txnID, r.cfg.OffsetsTopic, r.src.Name, r.log)
 	if err != nil {
 		return false, &kindError{kindKafka, err}
 	}
 	defer s.close()
-	if err := s.ensureTopics(kctx, []kafka.TopicSpecification{{
-		Topic: r.cfg.OffsetsTopic, NumPartitions: 1, ReplicationFactor: r.cfg.TopicReplicationFactor,
-		Config: map[string]string{"cleanup.policy": "compact"},
-	}}); err != nil {
+	if err := s.ensureTopics(kctx, []kafka.TopicSpecification{kafkaclient.Spec(r.kafka,
+		r.cfg.OffsetsTopic, 1, r.cfg.TopicReplicationFactor, map[string]string{"cleanup.policy": "compact"})}); err != nil {
 		return false, &kindError{kindKafka, err}
 	}
 	pos, err := s.position(kctx)
@@ -183,7 +193,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			res = <-ahead
 			ahead = nil
 		} else {
-			res = r.read(ctx, pos)
+			res = r.read(ctx, pos, r.cfg.BatchSize)
 		}
 		batch, err := res.batch, res.err
 		if err != nil {
@@ -215,11 +225,27 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		idle = r.cfg.PollInterval / 8
 
 		msgs, counts, err := r.convert(kctx, s, &tabs, batch.Rows)
+		for {
+			big, ok := errors.AsType[*tooLarge](err)
+			if !ok || big.row == 0 {
+				break
+			}
+			// Publish the changes before it, so that only what follows it
+			// waits: the same window, cut just before it. A read from a
+			// fresh snapshot may bring an earlier change first; the loop
+			// cuts again until the too-large change is first.
+			res := r.read(ctx, pos, big.row)
+			if res.err != nil {
+				return progressed, &kindError{kindDatabase, res.err}
+			}
+			batch = res.batch
+			msgs, counts, err = r.convert(kctx, s, &tabs, batch.Rows)
+		}
 		if err != nil {
 			return progressed, err
 		}
 		ahead = make(chan readResult, 1)
-		go func(from []byte, ch chan readResult) { ch <- r.read(ctx, from) }(batch.Next, ahead)
+		go func(from []byte, ch chan readResult) { ch <- r.read(ctx, from, r.cfg.BatchSize) }(batch.Next, ahead)
 		if err := s.commit(kctx, msgs, batch.Next); err != nil {
 			return progressed, r.commitError(err)
 		}
@@ -241,14 +267,17 @@ type readResult struct {
 	err   error
 }
 
-func (r *Relay) read(ctx context.Context, pos []byte) readResult {
-	b, err := r.outbox.Read(ctx, pos, r.cfg.BatchSize)
+func (r *Relay) read(ctx context.Context, pos []byte, rows int) readResult {
+	b, err := r.outbox.Read(ctx, pos, fsql.Limit{Rows: rows, Bytes: r.cfg.BatchBytes})
 	return readResult{b, err}
 }
 
 func (r *Relay) commitError(err error) error {
 	if errors.Is(err, errFenced) {
 		return &kindError{kindLease, err}
+	}
+	if _, ok := errors.AsType[*daemon.Fatal](err); ok {
+		return err
 	}
 	return &kindError{kindKafka, fmt.Errorf("commit a batch to kafka: %w", err)}
 }
@@ -264,13 +293,20 @@ func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error)
 		return nil, &daemon.Fatal{Err: err}
 	}
 	var specs []kafka.TopicSpecification
+	var topics []string
 	for _, t := range tabs {
-		specs = append(specs, kafka.TopicSpecification{
-			Topic: t.topic, NumPartitions: r.cfg.TopicPartitions, ReplicationFactor: r.cfg.TopicReplicationFactor,
-		})
+		specs = append(specs, kafkaclient.Spec(r.kafka, t.topic, r.cfg.TopicPartitions, r.cfg.TopicReplicationFactor, nil))
+		topics = append(topics, t.topic)
 	}
 	if err := s.ensureTopics(ctx, specs); err != nil {
 		return nil, &kindError{kindKafka, err}
+	}
+	limits, err := s.limits(ctx, topics)
+	if err != nil {
+		return nil, &kindError{kindKafka, err}
+	}
+	for _, t := range tabs {
+		t.limit = limits[t.topic]
 	}
 	return tabs, nil
 }
@@ -280,7 +316,7 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 	msgs := make([]*kafka.Message, 0, len(rows)+len(rows)/8)
 	counts := map[string]int{}
 	now := time.Now()
-	for _, row := range rows {
+	for i, row := range rows {
 		t, ok := (*tabs)[row.TableID]
 		if !ok {
 			// A table captured since the registry was read.
@@ -301,11 +337,51 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 			return nil, nil, &daemon.Fatal{Err: fmt.Errorf("stop: %w", err)}
 		}
 		for _, ev := range evs {
-			msgs = append(msgs, message(&t.topic, r.src.Name, ev))
+			m := message(&t.topic, r.src.Name, ev)
+			if n := size(m); n > t.limit {
+				r.m.errors.WithLabelValues(kindConvert).Inc()
+				return nil, nil, &tooLarge{row: i, err: r.tooLargeError(t, ev, n)}
+			}
+			msgs = append(msgs, m)
 		}
 		counts[t.label]++
 	}
 	return msgs, counts, nil
+}
+
+// tooLarge is a change larger than its topic takes, at index row of the
+// rows being converted. The relay publishes the rows before it and then
+// stops with err: a retry would meet the same change again.
+type tooLarge struct {
+	row int
+	err error
+}
+
+func (e *tooLarge) Error() string { return e.err.Error() }
+func (e *tooLarge) Unwrap() error { return &daemon.Fatal{Err: e.err} }
+
+func (r *Relay) tooLargeError(t *table, ev change.Event, n int) error {
+	key := string(ev.Key)
+	if len(key) > 200 {
+		key = strings.ToValidUTF8(key[:200], "") + "…"
+	}
+	what := fmt.Sprintf("source %s table %s key %s seq %d: the change is %d bytes in Kafka", r.src.Name, t.label, key, ev.Seq, n)
+	if limit := kafkaclient.Limit(r.kafka); t.limit < limit {
+		return fmt.Errorf("%s, more than topic %s takes (%d bytes: its max.message.bytes is smaller than kafka.max_message_bytes %d needs, and the relay may not raise it); "+
+			"raise it with %s, then restart the relay: the changes after this one wait until then",
+			what, t.topic, t.limit, limit, kafkaclient.RaiseCommand(r.kafka, t.topic))
+	}
+	return fmt.Errorf("%s, more than kafka.max_message_bytes (%d); raise kafka.max_message_bytes above %d in %s and restart the relay: "+
+		"the changes after this one wait until then", what, t.limit, n, r.file)
+}
+
+// size is what librdkafka counts of a message against its limits.
+func size(m *kafka.Message) int {
+	n := len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 // purgeOnSchedule deletes published rows from the outbox on the configured

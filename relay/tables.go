@@ -14,6 +14,9 @@ type table struct {
 	change *change.Table
 	topic  string
 	label  string // schema.table, as metrics name it
+	// limit is the largest message its topic takes: kafka.max_message_bytes,
+	// or less when the topic allows less and cannot be raised.
+	limit int
 }
 
 var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)

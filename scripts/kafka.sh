@@ -16,10 +16,12 @@
 #                              metadata-quorum, storage, get-offsets
 #
 # Settings come from the environment, then from $FERRY_SERVICES_DIR/env (written by
-# scripts/services-up.sh), then from the defaults below.
+# scripts/services-up.sh), then from the defaults below. FERRY_KAFKA_SECURE=1 makes the
+# broker SASL_SSL only, with ACLs on: scripts/kafka-secure.sh runs it that way, as a
+# second broker beside the plain one.
 set -euo pipefail
 
-SERVICE=kafka
+SERVICE="${SERVICE:-kafka}"
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -42,6 +44,13 @@ TOOLS_LOG4J="$KAFKA_DIR/tools-log4j2.properties"
 PID_FILE="$KAFKA_DIR/kafka.pid"
 BOOTSTRAP="$KAFKA_HOST:$FERRY_KAFKA_PORT"
 POM="$SCRIPT_DIR/kafka/pom.xml"
+SECURE="${FERRY_KAFKA_SECURE:-0}"
+# Secured broker only: the admin's password (SCRAM, a super user, also the broker's own
+# inter-broker identity), the keystore's, and client settings for the CLI tools as admin.
+ADMIN_PASSWORD_FILE="$KAFKA_DIR/admin.password"
+ADMIN_CONFIG="$KAFKA_DIR/admin.properties"
+KEYSTORE="$KAFKA_DIR/broker.p12"
+TOOL_ARGS=()
 
 # --- jars -----------------------------------------------------------------------
 
@@ -90,7 +99,7 @@ resolve_libs() {
 		tmp="$dir/libs.tmp.$$"
 		mkdir -p "$dir"
 		rm -rf "$tmp"
-		log "kafka: fetching jars for Kafka $v from Maven Central (first run only)"
+		log "$SERVICE: fetching jars for Kafka $v from Maven Central (first run only)"
 		if mvn -q -B -f "$POM" -Dkafka.version="$v" dependency:copy-dependencies \
 			-DoutputDirectory="$tmp" >"$dir/mvn.log" 2>&1 && [ -f "$tmp/kafka_2.13-$v.jar" ]; then
 			{
@@ -104,7 +113,7 @@ resolve_libs() {
 			return 0
 		fi
 		rm -rf "$tmp"
-		log "kafka: Kafka $v cannot be resolved by mvn (see $dir/mvn.log), trying the next version"
+		log "$SERVICE: Kafka $v cannot be resolved by mvn (see $dir/mvn.log), trying the next version"
 	done
 	die "could not fetch the jars of any Kafka version in: $KAFKA_VERSIONS"
 }
@@ -138,6 +147,67 @@ rootLogger.appenderRef.stderr.ref = STDERR
 EOF
 }
 
+# listener_config: the plain broker's listeners, or the secured one's: SASL_SSL with
+# SCRAM-SHA-512 for clients and for the broker itself, ACLs by KRaft's StandardAuthorizer,
+# nothing allowed without an ACL. The controller listener stays PLAINTEXT on 127.0.0.1;
+# its principal, ANONYMOUS, is the broker registering with its own controller, which
+# must be a super user.
+listener_config() {
+	if [ "$SECURE" != 1 ]; then
+		cat <<EOF
+listeners=PLAINTEXT://$KAFKA_HOST:$FERRY_KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$FERRY_KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+EOF
+		return
+	fi
+	cat <<EOF
+listeners=SASL_SSL://$KAFKA_HOST:$FERRY_KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://$KAFKA_HOST:$FERRY_KAFKA_PORT
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(cat "$ADMIN_PASSWORD_FILE")";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$KEYSTORE
+ssl.keystore.password=$(cat "$KAFKA_DIR/keystore.password")
+ssl.truststore.type=PEM
+ssl.truststore.location=$FERRY_TLS_DIR/ca.crt
+ssl.endpoint.identification.algorithm=https
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS
+EOF
+}
+
+# secure_material: the broker's keystore from the certificate the services' CA signs,
+# the admin's password, and the tools' client settings; made once.
+secure_material() {
+	[ "$SECURE" = 1 ] || return 0
+	mkdir -p "$KAFKA_DIR"
+	tls_cert kafka
+	(
+		umask 077
+		[ -s "$ADMIN_PASSWORD_FILE" ] || openssl rand -hex 16 >"$ADMIN_PASSWORD_FILE"
+		[ -s "$KAFKA_DIR/keystore.password" ] || openssl rand -hex 16 >"$KAFKA_DIR/keystore.password"
+		if [ ! -s "$KEYSTORE" ] || [ "$FERRY_TLS_DIR/kafka.crt" -nt "$KEYSTORE" ]; then
+			openssl pkcs12 -export -in "$FERRY_TLS_DIR/kafka.crt" -inkey "$FERRY_TLS_DIR/kafka.key" \
+				-certfile "$FERRY_TLS_DIR/ca.crt" -name broker -out "$KEYSTORE.tmp" \
+				-passout "file:$KAFKA_DIR/keystore.password" && mv "$KEYSTORE.tmp" "$KEYSTORE"
+		fi
+		cat >"$ADMIN_CONFIG" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(cat "$ADMIN_PASSWORD_FILE")";
+ssl.truststore.type=PEM
+ssl.truststore.location=$FERRY_TLS_DIR/ca.crt
+EOF
+	) || die "could not make the secured broker's keystore and admin settings"
+	TOOL_ARGS=(--command-config "$ADMIN_CONFIG")
+}
+
 # Rewritten on every start so ports/paths always follow the current settings.
 write_config() {
 	mkdir -p "$KAFKA_DIR" "$KAFKA_DATA" "$KAFKA_LOGS"
@@ -146,10 +216,7 @@ write_config() {
 # Single-node KRaft cluster (combined broker + controller) for tests.
 node.id=1
 process.roles=broker,controller
-listeners=PLAINTEXT://$KAFKA_HOST:$FERRY_KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$FERRY_KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+$(listener_config)
 controller.listener.names=CONTROLLER
 controller.quorum.voters=1@$KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT
 log.dirs=$KAFKA_DATA
@@ -184,6 +251,8 @@ log.retention.bytes=268435456
 log.retention.check.interval.ms=60000
 log.segment.delete.delay.ms=1000
 EOF
+	# The secured broker's config holds the admin's and the keystore's passwords.
+	if [ "$SECURE" = 1 ]; then chmod 600 "$FERRY_KAFKA_CONFIG"; fi
 	cat >"$KAFKA_LOG4J" <<EOF
 # Broker logging: to files under $KAFKA_LOGS, nothing on the terminal.
 status = warn
@@ -264,9 +333,14 @@ format_storage() {
 	local id out
 	id="$(run_tool_class "$KAFKA_STORAGE_TOOL" random-uuid 2>"$KAFKA_LOGS/format.log" | tail -n 1)" ||
 		{ cat "$KAFKA_LOGS/format.log" >&2; die "$KAFKA_STORAGE_TOOL random-uuid failed"; }
-	log "kafka: formatting storage in $KAFKA_DATA (cluster id $id)"
+	log "$SERVICE: formatting storage in $KAFKA_DATA (cluster id $id)"
+	local scram=()
+	if [ "$SECURE" = 1 ]; then
+		# SCRAM credentials live in the cluster's metadata: the first user is made here.
+		scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(cat "$ADMIN_PASSWORD_FILE")]")
+	fi
 	if ! out="$(run_tool_class "$KAFKA_STORAGE_TOOL" format --ignore-formatted \
-		--cluster-id "$id" --config "$FERRY_KAFKA_CONFIG" 2>&1)"; then
+		--cluster-id "$id" --config "$FERRY_KAFKA_CONFIG" "${scram[@]}" 2>&1)"; then
 		printf '%s\n' "$out" >&2
 		die "$KAFKA_STORAGE_TOOL format failed"
 	fi
@@ -283,7 +357,7 @@ wait_ready() { # <pid>
 			# a real metadata round trip, not just an open port
 			if out="$(timeout 30 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
 				-Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$FERRY_KAFKA_LIBS/*" \
-				org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list 2>&1)"; then
+				org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${TOOL_ARGS[@]}" --list 2>&1)"; then
 				return 0
 			fi
 		fi
@@ -301,20 +375,22 @@ cmd_start() {
 	resolve_libs
 	if pid="$(kafka_pid)"; then
 		if port_open "$FERRY_KAFKA_PORT"; then
-			log "kafka: already running on $BOOTSTRAP (pid $pid)"
+			log "$SERVICE: already running on $BOOTSTRAP (pid $pid)"
 			return 0
 		fi
+		secure_material
 		wait_ready "$pid"
-		log "kafka: ready"
+		log "$SERVICE: ready"
 		return 0
 	fi
 	rm -f "$PID_FILE"
 	port_open "$FERRY_KAFKA_PORT" && die "port $FERRY_KAFKA_PORT is already in use by another process (not our broker)"
 	port_open "$FERRY_KAFKA_CONTROLLER_PORT" && die "port $FERRY_KAFKA_CONTROLLER_PORT is already in use by another process (not our controller)"
 	command -v java >/dev/null 2>&1 || die "java not found (Kafka needs Java 17+)"
+	secure_material
 	write_config
 	format_storage
-	log "kafka: starting Kafka $FERRY_KAFKA_VERSION on $BOOTSTRAP (controller $KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT)"
+	log "$SERVICE: starting Kafka $FERRY_KAFKA_VERSION on $BOOTSTRAP (controller $KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT)"
 	# setsid + nohup: the broker survives the calling shell/terminal (and make's
 	# process group); bash writes its own pid then execs java, so the pid is java's.
 	# shellcheck disable=SC2086,SC2016
@@ -332,22 +408,22 @@ cmd_start() {
 	pid="$(cat "$PID_FILE" 2>/dev/null || true)"
 	[[ $pid =~ ^[0-9]+$ ]] || { log_tail; die "could not launch the broker (no pid file)"; }
 	wait_ready "$pid"
-	log "kafka: ready"
+	log "$SERVICE: ready"
 }
 
 cmd_stop() {
 	local pid deadline
 	if ! pid="$(kafka_pid)"; then
 		rm -f "$PID_FILE"
-		log "kafka: not running"
+		log "$SERVICE: not running"
 		return 0
 	fi
-	log "kafka: stopping (pid $pid)"
+	log "$SERVICE: stopping (pid $pid)"
 	kill -TERM "$pid" 2>/dev/null || true
 	deadline=$((SECONDS + STOP_TIMEOUT))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			log "kafka: still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+			log "$SERVICE: still running after ${STOP_TIMEOUT}s, sending SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 			sleep 1
 			break
@@ -355,16 +431,16 @@ cmd_stop() {
 		sleep 0.2
 	done
 	rm -f "$PID_FILE"
-	log "kafka: stopped"
+	log "$SERVICE: stopped"
 }
 
 cmd_status() {
 	local pid
 	if pid="$(kafka_pid)"; then
-		log "kafka: running on $BOOTSTRAP (pid $pid)"
+		log "$SERVICE: running on $BOOTSTRAP (pid $pid)"
 		return 0
 	fi
-	log "kafka: stopped"
+	log "$SERVICE: stopped"
 	return 3
 }
 

@@ -6,6 +6,11 @@
 #   scripts/pg.sh restart   stop + start
 #   scripts/pg.sh status    exit 0 if running, 3 if not
 #   scripts/pg.sh setup     (re)create role ferry and databases ferry_source/ferry_target
+#   scripts/pg.sh secure    turn TLS and password checks on, by a reload, no restart: a
+#                           certificate for 127.0.0.1 signed by the services' test CA
+#                           ($FERRY_SERVICES_DIR/tls/ca.crt), for sslmode=verify-full, and
+#                           scram-sha-256 for members of the role ferry_password; plain
+#                           connections and everyone else's trust keep working
 #   scripts/pg.sh bin       print the PostgreSQL bin dir (installs postgresql via apt if missing)
 #
 # Settings come from the environment, then from $FERRY_SERVICES_DIR/env (written by
@@ -22,6 +27,7 @@ SERVICE=postgres
 PG_ROOT="$(dirname "$FERRY_PG_DATA")"
 PG_SOCKET_DIR="$PG_ROOT/run"
 PG_LOG="$PG_ROOT/postgresql.log"
+PG_TLS="$PG_ROOT/tls"
 PG_HOST=127.0.0.1
 
 if [ "$(id -u)" = 0 ]; then
@@ -170,17 +176,38 @@ logging_collector = off
 log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
+	write_hba
+}
+
+# Trust on loopback (IPv4) and the private socket, except for members of the role
+# ferry_password, who must give their password (tests of a wrong one). A host line
+# takes TLS and plain connections alike.
+write_hba() {
 	as_pg tee "$FERRY_PG_DATA/pg_hba.conf" >/dev/null <<EOF
-# Written by scripts/pg.sh - trust on loopback (IPv4) and the private socket only.
-# TYPE  DATABASE     USER  ADDRESS       METHOD
-local   all          all                 trust
-local   replication  all                 trust
-host    all          all   127.0.0.1/32  trust
-host    replication  all   127.0.0.1/32  trust
+# Written by scripts/pg.sh - do not edit, it is overwritten on start and by "pg.sh secure".
+# TYPE  DATABASE     USER             ADDRESS       METHOD
+local   all          all                            trust
+local   replication  all                            trust
+host    all          +ferry_password  127.0.0.1/32  scram-sha-256
+host    all          all              127.0.0.1/32  trust
+host    replication  all              127.0.0.1/32  trust
 EOF
 }
 
 # --- commands -------------------------------------------------------------------
+
+# The server's copy of its certificate and key, owned by the server's user (PostgreSQL
+# refuses a key others can read). Made before every start: once TLS is on, the server
+# does not start without them.
+install_tls_files() {
+	tls_cert postgres
+	mkdir -p "$PG_TLS"
+	chown "$PG_OS_USER": "$PG_TLS" 2>/dev/null || true
+	chmod 700 "$PG_TLS"
+	install -m 600 "$FERRY_TLS_DIR/postgres.crt" "$PG_TLS/server.crt"
+	install -m 600 "$FERRY_TLS_DIR/postgres.key" "$PG_TLS/server.key"
+	chown "$PG_OS_USER": "$PG_TLS/server.crt" "$PG_TLS/server.key" 2>/dev/null || true
+}
 
 cmd_start() {
 	resolve_pg_bin
@@ -192,6 +219,7 @@ cmd_start() {
 	fi
 	ensure_traversable "$PG_ROOT"
 	write_config
+	install_tls_files
 	touch "$PG_LOG" && chown "$PG_OS_USER": "$PG_LOG"
 	log "postgres: starting on $PG_HOST:$FERRY_PG_PORT"
 	if ! as_pg "$FERRY_PG_BIN/pg_ctl" start -D "$FERRY_PG_DATA" -l "$PG_LOG" -w -t 60 >/dev/null 2>&1; then
@@ -254,6 +282,38 @@ SELECT 'CREATE DATABASE ferry_target OWNER ferry'
 SQL
 }
 
+# TLS and pg_hba.conf by reload, so that a running server shared by others is not
+# restarted: the TLS settings go to postgresql.auto.conf (ALTER SYSTEM), where they
+# outlive restarts; pg_hba.conf is rewritten as a start writes it. Idempotent.
+cmd_secure() {
+	resolve_pg_bin
+	wait_ready
+	install_tls_files
+	write_hba
+	psql_admin >/dev/null <<SQL
+DO \$\$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ferry_password') THEN
+		CREATE ROLE ferry_password NOLOGIN;
+	END IF;
+END
+\$\$;
+ALTER SYSTEM SET ssl_cert_file = '$PG_TLS/server.crt';
+ALTER SYSTEM SET ssl_key_file = '$PG_TLS/server.key';
+ALTER SYSTEM SET ssl = on;
+SELECT pg_reload_conf();
+SQL
+	local i ssl=""
+	for i in $(seq 1 20); do
+		ssl="$(PGCONNECT_TIMEOUT=5 "$FERRY_PG_BIN/psql" -X -Atc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' \
+			"host=$PG_HOST port=$FERRY_PG_PORT user=postgres dbname=postgres sslmode=verify-full sslrootcert=$FERRY_TLS_DIR/ca.crt" 2>&1 || true)"
+		[ "$ssl" = t ] && break
+		sleep 0.5
+	done
+	[ "$ssl" = t ] || { log_tail; die "TLS is not on after a reload (psql sslmode=verify-full said: $ssl)"; }
+	log "postgres: TLS on (sslmode=verify-full with sslrootcert=$FERRY_TLS_DIR/ca.crt)"
+}
+
 case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
@@ -263,12 +323,13 @@ restart)
 	;;
 status) cmd_status ;;
 setup) cmd_setup ;;
+secure) cmd_secure ;;
 bin)
 	resolve_pg_bin
 	printf '%s\n' "$FERRY_PG_BIN"
 	;;
 *)
-	echo "usage: $0 {start|stop|restart|status|setup|bin}" >&2
+	echo "usage: $0 {start|stop|restart|status|setup|secure|bin}" >&2
 	exit 2
 	;;
 esac

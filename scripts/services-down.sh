@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stop the Kafka broker and PostgreSQL started by scripts/services-up.sh (idempotent).
+# Stop the Kafka brokers and PostgreSQL started by scripts/services-up.sh (idempotent).
 #   --purge   also delete $FERRY_SERVICES_DIR (data, logs, env file); the jar cache
 #             in $FERRY_CACHE_DIR is kept.
 set -euo pipefail
@@ -22,6 +22,7 @@ done
 
 rc=0
 if [ -d "$FERRY_SERVICES_DIR" ]; then
+	"$SCRIPT_DIR/kafka-secure.sh" stop || rc=$?
 	"$SCRIPT_DIR/kafka.sh" stop || rc=$?
 	if [ -d "$FERRY_SERVICES_DIR/pg" ] || [ -f "$FERRY_SERVICES_DIR/env" ]; then
 		"$SCRIPT_DIR/pg.sh" stop || rc=$?

@@ -14,13 +14,16 @@ export FERRY_SERVICES_DIR
 
 pg_was_up=0
 kafka_was_up=0
+kafka_secure_was_up=0
 "$SCRIPT_DIR/pg.sh" status >/dev/null 2>&1 && pg_was_up=1
 "$SCRIPT_DIR/kafka.sh" status >/dev/null 2>&1 && kafka_was_up=1
+"$SCRIPT_DIR/kafka-secure.sh" status >/dev/null 2>&1 && kafka_secure_was_up=1
 
 # shellcheck disable=SC2329 # used by trap
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ "$kafka_secure_was_up" = 0 ]; then "$SCRIPT_DIR/kafka-secure.sh" stop || true; fi
 	if [ "$kafka_was_up" = 0 ]; then "$SCRIPT_DIR/kafka.sh" stop || true; fi
 	if [ "$pg_was_up" = 0 ]; then "$SCRIPT_DIR/pg.sh" stop || true; fi
 	exit "$rc"

@@ -37,7 +37,16 @@ type Column struct {
 	Category string `json:"-"`
 	// Array is true for array columns; not stored.
 	Array bool `json:"-"`
+	// MaxBytes is the most bytes one value of the column can take in the
+	// change envelope, escapes included, or Unbounded when only the
+	// database's own limit on a value bounds it (text, binary, JSON,
+	// arrays); not stored.
+	MaxBytes int64 `json:"-"`
 }
+
+// Unbounded is Column.MaxBytes of a column whose values have no size limit
+// of their own.
+const Unbounded = -1
 
 // Kind says how a column's values travel in the change envelope.
 type Kind string

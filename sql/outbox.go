@@ -15,16 +15,27 @@ var ErrPositionGone = errors.New("the relay position no longer applies to this o
 // own opaque bytes (JSON): the relay stores it with the changes it covers
 // and hands it back, never looking inside.
 type Outbox interface {
-	// Read returns up to limit committed changes after pos, in an order that
-	// keeps every key's commit order, and the position just after them. A
-	// nil pos means the beginning of the outbox. A change that commits late
-	// is never skipped: Read returns it in a later batch.
-	Read(ctx context.Context, pos []byte, limit int) (*Batch, error)
+	// Read returns committed changes after pos, as many as limit allows, in
+	// an order that keeps every key's commit order, and the position just
+	// after them. A nil pos means the beginning of the outbox. A change that
+	// commits late is never skipped: Read returns it in a later batch.
+	Read(ctx context.Context, pos []byte, limit Limit) (*Batch, error)
 	// Purge deletes, at most limit at a time, rows that every position at or
 	// after pos has passed. It returns how many rows it deleted.
 	Purge(ctx context.Context, pos []byte, limit int) (int64, error)
 	// Backlog counts committed changes after pos and the age of the oldest.
 	Backlog(ctx context.Context, pos []byte) (rows int64, oldest time.Time, err error)
+}
+
+// Limit bounds what one Read returns.
+type Limit struct {
+	// Rows is the most changes.
+	Rows int
+	// Bytes bounds the changes' images as the outbox stores them: Read
+	// stops before the change that would take the sum past it, but always
+	// returns at least one. 0 means no bound. It keeps a burst of large
+	// documents from filling the relay's memory.
+	Bytes int64
 }
 
 // Batch is what one Read returns.

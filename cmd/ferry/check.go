@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/migrations"
 	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
@@ -28,8 +29,11 @@ func newCheck(g *globals) *cobra.Command {
 		Long: `Check reads the config strictly and prints every problem at once, each with
 the file and line. When a source or target database answers, it also checks
 that the captured tables, their keys and columns exist and can be carried
-exactly, and that routed target tables have the columns written to them.
-A database that does not answer is reported and skipped.`,
+exactly, and that routed target tables have the columns written to them,
+and warns of captured tables whose rows can be larger than
+kafka.max_message_bytes. It connects to Kafka with the config's settings:
+wrong credentials or an untrusted certificate are problems. A database or
+a Kafka cluster that does not answer is reported and skipped.`,
 		Example: "  ferry check -c ferry.yaml\n  ferry check -c ferry.yaml --offline",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +50,8 @@ A database that does not answer is reported and skipped.`,
 				fmt.Fprintf(out, "%s: ok (databases not checked: --offline)\n", path)
 				return nil
 			}
-			if err := checkDatabases(cmd.Context(), out, cfg); err != nil {
+			err = errors.Join(checkDatabases(cmd.Context(), out, cfg), checkKafka(cmd.Context(), out, cfg))
+			if err != nil {
 				return reportProblems(out, path, err)
 			}
 			fmt.Fprintf(out, "%s: ok\n", path)
@@ -126,6 +131,9 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		for _, ref := range src.Resolve(d.DefaultSchema()) {
 			if t, err := d.Describe(ctx, db, ref.Schema, ref.Table); err == nil {
 				sourceTables[src.Name+"."+t.String()] = t
+				if w := sizeWarning(cfg, src, ref, t); w != "" {
+					fmt.Fprintln(out, w)
+				}
 			}
 		}
 		db.Close()
@@ -146,6 +154,49 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		db.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// checkKafka logs in to the brokers as the daemons would.
+func checkKafka(ctx context.Context, out io.Writer, cfg *config.Config) error {
+	err := kafkaclient.Probe(ctx, cfg.Kafka, pingTimeout)
+	switch {
+	case errors.Is(err, kafkaclient.ErrUnreachable):
+		fmt.Fprintf(out, "kafka: not reachable, not checked: %v\n", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s:%d: %w", cfg.File, cfg.Kafka.Line, err)
+	}
+	return nil
+}
+
+// sizeWarning warns about a captured table whose changes can be larger
+// than kafka.max_message_bytes: one such change would stop the relay. A
+// change carries the row twice (before and after) with its column names.
+func sizeWarning(cfg *config.Config, src *config.Source, ref config.TableRef, t *fsql.Table) string {
+	limit := kafkaclient.Limit(cfg.Kafka)
+	var unbounded []string
+	var bound int64 = 1024 // the source block, the key, the headers
+	for _, c := range t.Columns {
+		if slices.Contains(ref.Exclude, c.Name) {
+			continue
+		}
+		if c.MaxBytes == fsql.Unbounded {
+			unbounded = append(unbounded, fmt.Sprintf("%s (%s)", c.Name, c.Type))
+			continue
+		}
+		bound += 2 * (c.MaxBytes + int64(len(c.Name)) + 4)
+	}
+	where := fmt.Sprintf("warning: %s:%d: source %s table %s", cfg.File, ref.Line, src.Name, t)
+	switch {
+	case len(unbounded) > 0:
+		return fmt.Sprintf("%s: columns without a size limit: %s; a row whose change exceeds kafka.max_message_bytes (%d bytes) "+
+			"will stop the relay until the limit is raised: make sure its rows stay smaller, or raise the limit, or exclude the columns",
+			where, strings.Join(unbounded, ", "), limit)
+	case bound > int64(limit):
+		return fmt.Sprintf("%s: a change can take up to %d bytes, more than kafka.max_message_bytes (%d bytes); "+
+			"such a change will stop the relay until the limit is raised", where, bound, limit)
+	}
+	return ""
 }
 
 // checkRoutes checks that each route into tgt names an existing table with

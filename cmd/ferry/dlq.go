@@ -18,6 +18,7 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
 func newDLQ(g *globals) *cobra.Command {
@@ -159,7 +160,12 @@ func checkTarget(cfg *config.Config, target string) error {
 }
 
 func readDLQ(ctx context.Context, cfg *config.Config) ([]*dlq.Entry, error) {
-	return dlq.ReadVersions(ctx, strings.Join(cfg.Kafka.Brokers, ","), cfg.Kafka.Properties, cfg.Apply.DLQTopic)
+	// A cluster that does not answer, or refuses the login, is said in
+	// seconds, rather than after the read's minute without progress.
+	if err := kafkaclient.Probe(ctx, cfg.Kafka, 10*time.Second); err != nil {
+		return nil, fmt.Errorf("read dlq %s: %w", cfg.Apply.DLQTopic, err)
+	}
+	return dlq.ReadVersions(ctx, strings.Join(cfg.Kafka.Brokers, ","), kafkaclient.ConsumerProperties(cfg.Kafka), cfg.Apply.DLQTopic)
 }
 
 func forTarget(entries []*dlq.Entry, target string) []*dlq.Entry {

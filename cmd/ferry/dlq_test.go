@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 )
@@ -46,7 +47,7 @@ routes:
 	}
 
 	kafkatest.CreateTopic(t, topic, 2, nil)
-	w, err := dlq.NewWriter(brokers, nil, topic)
+	w, err := dlq.NewWriter(config.Kafka{Brokers: []string{brokers}}, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

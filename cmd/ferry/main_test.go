@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,13 +21,21 @@ import (
 
 var ferryBin string
 
+// The version and commit TestMain gives the linker, as the Makefile does.
+const (
+	testVersion = "v9.9.9-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ferry-bin")
 	if err != nil {
 		panic(err)
 	}
 	ferryBin = filepath.Join(dir, "ferry")
-	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
+	ldflags := "-X github.com/ferry-cdc/ferry/internal/version.version=" + testVersion +
+		" -X github.com/ferry-cdc/ferry/internal/version.commit=" + testCommit
+	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", ferryBin, ".").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	code := m.Run()
@@ -238,7 +247,10 @@ kafka:
 	}
 	defer cmd.Process.Kill()
 	pgtest.Exec(t, db, `INSERT INTO emp SELECT g FROM generate_series(1, 10) g`)
-	kafkatest.WaitFor(t, brokers, []string{prefix + ".public.emp"}, 10, time.Minute)
+	msgs := kafkatest.WaitFor(t, brokers, []string{prefix + ".public.emp"}, 10, time.Minute)
+	if want := `"source":{"version":"` + testVersion + `",`; !strings.Contains(string(msgs[0].Value), want) {
+		t.Errorf("envelope %s lacks %s", msgs[0].Value, want)
+	}
 
 	get := func(path string) string {
 		resp, err := http.Get("http://" + addr + path)
@@ -261,6 +273,7 @@ kafka:
 		`ferry_relay_leader{source="` + prefix + `"} 1`,
 		"ferry_relay_batch_duration_seconds_bucket", "ferry_relay_outbox_backlog_rows",
 		"ferry_relay_oldest_unpublished_age_seconds", `ferry_relay_errors_total{kind="kafka",source="` + prefix + `"}`,
+		`ferry_build_info{commit="` + testCommit + `",goversion="` + runtime.Version() + `",version="` + testVersion + `"} 1`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -290,5 +303,47 @@ func TestTheREADMEConfigIsValid(t *testing.T) {
 		"check", "--offline", "-c", path)
 	if code != 0 {
 		t.Fatalf("the README's config: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCheckWarnsOfTablesWhoseRowsCanExceedTheLimit: a table with a column
+// that has no size limit, and one whose bounded columns add up to more
+// than kafka.max_message_bytes, are warned about; a table of short columns
+// and an excluded unbounded column are not. Warnings do not fail the check.
+func TestCheckWarnsOfTablesWhoseRowsCanExceedTheLimit(t *testing.T) {
+	t.Parallel()
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db,
+		`CREATE TABLE docs (id int PRIMARY KEY, title varchar(200), body text, scan bytea, meta jsonb, tags text[])`,
+		`CREATE TABLE forms (id int PRIMARY KEY, a varchar(1000), b varchar(1000))`,
+		`CREATE TABLE small (id int PRIMARY KEY, code varchar(10), at timestamptz, amount numeric(12,2), secret text)`)
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn: ${SRC_DSN}
+    tables:
+      - name: public.docs
+      - name: public.forms
+      - name: public.small
+        exclude: [secret]
+kafka:
+  brokers: [127.0.0.1:9]
+  max_message_bytes: 10000
+`)
+	out, errOut, code := ferry(t, []string{"SRC_DSN=" + dsn}, "check", "-c", path)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		path + ":6: source hq table public.docs: columns without a size limit: body (text), scan (bytea), meta (jsonb), tags (text[]);",
+		"exceeds kafka.max_message_bytes (10000 bytes) will stop the relay",
+		path + ":7: source hq table public.forms: a change can take up to 25192 bytes, more than kafka.max_message_bytes (10000 bytes)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "public.small") || strings.Count(out, "warning:") != 2 {
+		t.Errorf("want exactly two warnings, none for public.small:\n%s", out)
 	}
 }

@@ -5,16 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/version"
 )
-
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = ""
 
 type globals struct {
 	configPath string
@@ -103,21 +99,10 @@ func (g *globals) loadConfig() (*config.Config, error) {
 func newVersion() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print ferry's version",
+		Short: "Print ferry's version, commit and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := version
-			if v == "" {
-				v = "devel"
-				if bi, ok := debug.ReadBuildInfo(); ok {
-					for _, s := range bi.Settings {
-						if s.Key == "vcs.revision" {
-							v += " " + s.Value
-						}
-					}
-				}
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "ferry", strings.TrimSpace(v))
+			fmt.Fprintln(cmd.OutOrStdout(), "ferry", version.Get())
 			return nil
 		},
 	}

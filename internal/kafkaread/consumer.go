@@ -7,35 +7,15 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 )
 
-// managed lists the properties the reader sets itself; producerOnly, the
-// ones a consumer refuses.
-var (
-	managed = map[string]bool{
-		"bootstrap.servers": true, "group.id": true, "isolation.level": true,
-		"enable.auto.commit": true, "enable.auto.offset.store": true,
-		"auto.offset.reset": true, "enable.partition.eof": true,
-	}
-	producerOnly = map[string]bool{
-		"linger.ms": true, "compression.type": true, "batch.size": true, "acks": true,
-		"queue.buffering.max.messages": true, "queue.buffering.max.kbytes": true,
-		"transaction.timeout.ms": true, "enable.idempotence": true, "transactional.id": true,
-		"delivery.timeout.ms": true, "message.timeout.ms": true, "retries": true,
-		"batch.num.messages": true, "compression.codec": true,
-	}
-)
-
-// ConsumerProps returns props without the producer properties a consumer
-// refuses, so that one kafka.properties section serves both sides.
-func ConsumerProps(props map[string]string) map[string]string {
-	out := make(map[string]string, len(props))
-	for k, v := range props {
-		if !producerOnly[k] {
-			out[k] = v
-		}
-	}
-	return out
+// managed lists the properties the reader sets itself.
+var managed = map[string]bool{
+	"bootstrap.servers": true, "group.id": true, "isolation.level": true,
+	"enable.auto.commit": true, "enable.auto.offset.store": true,
+	"auto.offset.reset": true, "enable.partition.eof": true,
 }
 
 func newConsumer(brokers string, opts Options) (*kafka.Consumer, error) {
@@ -56,7 +36,7 @@ func newConsumer(brokers string, opts Options) (*kafka.Consumer, error) {
 		"fetch.wait.max.ms":      100,
 		"go.logs.channel.enable": false,
 	}
-	for k, v := range ConsumerProps(opts.Props) {
+	for k, v := range kafkaclient.ConsumerOnly(opts.Props) {
 		if !managed[k] {
 			cm[k] = v
 		}
@@ -109,32 +89,74 @@ func partitions(ctx context.Context, c *kafka.Consumer, topic string, wait time.
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
-		md, err := c.GetMetadata(&topic, false, remainingMs(ctx))
-		if err != nil {
-			return nil, fmt.Errorf("metadata of %s: %w", topic, err)
+		// Short tries: when the brokers refuse the connection, the cause
+		// (wrong credentials, an untrusted certificate) comes as an event,
+		// and GetMetadata only times out.
+		md, err := c.GetMetadata(&topic, false, min(remainingMs(ctx), 1000))
+		if perm := permanentEvent(c); perm != nil {
+			return nil, perm
 		}
-		t := md.Topics[topic]
-		switch t.Error.Code() {
-		case kafka.ErrNoError:
-		case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
-			return nil, fmt.Errorf("%s: %w", topic, ErrNoTopic)
-		default:
-			err = t.Error
-		}
-		if err == nil && len(t.Partitions) > 0 && allLed(t.Partitions) {
-			ids := make([]int32, len(t.Partitions))
-			for i, p := range t.Partitions {
-				ids[i] = p.ID
+		if err == nil {
+			t := md.Topics[topic]
+			switch t.Error.Code() {
+			case kafka.ErrNoError:
+			case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
+				return nil, fmt.Errorf("%s: %w", topic, ErrNoTopic)
+			default:
+				if perm := kafkaclient.Permanent(t.Error); perm != nil {
+					return nil, fmt.Errorf("metadata of %s: %w", topic, perm)
+				}
+				err = t.Error
 			}
-			slices.Sort(ids)
-			return ids, nil
+			if err == nil && len(t.Partitions) > 0 && allLed(t.Partitions) {
+				ids := make([]int32, len(t.Partitions))
+				for i, p := range t.Partitions {
+					ids[i] = p.ID
+				}
+				slices.Sort(ids)
+				return ids, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("metadata of %s: partitions without a leader%s: %w", topic, lastErrText(err), ctx.Err())
+			if err != nil {
+				return nil, fmt.Errorf("metadata of %s: %w", topic, err)
+			}
+			return nil, fmt.Errorf("metadata of %s: partitions without a leader: %w", topic, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// permanentEvent returns the first permanent error among the events
+// waiting on c, if any; it is used before partitions are assigned, when
+// errors are the only events.
+func permanentEvent(c *kafka.Consumer) error {
+	for {
+		ev := c.Poll(0)
+		if ev == nil {
+			return nil
+		}
+		if e, ok := ev.(kafka.Error); ok {
+			if perm := permanent(e); perm != nil {
+				return perm
+			}
+		}
+	}
+}
+
+// permanent is kafkaclient.Permanent, less the group's authorization: a
+// read is assigned its partitions and commits nothing, so it never needs
+// its group (the consumer still looks for the group's coordinator, which a
+// principal without an ACL on the group is refused).
+func permanent(e kafka.Error) error {
+	if e.Code() == kafka.ErrGroupAuthorizationFailed {
+		return nil
+	}
+	if perm := kafkaclient.Permanent(e); perm != nil {
+		return perm
+	}
+	return nil
 }
 
 func allLed(parts []kafka.PartitionMetadata) bool {

@@ -115,6 +115,9 @@ func ToEnd(ctx context.Context, brokers string, topics []string, opts Options, f
 			}
 			progress = time.Now()
 		case kafka.Error:
+			if perm := permanent(ev); perm != nil {
+				return perm
+			}
 			if ev.IsFatal() {
 				return ev
 			}

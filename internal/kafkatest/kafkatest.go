@@ -114,6 +114,27 @@ func Topics(tb testing.TB, brokers, prefix string) []string {
 	return names
 }
 
+// TopicConfig returns a topic's configs as the broker applies them.
+func TopicConfig(tb testing.TB, brokers, topic string) map[string]string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := newAdmin(tb, brokers).DescribeConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: topic}})
+	if err != nil {
+		tb.Fatalf("describe the configs of topic %s: %v", topic, err)
+	}
+	out := map[string]string{}
+	for _, r := range res {
+		if r.Error.Code() != kafka.ErrNoError {
+			tb.Fatalf("describe the configs of topic %s: %v", topic, r.Error)
+		}
+		for k, v := range r.Config {
+			out[k] = v.Value
+		}
+	}
+	return out
+}
+
 // Message is a record as a consumer received it.
 type Message struct {
 	Topic     string
@@ -240,8 +261,17 @@ func ctl(tb testing.TB, action string) {
 }
 
 func readAll(ctx context.Context, brokers string, topics []string, uncommitted bool) ([]Message, error) {
+	return readAllWith(ctx, brokers, topics, uncommitted, nil)
+}
+
+// readAllWith is readAll with the consumer's settings added to props.
+func readAllWith(ctx context.Context, brokers string, topics []string, uncommitted bool, props map[string]string) ([]Message, error) {
 	var msgs []Message
-	err := kafkaread.ToEnd(ctx, brokers, topics, readOpts(ctx, uncommitted), func(m *kafka.Message) error {
+	opts := readOpts(ctx, uncommitted)
+	for k, v := range props {
+		opts.Props[k] = v
+	}
+	err := kafkaread.ToEnd(ctx, brokers, topics, opts, func(m *kafka.Message) error {
 		msgs = append(msgs, fromKafka(m))
 		return nil
 	})

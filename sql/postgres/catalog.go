@@ -16,7 +16,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2`
 
 const describeColumns = `
-SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.atttypid
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.atttypid, a.atttypmod
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`
@@ -62,15 +62,18 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
 	}
 	var typeOIDs []uint32
+	var typmods []int32
 	for rows.Next() {
 		var c fsql.Column
 		var typ uint32
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &typ); err != nil {
+		var typmod int32
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &typ, &typmod); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("describe columns of %s: %w", name, err)
 		}
 		t.Columns = append(t.Columns, c)
 		typeOIDs = append(typeOIDs, typ)
+		typmods = append(typmods, typmod)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
@@ -79,6 +82,7 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		if err := resolveType(ctx, db, typ, &t.Columns[i]); err != nil {
 			return nil, fmt.Errorf("describe type of %s column %s: %w", name, t.Columns[i].Name, err)
 		}
+		t.Columns[i].MaxBytes = maxBytes(t.Columns[i], typmods[i])
 	}
 
 	rows, err = db.QueryContext(ctx, describePrimaryKey, oid)

@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,10 @@ type outbox struct {
 // Outbox reads the outbox in captureSchema.
 func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	t := ident(captureSchema, "outbox")
-	cols := `seq, txid::text, table_id, op, ts, before::text, after::text`
+	// The images' stored sizes, read from their headers: the limit in bytes
+	// costs no detoasting of rows that stay behind.
+	cols := `seq, txid, table_id, op, ts, before, after,
+    coalesce(pg_catalog.pg_column_size(before), 0) + coalesce(pg_catalog.pg_column_size(after), 0) AS size`
 	seq := ident(captureSchema, "outbox_seq_seq")
 	return &outbox{
 		db:     db,
@@ -131,8 +135,13 @@ func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 BEGIN; SELECT pg_catalog.pg_current_xact_id(); ROLLBACK;
 SELECT pg_catalog.pg_current_snapshot()::text`,
 		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
-		// $6 S1, $7 limit. Two index range scans on seq, merged in order.
+		// $6 S1, $7 limit in rows, $8 in bytes. Two index range scans on
+		// seq, merged in order; then the rows whose running size stays
+		// under the bytes, and always the first. fetched says how many rows
+		// the row limit let through, so that a cut by bytes is seen.
 		rows: fmt.Sprintf(`
+SELECT seq, txid::text, table_id, op, ts, before::text, after::text, fetched FROM (
+SELECT w.*, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS fetched FROM (
 (SELECT %[2]s FROM %[1]s
   WHERE seq > greatest($1::int8, $2::int8)
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
@@ -144,7 +153,9 @@ UNION ALL
     AND txid = ANY($5::pg_catalog.xid8[])
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
   ORDER BY seq LIMIT $7)
-ORDER BY seq LIMIT $7`, t, cols),
+ORDER BY seq LIMIT $7) w) x
+WHERE upto <= $8::int8 OR upto = size
+ORDER BY seq`, t, cols),
 	}
 }
 
@@ -185,7 +196,7 @@ func (o *outbox) horizon(ctx context.Context) (last int64, snap string, err erro
 	return last, string(results[4].Rows[0][0]), nil
 }
 
-func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, error) {
+func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.Batch, error) {
 	p, err := decodePosition(raw)
 	if err != nil {
 		return nil, err
@@ -220,17 +231,22 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		xids = append(xids, x)
 		lowest = min(lowest, b)
 	}
-	rows, err := o.db.QueryContext(ctx, o.rows, p.Win.Cursor, p.Last, p.Snap, lowest, "{"+strings.Join(xids, ",")+"}", p.Win.Snap, limit)
+	bytes := limit.Bytes
+	if bytes <= 0 {
+		bytes = math.MaxInt64
+	}
+	rows, err := o.db.QueryContext(ctx, o.rows, p.Win.Cursor, p.Last, p.Snap, lowest, "{"+strings.Join(xids, ",")+"}", p.Win.Snap, limit.Rows, bytes)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox window %s..%s after seq %d: %w", p.Snap, p.Win.Snap, p.Win.Cursor, err)
 	}
 	defer rows.Close()
 	batch := &fsql.Batch{}
+	fetched := 0
 	for rows.Next() {
 		var r fsql.OutboxRow
 		var txid, op string
 		var before, after stdsql.RawBytes
-		if err := rows.Scan(&r.Seq, &txid, &r.TableID, &op, &r.Ts, &before, &after); err != nil {
+		if err := rows.Scan(&r.Seq, &txid, &r.TableID, &op, &r.Ts, &before, &after, &fetched); err != nil {
 			return nil, fmt.Errorf("read outbox row: %w", err)
 		}
 		if r.TxID, err = strconv.ParseUint(txid, 10, 64); err != nil {
@@ -249,7 +265,7 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		return nil, fmt.Errorf("read outbox window: %w", err)
 	}
 
-	if len(batch.Rows) == limit {
+	if fetched == limit.Rows || len(batch.Rows) < fetched {
 		p.Win.Cursor = batch.Rows[len(batch.Rows)-1].Seq
 	} else {
 		// The window is complete: it becomes the new base.

@@ -21,9 +21,17 @@ import (
 // captured returns a database with table t(id int primary key, v int) captured.
 func captured(t *testing.T) (*stdsql.DB, fsql.Outbox) {
 	t.Helper()
+	db := capture(t, `CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, "t")
+	db.SetMaxOpenConns(20)
+	return db, postgres.Dialect{}.Outbox(db, "ferry")
+}
+
+// capture returns a database with the table ddl creates, called name, captured.
+func capture(t *testing.T, ddl, name string) *stdsql.DB {
+	t.Helper()
 	_, db := pgtest.NewDB(t)
-	pgtest.Exec(t, db, `CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`)
-	src := &config.Source{Name: "hq", Dialect: "postgres", CaptureSchema: "ferry", Tables: []config.Table{{Name: "t"}}}
+	pgtest.Exec(t, db, ddl)
+	src := &config.Source{Name: "hq", Dialect: "postgres", CaptureSchema: "ferry", Tables: []config.Table{{Name: name}}}
 	m, err := migrations.New(src, postgres.Dialect{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -31,8 +39,7 @@ func captured(t *testing.T) (*stdsql.DB, fsql.Outbox) {
 	if _, err := m.Up(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(20)
-	return db, postgres.Dialect{}.Outbox(db, "ferry")
+	return db
 }
 
 // reader follows the outbox the way the relay does, position by position.
@@ -53,7 +60,7 @@ func (r *reader) drain(limit int) []fsql.OutboxRow {
 	r.t.Helper()
 	var got []fsql.OutboxRow
 	for i := 0; ; i++ {
-		b, err := r.o.Read(context.Background(), r.pos, limit)
+		b, err := r.o.Read(context.Background(), r.pos, fsql.Limit{Rows: limit})
 		if err != nil {
 			r.t.Fatal(err)
 		}
@@ -144,7 +151,7 @@ func TestPagedWindowSurvivesRestartAtEveryPage(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		// A fresh reader per page, from the stored position: a restart.
 		fresh := postgres.Dialect{}.Outbox(db, "ferry")
-		b, err := fresh.Read(context.Background(), pos, 97)
+		b, err := fresh.Read(context.Background(), pos, fsql.Limit{Rows: 97})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +292,7 @@ func TestPositionAfterOutboxRecreatedIsRefused(t *testing.T) {
 	r := newReader(t, o)
 	r.drain(100)
 	pgtest.Exec(t, db, `TRUNCATE ferry.outbox RESTART IDENTITY`)
-	if _, err := o.Read(context.Background(), r.pos, 10); err == nil {
+	if _, err := o.Read(context.Background(), r.pos, fsql.Limit{Rows: 10}); err == nil {
 		t.Fatal("read from a position past the sequence succeeded")
 	}
 }
@@ -324,5 +331,76 @@ func mustExec(t *testing.T, tx *stdsql.Tx, q string) {
 	t.Helper()
 	if _, err := tx.Exec(q); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestALimitInBytesCutsTheWindow: 20 changes of about 100 kB each, read
+// with a limit of 1000 rows and about 3.5 changes' worth of bytes. Each
+// batch stays within the bytes (as the outbox stores the images) and ends
+// only where the next change would pass them; a change larger than the
+// limit comes alone; every change is read once, in order.
+func TestALimitInBytesCutsTheWindow(t *testing.T) {
+	t.Parallel()
+	db := capture(t, `CREATE TABLE docs (id int PRIMARY KEY, body text)`, "docs")
+	for i := 1; i <= 20; i++ {
+		// Random hex, which TOAST compresses little; one in five is large.
+		n := 3000
+		if i%5 == 0 {
+			n = 12000
+		}
+		pgtest.Exec(t, db, fmt.Sprintf(`INSERT INTO docs SELECT %d, string_agg(md5(random()::text), '') FROM generate_series(1, %d)`, i, n))
+	}
+	sizes := map[int64]int64{}
+	rows, err := db.Query(`SELECT seq, pg_column_size(after) FROM ferry.outbox`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var seq, n int64
+		rows.Scan(&seq, &n)
+		sizes[seq] = n
+	}
+	rows.Close()
+	limit := fsql.Limit{Rows: 1000, Bytes: sizes[1] * 7 / 2}
+
+	o := postgres.Dialect{}.Outbox(db, "ferry")
+	var pos []byte
+	var read []int64
+	alone := 0
+	for batches := 0; len(read) < 20; batches++ {
+		if batches > 40 {
+			t.Fatalf("read %d changes in %d batches", len(read), batches)
+		}
+		b, err := o.Read(context.Background(), pos, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos = b.Next
+		if len(b.Rows) == 0 {
+			continue
+		}
+		var sum int64
+		for _, r := range b.Rows {
+			sum += sizes[r.Seq]
+			read = append(read, r.Seq)
+		}
+		next := b.Rows[len(b.Rows)-1].Seq + 1
+		if len(b.Rows) == 1 && sum > limit.Bytes {
+			alone++
+		}
+		switch {
+		case len(b.Rows) > 1 && sum > limit.Bytes:
+			t.Errorf("a batch of %d changes holds %d bytes, more than %d", len(b.Rows), sum, limit.Bytes)
+		case sizes[next] != 0 && sum+sizes[next] <= limit.Bytes:
+			t.Errorf("a batch of %d changes (%d bytes) ended before seq %d (%d bytes), which fitted", len(b.Rows), sum, next, sizes[next])
+		}
+	}
+	for i, seq := range read {
+		if seq != int64(i+1) {
+			t.Fatalf("read seqs %v, want 1 to 20 in order", read)
+		}
+	}
+	if alone != 4 {
+		t.Errorf("%d changes larger than the limit came alone, want the 4 large ones", alone)
 	}
 }

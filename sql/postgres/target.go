@@ -22,6 +22,13 @@ type target struct{}
 func (Dialect) Target() fsql.Target { return target{} }
 
 func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
+	// CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+	// the schema exists: an applier given only a schema of its own (README,
+	// Least privilege) must not run it.
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)`, schema).Scan(&exists); err != nil {
+		return fmt.Errorf("look for the applier's schema %s: %w", schema, err)
+	}
 	stmts := []string{
 		`CREATE SCHEMA IF NOT EXISTS ` + ident(schema),
 		`CREATE TABLE IF NOT EXISTS ` + ident(schema, "apply_offsets") + ` (
@@ -45,6 +52,9 @@ func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
 			group_id text NOT NULL, entry text NOT NULL, replayed_at timestamptz NOT NULL DEFAULT now(),
 			PRIMARY KEY (group_id, entry))`,
 		`COMMENT ON TABLE ` + ident(schema, "apply_replayed") + ` IS 'ferry: DLQ entries replayed into this target'`,
+	}
+	if exists {
+		stmts = stmts[1:]
 	}
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {

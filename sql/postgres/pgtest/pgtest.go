@@ -126,3 +126,26 @@ func run(name string, args ...string) error {
 	}
 	return nil
 }
+
+// TLS returns dsn with sslmode=verify-full against the test CA, which
+// FERRY_TEST_PG_CA names (scripts/pg.sh tls turns TLS on; make test does),
+// or skips. The CA signed the server's certificate for 127.0.0.1.
+func TLS(tb testing.TB, dsn string) string {
+	tb.Helper()
+	ca := os.Getenv("FERRY_TEST_PG_CA")
+	if ca == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("FERRY_TEST_PG_CA is not set under CI: run the tests with `make test`, which turns TLS on")
+		}
+		tb.Skip("set FERRY_TEST_PG_CA (make test does) to run tests of PostgreSQL over TLS")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("DSN must be a postgres:// URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("sslmode", "verify-full")
+	q.Set("sslrootcert", ca)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

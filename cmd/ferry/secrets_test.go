@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,26 +105,45 @@ routes:
 	pgtest.Exec(t, s.src, `INSERT INTO emp VALUES (1, 'one')`)
 
 	// The daemons, working and failing, with their metrics and health.
-	for _, d := range []struct {
+	// The working pair runs together until the row has arrived, however
+	// slow the machine is; the failing ones run long enough to connect,
+	// fail, retry and log.
+	type daemon struct {
 		env  []string
 		path string
 		args []string
-	}{
-		{env, good, []string{"relay"}}, {env, good, []string{"apply"}},
-		{wrongSASL, good, []string{"relay"}}, {wrongSASL, good, []string{"apply"}},
-		{env, wrongHost, []string{"relay"}}, {env, wrongHost, []string{"apply"}},
-		{env, wrongPassword, []string{"relay"}}, {env, wrongPassword, []string{"apply"}},
-	} {
-		addr := freeAddr(t)
-		p := start(t, d.env, append(d.args, "-c", d.path, "--log-level", "debug", "--log-format", "json", "--metrics-addr", addr)...)
-		// Long enough to connect, fail, retry and log; the good ones apply
-		// the row meanwhile.
-		time.Sleep(3 * time.Second)
+	}
+	daemonArgs := func(d daemon, addr string) []string {
+		return append(slices.Clone(d.args), "-c", d.path, "--log-level", "debug", "--log-format", "json", "--metrics-addr", addr)
+	}
+	observe := func(d daemon, p *process, addr string) {
+		t.Helper()
 		for _, page := range []string{"/metrics", "/healthz"} {
 			check(strings.Join(d.args, " ")+" "+page, get(addr, page))
 		}
 		p.stop()
 		check("ferry "+strings.Join(d.args, " ")+" -c "+d.path, p.out.String())
+	}
+	relayD, applyD := daemon{env, good, []string{"relay"}}, daemon{env, good, []string{"apply"}}
+	relayAddr, applyAddr := freeAddr(t), freeAddr(t)
+	relayP := start(t, env, daemonArgs(relayD, relayAddr)...)
+	applyP := start(t, env, daemonArgs(applyD, applyAddr)...)
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if pgtest.QueryValue[int](t, s.tgt, `SELECT count(*) FROM emp`) == 1 {
+			break
+		}
+	}
+	observe(relayD, relayP, relayAddr)
+	observe(applyD, applyP, applyAddr)
+	for _, d := range []daemon{
+		{wrongSASL, good, []string{"relay"}}, {wrongSASL, good, []string{"apply"}},
+		{env, wrongHost, []string{"relay"}}, {env, wrongHost, []string{"apply"}},
+		{env, wrongPassword, []string{"relay"}}, {env, wrongPassword, []string{"apply"}},
+	} {
+		addr := freeAddr(t)
+		p := start(t, d.env, daemonArgs(d, addr)...)
+		time.Sleep(3 * time.Second)
+		observe(d, p, addr)
 	}
 	run(env, "dlq", "show", "-c", good, s.prefix+".public.emp/0/0")
 	run(env, "migrate", "down", "-c", good)

@@ -349,8 +349,37 @@ func TestKeyIsCanonical(t *testing.T) {
 			name:   "decimal key",
 			key:    []string{"n"},
 			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
-			images: []string{`{"n":1.50}`, `{"n":"1.50"}`},
-			want:   `{"n":"1.50"}`,
+			images: []string{`{"n":1.50}`, `{"n":"1.50"}`, `{"n":1.5}`, `{"n":"1.500000"}`},
+			want:   `{"n":"1.5"}`,
+		},
+		{
+			name:   "decimal key without a fraction",
+			key:    []string{"n"},
+			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
+			images: []string{`{"n":100}`, `{"n":100.00}`, `{"n":"100.0"}`},
+			want:   `{"n":"100"}`,
+		},
+		{
+			name:   "decimal zero",
+			key:    []string{"n"},
+			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
+			images: []string{`{"n":0}`, `{"n":0.00}`, `{"n":-0.0}`},
+			want:   `{"n":"0"}`,
+		},
+		{
+			name:   "float zero has no sign",
+			key:    []string{"f"},
+			cols:   []fsql.Column{col("f", fsql.KindFloat)},
+			images: []string{`{"f":0}`, `{"f":-0}`},
+			want:   `{"f":0}`,
+		},
+		{
+			name: "timestamptz key in any zone",
+			key:  []string{"at"},
+			cols: []fsql.Column{col("at", fsql.KindTimestampTZ)},
+			images: []string{`{"at":"2024-07-01T10:00:00.5+00:00"}`, `{"at":"2024-07-01T19:00:00.5+09:00"}`,
+				`{"at":"2024-07-01T15:45:00.500+\u0030\u0035:45"}`, `{"at":"2024-07-01T09:59:30.5-00:00:30"}`},
+			want: `{"at":"2024-07-01T10:00:00.5+00:00"}`,
 		},
 		{
 			name:   "binary key",
@@ -465,7 +494,8 @@ func TestErrors(t *testing.T) {
 		return table([]string{"id"},
 			col("id", fsql.KindInteger), col("salary", fsql.KindInteger), col("rate", fsql.KindFloat),
 			col("price", fsql.KindDecimal), col("photo", fsql.KindBinary), col("active", fsql.KindBool),
-			col("name", fsql.KindText), col("born", fsql.KindDate), arrayCol("scores", fsql.KindInteger))
+			col("name", fsql.KindText), col("born", fsql.KindDate), arrayCol("scores", fsql.KindInteger),
+			col("at", fsql.KindTimestampTZ))
 	}
 	const prefix = `change seq 42 of hq public.emp`
 	for _, tc := range []struct {
@@ -483,8 +513,10 @@ func TestErrors(t *testing.T) {
 			prefix + ` key {"id":7} column salary: value -9223372036854775809 does not fit integer`},
 		{"integer with a fraction", "c", "", `{"id":7,"salary":1.5}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 1.5 does not fit integer`},
-		{"integer as a string", "c", "", `{"id":7,"salary":"100"}`, "salary", `{"id":7}`,
-			prefix + ` key {"id":7} column salary: value "100" does not fit integer`},
+		{"integer as a string that is not one", "c", "", `{"id":7,"salary":"1e2"}`, "salary", `{"id":7}`,
+			prefix + ` key {"id":7} column salary: value "1e2" does not fit integer`},
+		{"timestamptz of another form", "c", "", `{"id":7,"name":"x","born":"2024-01-01","salary":1,"at":"2024-01-01 10:00:00+00"}`, "at", `{"id":7}`,
+			prefix + ` key {"id":7} column at: value "2024-01-01 10:00:00+00" does not fit timestamptz`},
 		{"key after the bad value", "c", "", `{"salary":1.5,"id":7}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 1.5 does not fit integer`},
 		{"float overflow", "c", "", `{"id":7,"rate":1e400}`, "rate", `{"id":7}`,
@@ -521,8 +553,8 @@ func TestErrors(t *testing.T) {
 			prefix + ` key {"id":7} column salary: value 0.5 does not fit integer`},
 		{"first bad value is reported", "c", "", `{"id":7,"salary":0.5,"rate":"x"}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 0.5 does not fit integer`},
-		{"bad key value", "c", "", `{"id":"7"}`, "id", "",
-			prefix + ` column id: value "7" does not fit integer`},
+		{"bad key value", "c", "", `{"id":"7x"}`, "id", "",
+			prefix + ` column id: value "7x" does not fit integer`},
 		{"key missing", "c", "", `{"salary":1}`, "id", "",
 			prefix + ` column id: key column is missing from the after image`},
 		{"key null", "d", `{"id":null}`, "", "id", "",
@@ -556,7 +588,7 @@ func TestErrors(t *testing.T) {
 		{"delete without before", "d", "", `{"id":7}`, "", "",
 			prefix + `: delete has no before image`},
 		{"unknown op", "x", "", `{"id":7}`, "", "",
-			prefix + `: op "x" is not one of c, u, d, r`},
+			prefix + `: op "x" is not one of c, u, d, r, t`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -56,7 +56,7 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		return nil, fmt.Errorf("%s is %s, not a table: only tables can be captured", name, relkinds[relkind])
 	}
 
-	t := &fsql.Table{Schema: schema, Name: table}
+	t := &fsql.Table{Schema: schema, Name: table, Partitioned: relkind == "p"}
 	rows, err := db.QueryContext(ctx, describeColumns, oid)
 	if err != nil {
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
@@ -95,6 +95,9 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
+	}
+	if err := describeRelation(ctx, db, oid, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

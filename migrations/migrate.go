@@ -195,20 +195,19 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 			if in.Table != "" && in.Table != w.name {
 				drift = append(drift, fmt.Sprintf("its capture is on %s now (renamed?)", in.Table))
 			}
-			drift = append(drift, in.Problems...)
+			if len(w.problems) == 0 {
+				spec, _, hash, err := m.capture(w, r.ID)
+				if err != nil {
+					return nil, nil, err
+				}
+				drift = append(drift, driftOf(r, spec, hash, in)...)
+			} else {
+				drift = append(drift, in.Problems...)
+			}
 		}
 		drift = append(drift, w.problems...)
-		switch {
-		case !ok && len(w.problems) == 0:
+		if !ok && len(w.problems) == 0 {
 			drift = append(drift, "not captured")
-		case ok && len(w.problems) == 0:
-			spec, _, hash, err := m.capture(w, r.ID)
-			if err != nil {
-				return nil, nil, err
-			}
-			if hash != r.Hash {
-				drift = append(drift, describeDrift(r, spec))
-			}
 		}
 		if len(drift) > 0 {
 			action := "run `ferry migrate up`"

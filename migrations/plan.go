@@ -255,13 +255,13 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch {
-			case in.Table == name && len(in.Problems) == 0 && r.Hash == hash:
+			drift := driftOf(r, spec, hash, in)
+			if in.Table == name && len(drift) == 0 {
 				continue
-			case r.Hash != hash:
-				reason = describeDrift(r, spec)
-			default:
-				reason = strings.Join(in.Problems, "; ")
+			}
+			reason = strings.Join(drift, "; ")
+			if reason == "" {
+				reason = "its capture is on " + in.Table // the config names a new table by the old name
 			}
 		}
 		reg, err := capture.Register(spec, hash)
@@ -332,6 +332,19 @@ func hashOf(ddl []string, s fsql.CaptureSpec) (string, error) {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// driftOf says how an installed capture differs from what the config and
+// the catalog want: what the catalog shows missing or out of force, and
+// what changed in the table or the config.
+func driftOf(r fsql.Registered, s fsql.CaptureSpec, hash string, in fsql.Installed) []string {
+	drift := slices.Clone(in.Problems)
+	if hash != r.Hash {
+		if d := describeDrift(r, s); d != "trigger definition changed" || len(drift) == 0 {
+			drift = append(drift, d)
+		}
+	}
+	return drift
 }
 
 // describeDrift says why an installed capture no longer matches.

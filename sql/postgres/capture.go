@@ -222,7 +222,7 @@ func (g *gen) bodies() map[string]string {
     IF TG_NARGS OPERATOR(pg_catalog.>) 0 THEN
       IF EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(TG_RELID) a
                  WHERE a.relid OPERATOR(pg_catalog.<>) TG_RELID
-                   AND a.relid::pg_catalog.text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(marks, ','))) THEN
+                   AND a.relid::pg_catalog.oid::pg_catalog.text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(marks, ','))) THEN
         RETURN NULL;
       END IF;
       EXECUTE %s OPERATOR(pg_catalog.||) TG_RELID::pg_catalog.regclass::pg_catalog.text OPERATOR(pg_catalog.||) ' p';

@@ -86,7 +86,7 @@ BEGIN
     IF TG_NARGS OPERATOR(pg_catalog.>) 0 THEN
       IF EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(TG_RELID) a
                  WHERE a.relid OPERATOR(pg_catalog.<>) TG_RELID
-                   AND a.relid::pg_catalog.text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(marks, ','))) THEN
+                   AND a.relid::pg_catalog.oid::pg_catalog.text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(marks, ','))) THEN
         RETURN NULL;
       END IF;
       EXECUTE 'INSERT INTO "ferry"."outbox" (table_id, op, before) SELECT 4, ''d'', pg_catalog.row_to_json(p.*) FROM ' OPERATOR(pg_catalog.||) TG_RELID::pg_catalog.regclass::pg_catalog.text OPERATOR(pg_catalog.||) ' p';

@@ -307,17 +307,23 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 	role := "app_" + strings.TrimPrefix(strings.ToLower(filepath.Base(dsn)), "ferry_t_")
 	role = strings.Split(role, "?")[0]
 	pgtest.Exec(t, db,
-		`CREATE TABLE a (id int PRIMARY KEY)`,
+		`CREATE TABLE a (id int PRIMARY KEY, arr int[], secret text)`,
 		`DROP ROLE IF EXISTS `+role, `CREATE ROLE `+role+` LOGIN PASSWORD 'app'`,
 		`GRANT ALL ON TABLE a TO `+role)
 	t.Cleanup(func() { db.Exec(`DROP OWNED BY ` + role); db.Exec(`DROP ROLE ` + role) })
-	up(t, migrator(t, db, source(config.Table{Name: "a"})))
+	up(t, migrator(t, db, source(config.Table{Name: "a", Exclude: []string{"secret"}})))
 
 	// The trigger runs as its owner, so a caller's search_path must not be
 	// able to put the caller's own functions or operators into its body.
 	pgtest.Exec(t, db, `CREATE SCHEMA evil`, `GRANT USAGE ON SCHEMA evil TO `+role,
 		`CREATE FUNCTION evil.row_to_json(r record) RETURNS json LANGUAGE plpgsql AS $$ BEGIN RETURN '{"evil": true}'; END $$`,
-		`CREATE FUNCTION evil.row_number() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$`)
+		`CREATE FUNCTION evil.row_number() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$`,
+		`CREATE FUNCTION evil.jsonb_populate_record(r anyelement, j jsonb) RETURNS anyelement LANGUAGE sql AS $$ SELECT r $$`,
+		`CREATE FUNCTION evil.json_populate_record(r anyelement, j json) RETURNS anyelement LANGUAGE sql AS $$ SELECT r $$`,
+		`CREATE FUNCTION evil.json_eq(a text, b text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$`,
+		`CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.json_eq)`,
+		`CREATE FUNCTION evil.get(j json, k text) RETURNS text LANGUAGE sql AS $$ SELECT 'evil' $$`,
+		`CREATE OPERATOR evil.->> (LEFTARG = json, RIGHTARG = text, FUNCTION = evil.get)`)
 
 	app := pgtest.Open(t, strings.Replace(dsn, "ferry:ferry@", role+":app@", 1))
 	app.SetMaxOpenConns(1)
@@ -327,7 +333,7 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 	if _, err := app.Exec(`SET search_path = evil, pg_catalog, public`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Exec(`INSERT INTO public.a VALUES (1), (2)`); err != nil {
+	if _, err := app.Exec(`INSERT INTO public.a VALUES (1, '[0:1]={1,2}', 'secret'), (2, '{3}', 'secret')`); err != nil {
 		t.Fatalf("application insert through the capture trigger: %v", err)
 	}
 	if _, err := app.Exec(`UPDATE public.a SET id = id + 10`); err != nil {
@@ -338,8 +344,13 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 		t.Fatalf("captured %d rows, want 6", len(rows))
 	}
 	for _, r := range rows {
-		if strings.Contains(r.Raw[1].String, "evil") {
-			t.Fatalf("the caller's search_path reached into the trigger: %s", r.Raw[1].String)
+		for _, img := range r.Raw {
+			if strings.Contains(img.String, "evil") || strings.Contains(img.String, `"secret":"secret"`) {
+				t.Fatalf("the caller's search_path reached into the trigger: %s", img.String)
+			}
+		}
+		if r.After != nil && string(r.After["id"]) == "11" && string(r.After["arr"]) != `"[0:1]={1,2}"` {
+			t.Errorf("array bounds lost: %s", r.Raw[1].String)
 		}
 	}
 }

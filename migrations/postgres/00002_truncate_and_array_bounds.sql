@@ -9,11 +9,11 @@ COMMENT ON TABLE {{.Schema}}.outbox IS 'ferry: captured changes waiting for the 
 -- row_to_json writes '[0:2]={7,8,9}' as [7,8,9]. For the rare row whose
 -- image the table's bounds check finds inexact, this writes each array
 -- whose lower bounds are not all 1 as its text form, bounds included, in
--- settings that make that text the same from every session. Columns are
--- looked up by name at the time of the call, so no column is ever named
--- in code that a later ALTER TABLE could break.
+-- settings that make that text the same from every session. r is a row of
+-- rel; columns are looked up by name at the time of the call, so no column
+-- is ever named in code that a later ALTER TABLE could break.
 -- +goose StatementBegin
-CREATE FUNCTION {{.Schema}}.bounded_arrays(image json, r anyelement) RETURNS json
+CREATE FUNCTION {{.Schema}}.bounded_arrays(image json, r anyelement, rel regclass) RETURNS json
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 SET datestyle = 'ISO, YMD'
@@ -23,7 +23,6 @@ SET extra_float_digits = 1
 SET bytea_output = 'hex'
 AS $$
 DECLARE
-  rel oid := (SELECT t.typrelid FROM pg_type t WHERE t.oid = pg_typeof(r));
   body text := '';
   member record;
   dims text;
@@ -38,7 +37,10 @@ BEGIN
   LOOP
     value := member.value::text;
     IF member.is_array AND json_typeof(member.value) = 'array' THEN
-      EXECUTE format('SELECT array_dims(($1).%I), ($1).%I::text', member.key, member.key) INTO dims, value USING r;
+      -- r is a transition table's row, an anonymous record whose fields
+      -- SQL cannot name: its text form read as rel's row type can.
+      EXECUTE format('SELECT array_dims((($1::text)::%s).%I), ((($1::text)::%s).%I)::text', rel, member.key, rel, member.key)
+        INTO dims, value USING r;
       IF dims ~ '^(\[1:[0-9]+\])+$' THEN
         value := member.value::text;
       ELSE
@@ -54,8 +56,8 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-COMMENT ON FUNCTION {{.Schema}}.bounded_arrays(json, anyelement) IS 'ferry: writes arrays with bounds other than 1 as text in an image';
+COMMENT ON FUNCTION {{.Schema}}.bounded_arrays(json, anyelement, regclass) IS 'ferry: writes arrays with bounds other than 1 as text in an image';
 
 -- +goose Down
-DROP FUNCTION {{.Schema}}.bounded_arrays(json, anyelement);
+DROP FUNCTION {{.Schema}}.bounded_arrays(json, anyelement, regclass);
 COMMENT ON TABLE {{.Schema}}.outbox IS 'ferry: captured changes waiting for the relay (op c/u/d/r)';

@@ -48,6 +48,11 @@ func functionHeader(t *fsql.Table, exclude []string) string {
 	return b.String()
 }
 
+// variableConflict makes a PL/pgSQL variable (TG_RELID, a parameter) win
+// over a column of the same name in the function's queries, which would
+// otherwise be ambiguous: the queries name every column qualified.
+const variableConflict = "#variable_conflict use_variable\n"
+
 // bodyQuote quotes function bodies. Names inside a body are quoted
 // identifiers or literals, so the tag can only appear through a name that
 // contains it; Triggers refuses those.
@@ -145,7 +150,7 @@ func (g *gen) image(row string) string {
 		img = "pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(" + row + ", " + g.exclude + "))"
 	}
 	if len(g.arrays) > 0 {
-		img = g.fn("bounds") + "(" + img + ", " + row + ")"
+		img = g.fn("bounds") + "(" + img + ", " + row + ", TG_RELID)"
 	}
 	return img
 }
@@ -261,14 +266,14 @@ func (g *gen) boundsFunction() string {
 	for _, c := range checks {
 		reread = "pg_catalog.json_populate_record(" + reread + ", " + c + ")"
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE FUNCTION %s(image pg_catalog.json, r anyelement) RETURNS pg_catalog.json
+	return fmt.Sprintf(`CREATE OR REPLACE FUNCTION %s(image pg_catalog.json, r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
 LANGUAGE plpgsql
 AS %s
-BEGIN
+`+variableConflict+`BEGIN
   IF r OPERATOR(pg_catalog.*=) %s THEN
     RETURN image;
   END IF;
-  RETURN %s(image, r);
+  RETURN %s(image, r, rel::pg_catalog.regclass);
 END
 %s`, g.fn("bounds"), bodyQuote, reread, ident(g.s.CaptureSchema, "bounded_arrays"), bodyQuote)
 }
@@ -313,13 +318,13 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
 				literal("ferry.truncating_"+s.CaptureSchema) + ", true), '');\n"
 		}
 		stmts = append(stmts,
-			fmt.Sprintf("CREATE OR REPLACE FUNCTION %s() RETURNS trigger\n%s\nAS %s\n%sBEGIN\n%s\n  RETURN NULL;\nEND\n%s",
-				g.fn(fn), header, bodyQuote, decl, bodies[fn], bodyQuote),
+			fmt.Sprintf("CREATE OR REPLACE FUNCTION %s() RETURNS trigger\n%s\nAS %s\n%s%sBEGIN\n%s\n  RETURN NULL;\nEND\n%s",
+				g.fn(fn), header, bodyQuote, variableConflict, decl, bodies[fn], bodyQuote),
 			fmt.Sprintf("COMMENT ON FUNCTION %s() IS %s", g.fn(fn), literal("ferry: captures "+describeFn[fn]+" of "+t.String())))
 	}
 	if len(g.arrays) > 0 {
 		stmts = append(stmts, g.boundsFunction(),
-			fmt.Sprintf("COMMENT ON FUNCTION %s(pg_catalog.json, anyelement) IS %s", g.fn("bounds"),
+			fmt.Sprintf("COMMENT ON FUNCTION %s(pg_catalog.json, anyelement, pg_catalog.oid) IS %s", g.fn("bounds"),
 				literal("ferry: keeps array bounds in images of "+t.String())))
 	}
 	stmts = append(stmts, g.dropStray())
@@ -416,7 +421,7 @@ func (capture) DropTriggers(captureSchema string, r fsql.Registered) ([]string, 
 	for _, fn := range functions {
 		args := "()"
 		if fn == "bounds" {
-			args = "(pg_catalog.json, anyelement)"
+			args = "(pg_catalog.json, anyelement, pg_catalog.oid)"
 		}
 		stmts = append(stmts, fmt.Sprintf("DROP FUNCTION IF EXISTS %s%s CASCADE", ident(captureSchema, functionName(r.ID, fn)), args))
 	}

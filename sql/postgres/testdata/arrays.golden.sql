@@ -2,9 +2,10 @@
 CREATE OR REPLACE FUNCTION "ferry"."capture_5_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, after)
-  SELECT 5, 'c', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*) FROM ferry_new n;
+  SELECT 5, 'c', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*, TG_RELID) FROM ferry_new n;
   RETURN NULL;
 END
 $ferry$;
@@ -14,11 +15,12 @@ COMMENT ON FUNCTION "ferry"."capture_5_ins"() IS 'ferry: captures insert of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_5_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 5, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*) AS i FROM ferry_new n) AS n
+  FROM (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*, TG_RELID) AS i FROM ferry_old o) AS o
+  FULL JOIN (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*, TG_RELID) AS i FROM ferry_new n) AS n
     ON (o.i OPERATOR(pg_catalog.->>) 'id') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id')
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
@@ -30,9 +32,10 @@ COMMENT ON FUNCTION "ferry"."capture_5_upd"() IS 'ferry: captures update of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_5_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before)
-  SELECT 5, 'd', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*) FROM ferry_old o;
+  SELECT 5, 'd', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*, TG_RELID) FROM ferry_old o;
   RETURN NULL;
 END
 $ferry$;
@@ -42,6 +45,7 @@ COMMENT ON FUNCTION "ferry"."capture_5_del"() IS 'ferry: captures delete of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_5_trunc"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op) VALUES (5, 't');
   RETURN NULL;
@@ -50,18 +54,19 @@ $ferry$;
 
 COMMENT ON FUNCTION "ferry"."capture_5_trunc"() IS 'ferry: captures truncate of public.grid';
 
-CREATE OR REPLACE FUNCTION "ferry"."capture_5_bounds"(image pg_catalog.json, r anyelement) RETURNS pg_catalog.json
+CREATE OR REPLACE FUNCTION "ferry"."capture_5_bounds"(image pg_catalog.json, r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
 LANGUAGE plpgsql
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   IF r OPERATOR(pg_catalog.*=) pg_catalog.json_populate_record(r, pg_catalog.json_build_object('cells', image OPERATOR(pg_catalog.->) 'cells', 'tags', image OPERATOR(pg_catalog.->) 'tags')) THEN
     RETURN image;
   END IF;
-  RETURN "ferry"."bounded_arrays"(image, r);
+  RETURN "ferry"."bounded_arrays"(image, r, rel::pg_catalog.regclass);
 END
 $ferry$;
 
-COMMENT ON FUNCTION "ferry"."capture_5_bounds"(pg_catalog.json, anyelement) IS 'ferry: keeps array bounds in images of public.grid';
+COMMENT ON FUNCTION "ferry"."capture_5_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) IS 'ferry: keeps array bounds in images of public.grid';
 
 DO $ferry$
 DECLARE
@@ -123,5 +128,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_5_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_5_bounds"(pg_catalog.json, anyelement) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_5_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 5;

@@ -2,6 +2,7 @@
 CREATE OR REPLACE FUNCTION "cdc"."capture_7_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "cdc"."outbox" (table_id, op, after)
   SELECT 7, 'c', pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) FROM ferry_new n;
@@ -14,6 +15,7 @@ COMMENT ON FUNCTION "cdc"."capture_7_ins"() IS 'ferry: captures insert of hr.peo
 CREATE OR REPLACE FUNCTION "cdc"."capture_7_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "cdc"."outbox" (table_id, op, before, after)
   SELECT 7, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
@@ -31,6 +33,7 @@ COMMENT ON FUNCTION "cdc"."capture_7_upd"() IS 'ferry: captures update of hr.peo
 CREATE OR REPLACE FUNCTION "cdc"."capture_7_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "cdc"."outbox" (table_id, op, before)
   SELECT 7, 'd', pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) FROM ferry_old o;
@@ -43,6 +46,7 @@ COMMENT ON FUNCTION "cdc"."capture_7_del"() IS 'ferry: captures delete of hr.peo
 CREATE OR REPLACE FUNCTION "cdc"."capture_7_trunc"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "cdc"."outbox" (table_id, op) VALUES (7, 't');
   RETURN NULL;
@@ -111,5 +115,5 @@ DROP FUNCTION IF EXISTS "cdc"."capture_7_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_del"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_row"() CASCADE;
-DROP FUNCTION IF EXISTS "cdc"."capture_7_bounds"(pg_catalog.json, anyelement) CASCADE;
+DROP FUNCTION IF EXISTS "cdc"."capture_7_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "cdc"."captured" WHERE id = 7;

@@ -3,6 +3,7 @@ CREATE OR REPLACE FUNCTION "ferry"."capture_4_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET extra_float_digits = 1
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   IF TG_NARGS OPERATOR(pg_catalog.>) 0 THEN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
@@ -24,6 +25,7 @@ CREATE OR REPLACE FUNCTION "ferry"."capture_4_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET extra_float_digits = 1
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   IF TG_NARGS OPERATOR(pg_catalog.>) 0 THEN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
@@ -50,6 +52,7 @@ CREATE OR REPLACE FUNCTION "ferry"."capture_4_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET extra_float_digits = 1
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   IF TG_NARGS OPERATOR(pg_catalog.>) 0 THEN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
@@ -71,6 +74,7 @@ CREATE OR REPLACE FUNCTION "ferry"."capture_4_trunc"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET extra_float_digits = 1
 AS $ferry$
+#variable_conflict use_variable
 DECLARE
   marks pg_catalog.text := COALESCE(pg_catalog.current_setting('ferry.truncating_ferry', true), '');
 BEGIN
@@ -111,6 +115,7 @@ CREATE OR REPLACE FUNCTION "ferry"."capture_4_row"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET extra_float_digits = 1
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
     INSERT INTO "ferry"."outbox" (table_id, op, after) VALUES (4, 'c', pg_catalog.row_to_json(NEW));
@@ -308,5 +313,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_4_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_4_bounds"(pg_catalog.json, anyelement) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_4_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 4;

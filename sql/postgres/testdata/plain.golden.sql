@@ -2,6 +2,7 @@
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, after)
   SELECT 1, 'c', pg_catalog.row_to_json(n.*) FROM ferry_new n;
@@ -14,6 +15,7 @@ COMMENT ON FUNCTION "ferry"."capture_1_ins"() IS 'ferry: captures insert of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 1, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
@@ -30,6 +32,7 @@ COMMENT ON FUNCTION "ferry"."capture_1_upd"() IS 'ferry: captures update of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before)
   SELECT 1, 'd', pg_catalog.row_to_json(o.*) FROM ferry_old o;
@@ -42,6 +45,7 @@ COMMENT ON FUNCTION "ferry"."capture_1_del"() IS 'ferry: captures delete of publ
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_trunc"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op) VALUES (1, 't');
   RETURN NULL;
@@ -110,5 +114,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_1_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_1_bounds"(pg_catalog.json, anyelement) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_1_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 1;

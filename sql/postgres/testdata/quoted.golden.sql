@@ -2,6 +2,7 @@
 CREATE OR REPLACE FUNCTION "ferry"."capture_3_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, after)
   SELECT 3, 'c', pg_catalog.row_to_json(n.*) FROM ferry_new n;
@@ -14,6 +15,7 @@ COMMENT ON FUNCTION "ferry"."capture_3_ins"() IS 'ferry: captures insert of My S
 CREATE OR REPLACE FUNCTION "ferry"."capture_3_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 3, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
@@ -30,6 +32,7 @@ COMMENT ON FUNCTION "ferry"."capture_3_upd"() IS 'ferry: captures update of My S
 CREATE OR REPLACE FUNCTION "ferry"."capture_3_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before)
   SELECT 3, 'd', pg_catalog.row_to_json(o.*) FROM ferry_old o;
@@ -42,6 +45,7 @@ COMMENT ON FUNCTION "ferry"."capture_3_del"() IS 'ferry: captures delete of My S
 CREATE OR REPLACE FUNCTION "ferry"."capture_3_trunc"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op) VALUES (3, 't');
   RETURN NULL;
@@ -110,5 +114,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_3_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_3_bounds"(pg_catalog.json, anyelement) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_3_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 3;

@@ -42,14 +42,15 @@ import (
 //   - float: the number's exact text, or "NaN", "Infinity", "-Infinity";
 //   - binary: base64 (standard alphabet, padded) of the bytes, read from
 //     PostgreSQL's hex form "\\x00ff";
-//   - json: a string holding the JSON text exactly as the image had it
-//     (Debezium's io.debezium.data.Json); a JSON null is null, so SQL NULL
-//     and a JSON 'null' value arrive alike, as they leave row_to_json;
+//   - json: a string holding the JSON text exactly as the column has it
+//     (Debezium's io.debezium.data.Json), "null" for a JSON null; SQL NULL
+//     is null. Where the image's value is not the exact text, the image
+//     gives it first, in its member sql.JSONTexts;
 //   - array: an array of elements in their element kind's form, nested for
-//     each further dimension; the elements of a json array are each one JSON
-//     value, so a json[][] arrives as a one-dimensional array of JSON texts.
-//     An array whose lower bounds are not all 1 arrives as a string, its
-//     PostgreSQL text form with the bounds ("[0:2]={7,8,9}");
+//     each further dimension; the elements of a json array (which the
+//     PostgreSQL capture refuses) are each one JSON value. An array whose
+//     lower bounds are not all 1 arrives as a string, its PostgreSQL text
+//     form with the bounds ("[0:2]={7,8,9}");
 //   - timestamptz: a string, the same instant in UTC
 //     ("2024-06-30T18:29:59.654321+00:00"), whatever offset the image had;
 //   - bool, and text, date, time, timestamp, interval, uuid (strings):
@@ -167,6 +168,9 @@ type conv struct {
 	order, found []int
 	orderOf      *Table
 	next         int
+	// texts are the exact texts of json columns, quoted, that an image
+	// gives in its first member (sql.JSONTexts); nil for most images.
+	texts map[string][]byte
 }
 
 var convPool = sync.Pool{New: func() any { return new(conv) }}
@@ -230,6 +234,7 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 	c.seen = c.seen[:words]
 	clear(c.seen)
 	c.unknown, c.unknownEnds = c.unknown[:0], c.unknownEnds[:0]
+	c.texts = nil
 	if cap(c.keys) < len(t.Key) {
 		c.keys = make([]keySpan, len(t.Key))
 	}
@@ -270,6 +275,12 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 		name := c.name
 		col := c.column(name, n)
+		if n == 0 && string(name) == fsql.JSONTexts {
+			if err := c.readTexts(); err != nil {
+				return imageSpan{}, syntax(fsql.JSONTexts, err)
+			}
+			continue
+		}
 		if len(t.Exclude) > 0 && slices.Contains(t.Exclude, string(name)) {
 			// An excluded column the trigger blanked: it never leaves the
 			// source, not even as a null.
@@ -297,7 +308,13 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 
 		vstart := len(c.buf)
-		c.buf, err = c.value(c.buf, kind, elem)
+		if text, ok := c.texts[string(name)]; ok && kind == fsql.KindJSON {
+			// The image's value is not exact; the exact text came first.
+			_, err = r.value()
+			c.buf = append(c.buf, text...)
+		} else {
+			c.buf, err = c.value(c.buf, kind, elem)
+		}
 		state := keyPresent
 		if err != nil {
 			fe, ok := err.(*fitError)
@@ -578,6 +595,37 @@ func (c *conv) array(dst []byte, elem fsql.Kind) ([]byte, error) {
 				fit = err
 			}
 		}
+	}
+}
+
+// readTexts reads the object of exact json texts that an image may start
+// with, whose '{' is next.
+func (c *conv) readTexts() error {
+	r := &c.rd
+	if r.dec.PeekKind() != jsontext.KindBeginObject {
+		return errors.New("not an object")
+	}
+	if err := r.delim(); err != nil {
+		return err
+	}
+	c.texts = map[string][]byte{}
+	for {
+		name, err := r.name()
+		if err != nil {
+			return err
+		}
+		if name == nil {
+			return nil
+		}
+		key := string(appendUnquoted(nil, name))
+		v, err := r.value()
+		if err != nil {
+			return err
+		}
+		if v.Kind() != jsontext.KindString {
+			return fmt.Errorf("the text of %s is not a string", key)
+		}
+		c.texts[key] = appendQuoted(nil, appendUnquoted(nil, v))
 	}
 }
 

@@ -22,12 +22,16 @@ type capture struct{}
 // nothing (pinning TimeZone would cost every statement of every table with
 // a timestamptz column; docs/benchmarks.md).
 var settings = []struct {
-	kind  fsql.Kind
+	needs func(fsql.Column) bool
 	value string
 }{
-	{fsql.KindFloat, "SET extra_float_digits = 1"},
-	{fsql.KindBinary, "SET bytea_output = 'hex'"},
-	{fsql.KindInterval, "SET intervalstyle = 'iso_8601'"},
+	{func(c fsql.Column) bool { return c.Kind == fsql.KindFloat || c.Elem == fsql.KindFloat }, "SET extra_float_digits = 1"},
+	{func(c fsql.Column) bool { return c.Kind == fsql.KindBinary || c.Elem == fsql.KindBinary }, "SET bytea_output = 'hex'"},
+	{func(c fsql.Column) bool { return c.Kind == fsql.KindInterval || c.Elem == fsql.KindInterval }, "SET intervalstyle = 'iso_8601'"},
+	// An xml array's image is read back (see imageFunction), and xml's
+	// input follows xmloption: a session set to DOCUMENT would refuse
+	// content that is not one.
+	{func(c fsql.Column) bool { return c.Array && c.BaseType == "xml" }, "SET xmloption = content"},
 }
 
 // functionHeader makes the trigger function SECURITY DEFINER, so that an
@@ -39,9 +43,7 @@ func functionHeader(t *fsql.Table, exclude []string) string {
 	var b strings.Builder
 	b.WriteString("LANGUAGE plpgsql SECURITY DEFINER")
 	for _, s := range settings {
-		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool {
-			return (c.Kind == s.kind || c.Elem == s.kind) && !slices.Contains(exclude, c.Name)
-		}) {
+		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return s.needs(c) && !slices.Contains(exclude, c.Name) }) {
 			b.WriteString("\n" + s.value)
 		}
 	}
@@ -65,8 +67,9 @@ func functionName(id int, op string) string       { return "capture_" + strconv.
 
 // functions are the trigger functions of one captured table, by suffix:
 // statement-level insert, update, delete and truncate; the row-level
-// catch-all of a partitioned table; the array-bounds check.
-var functions = []string{"ins", "upd", "del", "trunc", "row", "bounds"}
+// catch-all of a partitioned table; the image of a table with values that
+// row_to_json may not carry exactly.
+var functions = []string{"ins", "upd", "del", "trunc", "row", "image"}
 
 // statementTriggers fire once per statement on every relation of a
 // captured table: the table and, when it is partitioned, each partition.
@@ -98,7 +101,7 @@ type gen struct {
 	s       fsql.CaptureSpec
 	outbox  string
 	id      string
-	arrays  []string // the captured array columns, whose bounds the image must keep
+	reread  []string // the captured columns whose image is checked by reading it back (arrays, json)
 	exclude string   // a jsonb literal that blanks the excluded columns, or ""
 }
 
@@ -111,8 +114,8 @@ func newGen(s fsql.CaptureSpec) (*gen, error) {
 	}
 	g := &gen{s: s, outbox: ident(s.CaptureSchema, "outbox"), id: strconv.Itoa(s.ID)}
 	for _, c := range t.Columns {
-		if c.Kind == fsql.KindArray && !slices.Contains(s.Exclude, c.Name) {
-			g.arrays = append(g.arrays, c.Name)
+		if (c.Kind == fsql.KindArray || c.Kind == fsql.KindJSON) && !slices.Contains(s.Exclude, c.Name) {
+			g.reread = append(g.reread, c.Name)
 		}
 	}
 	if len(s.Exclude) > 0 {
@@ -142,17 +145,17 @@ func (g *gen) fn(op string) string { return ident(g.s.CaptureSchema, functionNam
 // a column, whatever the table's columns are called. Excluded columns are
 // blanked with jsonb_populate_record, which names them only inside a JSON
 // literal: a column dropped or renamed later never breaks the trigger, and
-// every other value is row_to_json's own, exactly. An array whose bounds
-// are not the default 1 keeps them through the bounds function.
+// every other value is row_to_json's own, exactly. A table with arrays or
+// json columns gets its image from its image function, which makes the
+// few values row_to_json loses exact.
 func (g *gen) image(row string) string {
-	img := "pg_catalog.row_to_json(" + row + ")"
 	if g.exclude != "" {
-		img = "pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(" + row + ", " + g.exclude + "))"
+		row = "pg_catalog.jsonb_populate_record(" + row + ", " + g.exclude + ")"
 	}
-	if len(g.arrays) > 0 {
-		img = g.fn("bounds") + "(" + img + ", " + row + ", TG_RELID)"
+	if len(g.reread) > 0 {
+		return g.fn("image") + "(" + row + ", TG_RELID)"
 	}
-	return img
+	return "pg_catalog.row_to_json(" + row + ")"
 }
 
 // keyText is a key column's text in an image i, for joining old and new
@@ -247,15 +250,15 @@ func (g *gen) bodies() map[string]string {
 	return b
 }
 
-// boundsFunction keeps the bounds of arrays that do not start at 1, which
-// row_to_json drops ('[0:2]={7,8,9}' becomes [7,8,9]). It re-reads the
-// image's arrays into the row and compares the binary images: equal, the
-// image is exact as it is (one comparison a row, for tables with arrays
-// only); not, the capture schema's bounded_arrays writes each such array
-// as its text form, bounds included.
-func (g *gen) boundsFunction() string {
+// imageFunction writes the image of a row of a table with arrays or json
+// columns. row_to_json loses a few of their values (bounds other than 1,
+// a JSON null, a json value's outer white space; the capture schema's
+// exact_image says which): it reads the image's arrays and json values
+// back into the row and compares the binary images. Equal, the image is
+// exact as it is (one comparison a row); not, exact_image writes it again.
+func (g *gen) imageFunction() string {
 	var checks []string
-	for chunk := range slices.Chunk(g.arrays, 50) { // json_build_object takes 100 arguments
+	for chunk := range slices.Chunk(g.reread, 50) { // json_build_object takes 100 arguments
 		var args []string
 		for _, c := range chunk {
 			args = append(args, literal(c)+", image OPERATOR(pg_catalog.->) "+literal(c))
@@ -266,16 +269,18 @@ func (g *gen) boundsFunction() string {
 	for _, c := range checks {
 		reread = "pg_catalog.json_populate_record(" + reread + ", " + c + ")"
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE FUNCTION %s(image pg_catalog.json, r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
+	return fmt.Sprintf(`CREATE OR REPLACE FUNCTION %s(r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
 LANGUAGE plpgsql
 AS %s
-`+variableConflict+`BEGIN
+`+variableConflict+`DECLARE
+  image pg_catalog.json := pg_catalog.row_to_json(r);
+BEGIN
   IF r OPERATOR(pg_catalog.*=) %s THEN
     RETURN image;
   END IF;
   RETURN %s(image, r, rel::pg_catalog.regclass);
 END
-%s`, g.fn("bounds"), bodyQuote, reread, ident(g.s.CaptureSchema, "bounded_arrays"), bodyQuote)
+%s`, g.fn("image"), bodyQuote, reread, ident(g.s.CaptureSchema, "exact_image"), bodyQuote)
 }
 
 // relation is one relation that carries the capture triggers.
@@ -322,10 +327,10 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
 				g.fn(fn), header, bodyQuote, variableConflict, decl, bodies[fn], bodyQuote),
 			fmt.Sprintf("COMMENT ON FUNCTION %s() IS %s", g.fn(fn), literal("ferry: captures "+describeFn[fn]+" of "+t.String())))
 	}
-	if len(g.arrays) > 0 {
-		stmts = append(stmts, g.boundsFunction(),
-			fmt.Sprintf("COMMENT ON FUNCTION %s(pg_catalog.json, anyelement, pg_catalog.oid) IS %s", g.fn("bounds"),
-				literal("ferry: keeps array bounds in images of "+t.String())))
+	if len(g.reread) > 0 {
+		stmts = append(stmts, g.imageFunction(),
+			fmt.Sprintf("COMMENT ON FUNCTION %s(anyelement, pg_catalog.oid) IS %s", g.fn("image"),
+				literal("ferry: writes exact images of "+t.String())))
 	}
 	stmts = append(stmts, g.dropStray())
 	for _, r := range rels {
@@ -420,8 +425,8 @@ func (capture) DropTriggers(captureSchema string, r fsql.Registered) ([]string, 
 	var stmts []string
 	for _, fn := range functions {
 		args := "()"
-		if fn == "bounds" {
-			args = "(pg_catalog.json, anyelement, pg_catalog.oid)"
+		if fn == "image" {
+			args = "(anyelement, pg_catalog.oid)"
 		}
 		stmts = append(stmts, fmt.Sprintf("DROP FUNCTION IF EXISTS %s%s CASCADE", ident(captureSchema, functionName(r.ID, fn)), args))
 	}

@@ -183,6 +183,10 @@ func (Dialect) CheckType(c fsql.Column) error {
 	case "rR", "mR":
 		return fmt.Errorf("type %s is a range type, which Ferry does not carry yet; exclude the column", c.Type)
 	}
+	if c.Array && c.Elem == fsql.KindJSON {
+		return fmt.Errorf("type %s cannot be carried exactly: an element that is itself a JSON array reads back as a further dimension; "+
+			"use a json or jsonb column holding a JSON array, or exclude the column", c.Type)
+	}
 	if c.Kind == "" || (c.Array && c.Elem == "") {
 		return fmt.Errorf("type %s is not supported: the change envelope cannot carry it exactly; exclude the column", c.Type)
 	}

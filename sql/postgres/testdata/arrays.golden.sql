@@ -5,7 +5,7 @@ AS $ferry$
 #variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, after)
-  SELECT 5, 'c', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*, TG_RELID) FROM ferry_new n;
+  SELECT 5, 'c', "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) FROM ferry_new n;
   RETURN NULL;
 END
 $ferry$;
@@ -19,8 +19,8 @@ AS $ferry$
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 5, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*, TG_RELID) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb)), n.*, TG_RELID) AS i FROM ferry_new n) AS n
+  FROM (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_old o) AS o
+  FULL JOIN (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_new n) AS n
     ON (o.i OPERATOR(pg_catalog.->>) 'id') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id')
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
@@ -35,7 +35,7 @@ AS $ferry$
 #variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before)
-  SELECT 5, 'd', "ferry"."capture_5_bounds"(pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb)), o.*, TG_RELID) FROM ferry_old o;
+  SELECT 5, 'd', "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) FROM ferry_old o;
   RETURN NULL;
 END
 $ferry$;
@@ -54,19 +54,21 @@ $ferry$;
 
 COMMENT ON FUNCTION "ferry"."capture_5_trunc"() IS 'ferry: captures truncate of public.grid';
 
-CREATE OR REPLACE FUNCTION "ferry"."capture_5_bounds"(image pg_catalog.json, r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
+CREATE OR REPLACE FUNCTION "ferry"."capture_5_image"(r anyelement, rel pg_catalog.oid) RETURNS pg_catalog.json
 LANGUAGE plpgsql
 AS $ferry$
 #variable_conflict use_variable
+DECLARE
+  image pg_catalog.json := pg_catalog.row_to_json(r);
 BEGIN
   IF r OPERATOR(pg_catalog.*=) pg_catalog.json_populate_record(r, pg_catalog.json_build_object('cells', image OPERATOR(pg_catalog.->) 'cells', 'tags', image OPERATOR(pg_catalog.->) 'tags')) THEN
     RETURN image;
   END IF;
-  RETURN "ferry"."bounded_arrays"(image, r, rel::pg_catalog.regclass);
+  RETURN "ferry"."exact_image"(image, r, rel::pg_catalog.regclass);
 END
 $ferry$;
 
-COMMENT ON FUNCTION "ferry"."capture_5_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) IS 'ferry: keeps array bounds in images of public.grid';
+COMMENT ON FUNCTION "ferry"."capture_5_image"(anyelement, pg_catalog.oid) IS 'ferry: writes exact images of public.grid';
 
 DO $ferry$
 DECLARE
@@ -77,7 +79,7 @@ BEGIN
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
     WHERE p.pronamespace OPERATOR(pg_catalog.=) '"ferry"'::pg_catalog.regnamespace
-      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_5_ins', 'capture_5_upd', 'capture_5_del', 'capture_5_trunc', 'capture_5_row', 'capture_5_bounds']::pg_catalog.name[])
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_5_ins', 'capture_5_upd', 'capture_5_del', 'capture_5_trunc', 'capture_5_row', 'capture_5_image']::pg_catalog.name[])
       AND t.tgparentid OPERATOR(pg_catalog.=) 0
       AND t.tgrelid OPERATOR(pg_catalog.<>) '"public"."grid"'::pg_catalog.regclass
       AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"public"."grid"'::pg_catalog.regclass) pt)
@@ -128,5 +130,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_5_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_5_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_5_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_5_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 5;

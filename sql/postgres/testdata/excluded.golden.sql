@@ -64,7 +64,7 @@ BEGIN
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
     WHERE p.pronamespace OPERATOR(pg_catalog.=) '"cdc"'::pg_catalog.regnamespace
-      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_7_ins', 'capture_7_upd', 'capture_7_del', 'capture_7_trunc', 'capture_7_row', 'capture_7_bounds']::pg_catalog.name[])
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_7_ins', 'capture_7_upd', 'capture_7_del', 'capture_7_trunc', 'capture_7_row', 'capture_7_image']::pg_catalog.name[])
       AND t.tgparentid OPERATOR(pg_catalog.=) 0
       AND t.tgrelid OPERATOR(pg_catalog.<>) '"hr"."people"'::pg_catalog.regclass
       AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"hr"."people"'::pg_catalog.regclass) pt)
@@ -115,5 +115,5 @@ DROP FUNCTION IF EXISTS "cdc"."capture_7_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_del"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "cdc"."capture_7_row"() CASCADE;
-DROP FUNCTION IF EXISTS "cdc"."capture_7_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
+DROP FUNCTION IF EXISTS "cdc"."capture_7_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "cdc"."captured" WHERE id = 7;

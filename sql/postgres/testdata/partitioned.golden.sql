@@ -139,7 +139,7 @@ BEGIN
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
     WHERE p.pronamespace OPERATOR(pg_catalog.=) '"ferry"'::pg_catalog.regnamespace
-      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_4_ins', 'capture_4_upd', 'capture_4_del', 'capture_4_trunc', 'capture_4_row', 'capture_4_bounds']::pg_catalog.name[])
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_4_ins', 'capture_4_upd', 'capture_4_del', 'capture_4_trunc', 'capture_4_row', 'capture_4_image']::pg_catalog.name[])
       AND t.tgparentid OPERATOR(pg_catalog.=) 0
       AND t.tgrelid OPERATOR(pg_catalog.<>) '"public"."reading"'::pg_catalog.regclass
       AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"public"."reading"'::pg_catalog.regclass) pt)
@@ -313,5 +313,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_4_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_4_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_4_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_4_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 4;

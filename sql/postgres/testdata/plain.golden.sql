@@ -63,7 +63,7 @@ BEGIN
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
     WHERE p.pronamespace OPERATOR(pg_catalog.=) '"ferry"'::pg_catalog.regnamespace
-      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_1_ins', 'capture_1_upd', 'capture_1_del', 'capture_1_trunc', 'capture_1_row', 'capture_1_bounds']::pg_catalog.name[])
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_1_ins', 'capture_1_upd', 'capture_1_del', 'capture_1_trunc', 'capture_1_row', 'capture_1_image']::pg_catalog.name[])
       AND t.tgparentid OPERATOR(pg_catalog.=) 0
       AND t.tgrelid OPERATOR(pg_catalog.<>) '"public"."emp"'::pg_catalog.regclass
       AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"public"."emp"'::pg_catalog.regclass) pt)
@@ -114,5 +114,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_1_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_1_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_1_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 1;

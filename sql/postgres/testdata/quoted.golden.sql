@@ -63,7 +63,7 @@ BEGIN
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
     WHERE p.pronamespace OPERATOR(pg_catalog.=) '"ferry"'::pg_catalog.regnamespace
-      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_3_ins', 'capture_3_upd', 'capture_3_del', 'capture_3_trunc', 'capture_3_row', 'capture_3_bounds']::pg_catalog.name[])
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_3_ins', 'capture_3_upd', 'capture_3_del', 'capture_3_trunc', 'capture_3_row', 'capture_3_image']::pg_catalog.name[])
       AND t.tgparentid OPERATOR(pg_catalog.=) 0
       AND t.tgrelid OPERATOR(pg_catalog.<>) '"My Schema"."x""; DROP TABLE victim; --"'::pg_catalog.regclass
       AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"My Schema"."x""; DROP TABLE victim; --"'::pg_catalog.regclass) pt)
@@ -114,5 +114,5 @@ DROP FUNCTION IF EXISTS "ferry"."capture_3_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_del"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_trunc"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_3_row"() CASCADE;
-DROP FUNCTION IF EXISTS "ferry"."capture_3_bounds"(pg_catalog.json, anyelement, pg_catalog.oid) CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_3_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 3;

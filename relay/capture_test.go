@@ -12,44 +12,9 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
-	"github.com/ferry-cdc/ferry/migrations"
 	"github.com/ferry-cdc/ferry/relay"
-	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
-
-// newEnvWith is newEnv with tables of the test's own: ddl creates them,
-// tables configures their capture (keys, exclusions).
-func newEnvWith(t testing.TB, ddl []string, tables ...config.Table) *env {
-	t.Helper()
-	brokers := kafkatest.Brokers(t)
-	dsn, db := pgtest.NewDB(t)
-	db.SetMaxOpenConns(30)
-	pgtest.Exec(t, db, ddl...)
-	e := &env{t: t, dsn: dsn, db: db, brokers: brokers}
-	prefix := kafkatest.Prefix(t)
-	e.cfg = &config.Config{
-		File:  "test.yaml",
-		Kafka: config.Kafka{Brokers: []string{brokers}, TopicPrefix: prefix},
-		Relay: config.Relay{PurgeSchedule: "@every 1h", BatchSize: 2000},
-	}
-	src := config.Source{Name: "src_" + prefix, Dialect: "postgres", DSN: config.DSN(dsn), CaptureSchema: "ferry"}
-	for _, tb := range tables {
-		src.Tables = append(src.Tables, config.Table{Name: tb.Name})
-		e.tables = append(e.tables, strings.TrimPrefix(tb.Name, "public."))
-	}
-	e.cfg.Sources = []config.Source{src}
-	reparse(t, e.cfg)
-	e.cfg.Sources[0].Tables = tables // keys and exclusions, which yamlOf leaves out
-	m, err := migrations.New(&e.cfg.Sources[0], postgres.Dialect{}, db, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
 
 // event is one message with its envelope parsed.
 type event struct {

@@ -19,9 +19,9 @@ AS $ferry$
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 5, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_new n) AS n
-    ON (o.i OPERATOR(pg_catalog.->>) 'id') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id')
+  FROM (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(o.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT "ferry"."capture_5_image"(pg_catalog.jsonb_populate_record(n.*, '{"secret":null}'::pg_catalog.jsonb), TG_RELID) AS i FROM ferry_new n OFFSET 0) AS n
+    ON (o.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C"
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
 END

@@ -19,10 +19,10 @@ AS $ferry$
 BEGIN
   INSERT INTO "cdc"."outbox" (table_id, op, before, after)
   SELECT 7, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_new n) AS n
-    ON (o.i OPERATOR(pg_catalog.->>) 'a') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'a')
-   AND (o.i OPERATOR(pg_catalog.->>) 'b') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'b')
+  FROM (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_new n OFFSET 0) AS n
+    ON (o.i OPERATOR(pg_catalog.->>) 'a') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'a') COLLATE pg_catalog."C"
+   AND (o.i OPERATOR(pg_catalog.->>) 'b') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'b') COLLATE pg_catalog."C"
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
 END

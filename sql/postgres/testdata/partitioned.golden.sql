@@ -37,10 +37,10 @@ BEGIN
   END IF;
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 4, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT pg_catalog.row_to_json(o.*) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT pg_catalog.row_to_json(n.*) AS i FROM ferry_new n) AS n
-    ON (o.i OPERATOR(pg_catalog.->>) 'id') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id')
-   AND (o.i OPERATOR(pg_catalog.->>) 'at') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'at')
+  FROM (SELECT pg_catalog.row_to_json(o.*) AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT pg_catalog.row_to_json(n.*) AS i FROM ferry_new n OFFSET 0) AS n
+    ON (o.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C"
+   AND (o.i OPERATOR(pg_catalog.->>) 'at') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'at') COLLATE pg_catalog."C"
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
 END

@@ -19,9 +19,9 @@ AS $ferry$
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
   SELECT 3, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT pg_catalog.row_to_json(o.*) AS i FROM ferry_old o) AS o
-  FULL JOIN (SELECT pg_catalog.row_to_json(n.*) AS i FROM ferry_new n) AS n
-    ON (o.i OPERATOR(pg_catalog.->>) 'select') OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'select')
+  FROM (SELECT pg_catalog.row_to_json(o.*) AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT pg_catalog.row_to_json(n.*) AS i FROM ferry_new n OFFSET 0) AS n
+    ON (o.i OPERATOR(pg_catalog.->>) 'select') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'select') COLLATE pg_catalog."C"
   ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
 END

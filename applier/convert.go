@@ -59,7 +59,9 @@ func toTarget(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
 		}
 		return json.RawMessage(s), nil
 	case fsql.KindArray:
-		if c.Elem != fsql.KindBinary && c.Elem != fsql.KindJSON {
+		if c.Elem != fsql.KindBinary && c.Elem != fsql.KindJSON || raw[0] == '"' {
+			// A string is an array with bounds other than 1 in its text
+			// form, which json_populate_recordset reads as it is.
 			return raw, nil
 		}
 		var items []json.RawMessage

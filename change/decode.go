@@ -34,7 +34,8 @@ import (
 //   - json: string, the JSON text;
 //   - bool: bool;
 //   - array: []any of elements decoded by elem, []any again for each
-//     further dimension, nil for a NULL element;
+//     further dimension, nil for a NULL element; an array with bounds other
+//     than 1 is a string, its PostgreSQL text form;
 //   - text, date, time, timestamp, timestamptz, interval, uuid: string, in
 //     the text form the source wrote.
 func DecodeValue(kind fsql.Kind, elem fsql.Kind, raw json.RawMessage) (any, error) {
@@ -117,6 +118,9 @@ func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
 			return string(appendUnquoted(nil, v)), nil
 		}
 	case fsql.KindArray:
+		if isString {
+			return string(appendUnquoted(nil, v)), nil // bounds other than 1: the text form
+		}
 		if k == jsontext.KindBeginArray {
 			// v was read whole, so it is valid: read it again by element.
 			r.reset(v)

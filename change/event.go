@@ -24,6 +24,9 @@ const (
 	OpDelete Op = "d"
 	// OpRead is a row copied by a snapshot.
 	OpRead Op = "r"
+	// OpTruncate empties the table: its event has no key and no images,
+	// and the relay sends it to every partition of the table's topic.
+	OpTruncate Op = "t"
 )
 
 // Table is what the relay knows about a captured table (from the registry).
@@ -33,6 +36,9 @@ type Table struct {
 	// Key is the primary key's columns, in key order.
 	Key     []string
 	Columns []fsql.Column
+	// Exclude are columns the images may carry, blanked, but the events
+	// never do.
+	Exclude []string
 }
 
 // Row is one outbox row as the relay reads it.
@@ -52,7 +58,8 @@ type Event struct {
 	Source, DB, Schema, Table string
 	Op                        Op
 	// Key is the key columns as a compact JSON object, in the table's key
-	// order, byte for byte the same for the same key values.
+	// order, byte for byte the same for the same key values; nil for a
+	// truncate.
 	Key []byte
 	// Value is the change envelope; nil for a tombstone (Op d), which
 	// tells a compacted topic to forget the key. Key and Value are

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -24,25 +25,38 @@ import (
 // tombstone for the old key and a create of the new key, so that a
 // compacted topic forgets the old key and a consumer keyed by the primary
 // key never sees one change under two keys. A delete is a delete event and
-// a tombstone for its key.
+// a tombstone for its key. A truncate is one event with no key and no
+// images, which the relay sends to every partition of the topic.
+//
+// The key is the key columns in one text per row, whatever the session
+// that wrote it: a decimal without trailing zeros ("1.50" and "1.5" are one
+// value in a unique index), a float without the sign of zero.
 //
 // Each value of an image is carried in its column's kind's form, which the
 // applier's DecodeValue reads back exactly:
 //
 //   - decimal: a string with the number's exact digits, "NaN", "Infinity"
 //     or "-Infinity" (never a float64, which would lose digits);
-//   - integer: a JSON integer within int64;
+//   - integer: a JSON integer within int64 (an oid, which the image has
+//     as a string, too);
 //   - float: the number's exact text, or "NaN", "Infinity", "-Infinity";
 //   - binary: base64 (standard alphabet, padded) of the bytes, read from
 //     PostgreSQL's hex form "\\x00ff";
-//   - json: a string holding the JSON text exactly as the image had it
-//     (Debezium's io.debezium.data.Json); a JSON null is null, so SQL NULL
-//     and a JSON 'null' value arrive alike, as they leave row_to_json;
+//   - json: a string holding the JSON text exactly as the column has it
+//     (Debezium's io.debezium.data.Json), "null" for a JSON null; SQL NULL
+//     is null. Where the image's value is not the exact text, the image
+//     gives it first, in its member sql.JSONTexts;
 //   - array: an array of elements in their element kind's form, nested for
-//     each further dimension; the elements of a json array are each one JSON
-//     value, so a json[][] arrives as a one-dimensional array of JSON texts;
-//   - bool, and text, date, time, timestamp, timestamptz, interval, uuid
-//     (strings): unchanged.
+//     each further dimension; the elements of a json array (which the
+//     PostgreSQL capture refuses) are each one JSON value. An array whose
+//     lower bounds are not all 1 arrives as a string, its PostgreSQL text
+//     form with the bounds ("[0:2]={7,8,9}");
+//   - timestamptz: a string, the same instant in UTC
+//     ("2024-06-30T18:29:59.654321+00:00"), whatever offset the image had;
+//   - bool, and text, date, time, timestamp, interval, uuid (strings):
+//     unchanged.
+//
+// Columns the table excludes are left out.
 //
 // NULL stays null; the image's column order is kept. A column the table
 // does not list (one added since the registry was read), or one of a kind
@@ -79,8 +93,9 @@ func FromRowAt(t *Table, r Row, now time.Time) ([]Event, error) {
 		if before, err = c.image(r.Before, "before", r.Op); err != nil {
 			return nil, err
 		}
+	case OpTruncate:
 	default:
-		return nil, c.fail("", "", fmt.Errorf("op %q is not one of c, u, d, r", string(r.Op)))
+		return nil, c.fail("", "", fmt.Errorf("op %q is not one of c, u, d, r, t", string(r.Op)))
 	}
 	srcStart := len(c.buf)
 	c.buf = appendSource(c.buf, t, &r)
@@ -93,6 +108,9 @@ func FromRowAt(t *Table, r Row, now time.Time) ([]Event, error) {
 			Key: key, Value: value, TxID: r.TxID, Seq: r.Seq, TsMs: tsMs}
 	}
 	switch {
+	case r.Op == OpTruncate:
+		out := make([]byte, 0, envelopeSize+len(src))
+		return []Event{ev(OpTruncate, nil, appendEnvelope(out, nil, nil, src, OpTruncate, tsMs))}, nil
 	case r.Op == OpDelete:
 		out := make([]byte, 0, len(bKey)+envelopeSize+len(bImg)+len(src))
 		out = append(out, bKey...)
@@ -150,6 +168,9 @@ type conv struct {
 	order, found []int
 	orderOf      *Table
 	next         int
+	// texts are the exact texts of json columns, quoted, that an image
+	// gives in its first member (sql.JSONTexts); nil for most images.
+	texts map[string][]byte
 }
 
 var convPool = sync.Pool{New: func() any { return new(conv) }}
@@ -185,6 +206,7 @@ const (
 type keySpan struct {
 	start, end int
 	state      keyState
+	kind       fsql.Kind
 }
 
 // imageSpan is where an image and its key are in conv.buf.
@@ -212,6 +234,7 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 	c.seen = c.seen[:words]
 	clear(c.seen)
 	c.unknown, c.unknownEnds = c.unknown[:0], c.unknownEnds[:0]
+	c.texts = nil
 	if cap(c.keys) < len(t.Key) {
 		c.keys = make([]keySpan, len(t.Key))
 	}
@@ -234,6 +257,7 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 	}
 	start := len(c.buf)
 	c.buf = append(c.buf, '{')
+	written := 0
 	for n := 0; ; n++ {
 		rawName, err := r.name()
 		if err != nil {
@@ -242,11 +266,6 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		if rawName == nil {
 			break
 		}
-		if n > 0 {
-			c.buf = append(c.buf, ',')
-		}
-		c.buf = append(c.buf, rawName...)
-		c.buf = append(c.buf, ':')
 		// The name is kept in c.name: rawName is valid only until the
 		// next read.
 		if bytes.IndexByte(rawName, '\\') >= 0 {
@@ -255,9 +274,30 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 			c.name = append(c.name[:0], rawName[1:len(rawName)-1]...)
 		}
 		name := c.name
+		col := c.column(name, n)
+		if n == 0 && string(name) == fsql.JSONTexts {
+			if err := c.readTexts(); err != nil {
+				return imageSpan{}, syntax(fsql.JSONTexts, err)
+			}
+			continue
+		}
+		if len(t.Exclude) > 0 && slices.Contains(t.Exclude, string(name)) {
+			// An excluded column the trigger blanked: it never leaves the
+			// source, not even as a null.
+			if _, err := r.value(); err != nil {
+				return imageSpan{}, syntax(string(name), err)
+			}
+			continue
+		}
+		if written > 0 {
+			c.buf = append(c.buf, ',')
+		}
+		written++
+		c.buf = append(c.buf, rawName...)
+		c.buf = append(c.buf, ':')
 
 		var kind, elem fsql.Kind
-		if col := c.column(name, n); col >= 0 {
+		if col >= 0 {
 			if c.seen[col/64]&(1<<(col%64)) != 0 {
 				return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
 			}
@@ -268,7 +308,13 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 
 		vstart := len(c.buf)
-		c.buf, err = c.value(c.buf, kind, elem)
+		if text, ok := c.texts[string(name)]; ok && kind == fsql.KindJSON {
+			// The image's value is not exact; the exact text came first.
+			_, err = r.value()
+			c.buf = append(c.buf, text...)
+		} else {
+			c.buf, err = c.value(c.buf, kind, elem)
+		}
 		state := keyPresent
 		if err != nil {
 			fe, ok := err.(*fitError)
@@ -284,7 +330,7 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 		for k, key := range t.Key {
 			if key == string(name) {
-				c.keys[k] = keySpan{vstart, len(c.buf), state}
+				c.keys[k] = keySpan{vstart, len(c.buf), state, kind}
 			}
 		}
 	}
@@ -312,7 +358,7 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 		c.buf = appendQuoted(c.buf, validUTF8(key))
 		c.buf = append(c.buf, ':')
-		c.buf = appendCanonical(c.buf, c.buf[c.keys[k].start:c.keys[k].end])
+		c.buf = appendKeyValue(c.buf, c.buf[c.keys[k].start:c.keys[k].end], c.keys[k].kind)
 	}
 	c.buf = append(c.buf, '}')
 	span.keyEnd = len(c.buf)
@@ -392,11 +438,11 @@ func (c *conv) value(dst []byte, kind, elem fsql.Kind) ([]byte, error) {
 	}
 	switch kind {
 	case fsql.KindInteger:
-		dst = append(dst, v...)
-		if k != jsontext.KindNumber {
-			return dst, notFit(v, string(kind))
+		if k == jsontext.KindString && len(v) > 2 && isInteger(v[1:len(v)-1]) {
+			v = v[1 : len(v)-1] // oid: row_to_json writes it as a string
 		}
-		if _, err := strconv.ParseInt(string(v), 10, 64); err != nil {
+		dst = append(dst, v...)
+		if !isInteger(v) {
 			return dst, notFit(v, string(kind))
 		}
 		return dst, nil
@@ -436,13 +482,38 @@ func (c *conv) value(dst []byte, kind, elem fsql.Kind) ([]byte, error) {
 			return append(dst, v...), nil
 		}
 
-	case fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp, fsql.KindTimestampTZ,
+	case fsql.KindTimestampTZ:
+		if k != jsontext.KindString {
+			break
+		}
+		s := v[1 : len(v)-1]
+		if bytes.IndexByte(s, '\\') >= 0 {
+			c.tmp = appendUnquoted(c.tmp[:0], v)
+			s = c.tmp
+		}
+		if string(s) == "infinity" || string(s) == "-infinity" {
+			return append(dst, v...), nil
+		}
+		n := len(dst)
+		dst = append(dst, '"')
+		dst, ok := appendUTC(dst, s)
+		if !ok {
+			return append(dst[:n], v...), notFit(v, string(kind))
+		}
+		return append(dst, '"'), nil
+
+	case fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp,
 		fsql.KindInterval, fsql.KindUUID:
 		if k == jsontext.KindString {
 			return append(dst, v...), nil
 		}
 
-	case fsql.KindArray: // not an array: value read it whole
+	case fsql.KindArray:
+		// Not a JSON array: an array whose bounds do not start at 1, which
+		// the trigger writes as its text form, bounds included.
+		if k == jsontext.KindString {
+			return append(dst, v...), nil
+		}
 
 	default:
 		return append(dst, v...), nil
@@ -527,6 +598,37 @@ func (c *conv) array(dst []byte, elem fsql.Kind) ([]byte, error) {
 	}
 }
 
+// readTexts reads the object of exact json texts that an image may start
+// with, whose '{' is next.
+func (c *conv) readTexts() error {
+	r := &c.rd
+	if r.dec.PeekKind() != jsontext.KindBeginObject {
+		return errors.New("not an object")
+	}
+	if err := r.delim(); err != nil {
+		return err
+	}
+	c.texts = map[string][]byte{}
+	for {
+		name, err := r.name()
+		if err != nil {
+			return err
+		}
+		if name == nil {
+			return nil
+		}
+		key := string(appendUnquoted(nil, name))
+		v, err := r.value()
+		if err != nil {
+			return err
+		}
+		if v.Kind() != jsontext.KindString {
+			return fmt.Errorf("the text of %s is not a string", key)
+		}
+		c.texts[key] = appendQuoted(nil, appendUnquoted(nil, v))
+	}
+}
+
 // isDecimalText accepts what a decimal string may hold: a JSON number's
 // text, or NaN and the infinities.
 func isDecimalText(s []byte) bool {
@@ -540,6 +642,12 @@ func isDecimalText(s []byte) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isInteger accepts a JSON integer within int64.
+func isInteger(s []byte) bool {
+	_, err := strconv.ParseInt(string(s), 10, 64)
+	return err == nil && (s[0] == '-' || isDigit(s[0]))
+}
 
 func isSpecialFloat(s []byte) bool {
 	switch string(s) {

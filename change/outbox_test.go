@@ -68,6 +68,13 @@ func TestEachKindTravelsExactly(t *testing.T) {
 		{"decimal -Infinity", fsql.KindDecimal, "", `"-Infinity"`, `"-Infinity"`, "-Infinity"},
 		{"decimal as string", fsql.KindDecimal, "", `"-12.5e3"`, `"-12.5e3"`, "-12.5e3"},
 		{"decimal null", fsql.KindDecimal, "", `null`, `null`, nil},
+		{"oid, which the image has as a string", fsql.KindInteger, "", `"4294967295"`, `4294967295`, int64(4294967295)},
+		{"timestamptz to UTC", fsql.KindTimestampTZ, "", `"2024-07-01T00:14:59.654321+05:45"`, `"2024-06-30T18:29:59.654321+00:00"`, "2024-06-30T18:29:59.654321+00:00"},
+		{"timestamptz before time zones", fsql.KindTimestampTZ, "", `"1850-01-01T05:41:16+05:41:16"`, `"1850-01-01T00:00:00+00:00"`, "1850-01-01T00:00:00+00:00"},
+		{"timestamptz BC across a year", fsql.KindTimestampTZ, "", `"0044-12-31T23:30:00-01:00 BC"`, `"0043-01-01T00:30:00+00:00 BC"`, "0043-01-01T00:30:00+00:00 BC"},
+		{"timestamptz the last", fsql.KindTimestampTZ, "", `"294277-01-01T08:59:59.999999+09:00"`, `"294276-12-31T23:59:59.999999+00:00"`, "294276-12-31T23:59:59.999999+00:00"},
+		{"timestamptz infinity", fsql.KindTimestampTZ, "", `"-infinity"`, `"-infinity"`, "-infinity"},
+		{"array with bounds, as text", fsql.KindArray, fsql.KindInteger, `"[0:2]={7,8,9}"`, `"[0:2]={7,8,9}"`, "[0:2]={7,8,9}"},
 		{"integer min", fsql.KindInteger, "", `-9223372036854775808`, `-9223372036854775808`, int64(math.MinInt64)},
 		{"integer max", fsql.KindInteger, "", `9223372036854775807`, `9223372036854775807`, int64(math.MaxInt64)},
 		{"integer zero", fsql.KindInteger, "", `0`, `0`, int64(0)},
@@ -275,6 +282,10 @@ func TestEvents(t *testing.T) {
 			},
 		},
 		{
+			name: "truncate", op: change.OpTruncate,
+			want: []ev{{"t", "", `{"before":null,"after":null,` + linesSource + `,"op":"t","ts_ms":1719792000123}`}},
+		},
+		{
 			// jsonb's form (columns excluded): other order, spaces.
 			name: "update with images in two forms keeps one key", op: change.OpUpdate,
 			before: `{"order_id":1,"line_no":2,"qty":10}`, after: `{"qty": 11, "line_no": 2, "order_id": 1}`,
@@ -349,8 +360,37 @@ func TestKeyIsCanonical(t *testing.T) {
 			name:   "decimal key",
 			key:    []string{"n"},
 			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
-			images: []string{`{"n":1.50}`, `{"n":"1.50"}`},
-			want:   `{"n":"1.50"}`,
+			images: []string{`{"n":1.50}`, `{"n":"1.50"}`, `{"n":1.5}`, `{"n":"1.500000"}`},
+			want:   `{"n":"1.5"}`,
+		},
+		{
+			name:   "decimal key without a fraction",
+			key:    []string{"n"},
+			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
+			images: []string{`{"n":100}`, `{"n":100.00}`, `{"n":"100.0"}`},
+			want:   `{"n":"100"}`,
+		},
+		{
+			name:   "decimal zero",
+			key:    []string{"n"},
+			cols:   []fsql.Column{col("n", fsql.KindDecimal)},
+			images: []string{`{"n":0}`, `{"n":0.00}`, `{"n":-0.0}`},
+			want:   `{"n":"0"}`,
+		},
+		{
+			name:   "float zero has no sign",
+			key:    []string{"f"},
+			cols:   []fsql.Column{col("f", fsql.KindFloat)},
+			images: []string{`{"f":0}`, `{"f":-0}`},
+			want:   `{"f":0}`,
+		},
+		{
+			name: "timestamptz key in any zone",
+			key:  []string{"at"},
+			cols: []fsql.Column{col("at", fsql.KindTimestampTZ)},
+			images: []string{`{"at":"2024-07-01T10:00:00.5+00:00"}`, `{"at":"2024-07-01T19:00:00.5+09:00"}`,
+				`{"at":"2024-07-01T15:45:00.500+\u0030\u0035:45"}`, `{"at":"2024-07-01T09:59:30.5-00:00:30"}`},
+			want: `{"at":"2024-07-01T10:00:00.5+00:00"}`,
 		},
 		{
 			name:   "binary key",
@@ -413,6 +453,26 @@ func TestKeyIsCanonical(t *testing.T) {
 	}
 }
 
+func TestExcludedColumnsAndExactJSONTexts(t *testing.T) {
+	t.Parallel()
+	tab := table([]string{"id"}, col("id", fsql.KindInteger), col("ssn", fsql.KindText), col("doc", fsql.KindJSON), col("raw", fsql.KindJSON))
+	tab.Exclude = []string{"ssn"}
+	for _, tc := range []struct{ image, want string }{
+		{`{"id":1,"ssn":null,"doc":{"a": 1},"raw":null}`, `{"id":1,"doc":"{\"a\": 1}","raw":null}`},
+		// The trigger gives the exact texts first where the image's are not:
+		// a JSON null, white space around a value.
+		{`{"ferry:json":{"doc":"null","raw":"  [1, \u0032]\t"},"id":1,"ssn":null,"doc":null,"raw":[1, 2]}`, `{"id":1,"doc":"null","raw":"  [1, 2]\t"}`},
+	} {
+		evs, err := change.FromRowAt(tab, change.Row{Op: change.OpCreate, After: []byte(tc.image)}, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.image, err)
+		}
+		if got := parse(t, evs[0].Value).After; string(got) != tc.want {
+			t.Errorf("image %s:\n after %s\n want  %s", tc.image, got, tc.want)
+		}
+	}
+}
+
 func TestUnlistedColumnsPassThrough(t *testing.T) {
 	t.Parallel()
 	tab := table([]string{"id"}, col("id", fsql.KindInteger), col("price", fsql.KindDecimal), col("odd", "geometry"))
@@ -465,7 +525,8 @@ func TestErrors(t *testing.T) {
 		return table([]string{"id"},
 			col("id", fsql.KindInteger), col("salary", fsql.KindInteger), col("rate", fsql.KindFloat),
 			col("price", fsql.KindDecimal), col("photo", fsql.KindBinary), col("active", fsql.KindBool),
-			col("name", fsql.KindText), col("born", fsql.KindDate), arrayCol("scores", fsql.KindInteger))
+			col("name", fsql.KindText), col("born", fsql.KindDate), arrayCol("scores", fsql.KindInteger),
+			col("at", fsql.KindTimestampTZ))
 	}
 	const prefix = `change seq 42 of hq public.emp`
 	for _, tc := range []struct {
@@ -483,8 +544,10 @@ func TestErrors(t *testing.T) {
 			prefix + ` key {"id":7} column salary: value -9223372036854775809 does not fit integer`},
 		{"integer with a fraction", "c", "", `{"id":7,"salary":1.5}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 1.5 does not fit integer`},
-		{"integer as a string", "c", "", `{"id":7,"salary":"100"}`, "salary", `{"id":7}`,
-			prefix + ` key {"id":7} column salary: value "100" does not fit integer`},
+		{"integer as a string that is not one", "c", "", `{"id":7,"salary":"1e2"}`, "salary", `{"id":7}`,
+			prefix + ` key {"id":7} column salary: value "1e2" does not fit integer`},
+		{"timestamptz of another form", "c", "", `{"id":7,"name":"x","born":"2024-01-01","salary":1,"at":"2024-01-01 10:00:00+00"}`, "at", `{"id":7}`,
+			prefix + ` key {"id":7} column at: value "2024-01-01 10:00:00+00" does not fit timestamptz`},
 		{"key after the bad value", "c", "", `{"salary":1.5,"id":7}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 1.5 does not fit integer`},
 		{"float overflow", "c", "", `{"id":7,"rate":1e400}`, "rate", `{"id":7}`,
@@ -521,8 +584,8 @@ func TestErrors(t *testing.T) {
 			prefix + ` key {"id":7} column salary: value 0.5 does not fit integer`},
 		{"first bad value is reported", "c", "", `{"id":7,"salary":0.5,"rate":"x"}`, "salary", `{"id":7}`,
 			prefix + ` key {"id":7} column salary: value 0.5 does not fit integer`},
-		{"bad key value", "c", "", `{"id":"7"}`, "id", "",
-			prefix + ` column id: value "7" does not fit integer`},
+		{"bad key value", "c", "", `{"id":"7x"}`, "id", "",
+			prefix + ` column id: value "7x" does not fit integer`},
 		{"key missing", "c", "", `{"salary":1}`, "id", "",
 			prefix + ` column id: key column is missing from the after image`},
 		{"key null", "d", `{"id":null}`, "", "id", "",
@@ -556,7 +619,7 @@ func TestErrors(t *testing.T) {
 		{"delete without before", "d", "", `{"id":7}`, "", "",
 			prefix + `: delete has no before image`},
 		{"unknown op", "x", "", `{"id":7}`, "", "",
-			prefix + `: op "x" is not one of c, u, d, r`},
+			prefix + `: op "x" is not one of c, u, d, r, t`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

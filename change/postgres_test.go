@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ CREATE TABLE public.types (
 	c_date date, c_time time, c_timetz timetz, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
 	c_uuid uuid, c_json json, c_jsonb jsonb,
 	c_int_array integer[], c_text_array text[], c_grid integer[][], c_numeric_array numeric[],
-	c_bytea_array bytea[], c_jsonb_array jsonb[],
+	c_bytea_array bytea[],
 	c_empty text, c_null text
 )`
 
@@ -46,7 +47,7 @@ var pgValues = []string{
 	  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"b": [1, 2.50, "x"],
 	  "a": null}', '{"k": {"n": 1.0E+2}}',
 	  '{1,NULL,-3}', '{"a b","",NULL,"ü"}', '{{1,2},{3,NULL}}', '{1.50,NaN,NULL}',
-	  ARRAY['\x00'::bytea, NULL, '\x'::bytea], ARRAY['{"a": 1}'::jsonb, '[1, 2]', NULL],
+	  ARRAY['\x00'::bytea, NULL, '\x'::bytea],
 	  '', NULL)`,
 	`(2, 32767, 2147483647, 9223372036854775807,
 	  '-9999999999999999999999999999.9999999999', 'NaN',
@@ -55,11 +56,11 @@ var pgValues = []string{
 	  ''::bytea, false,
 	  '9999-12-31', '00:00:00', '00:00:00-12', 'infinity', '-infinity', '-178000000 years',
 	  '00000000-0000-0000-0000-000000000000', '[]', '[null, {}]',
-	  '{}', '{}', '{}', '{}', '{}', '{}',
+	  '{}', '{}', '{}', '{}', '{}',
 	  '', NULL)`,
 	`(3, 0, 0, 0, '0.0000000000', 'Infinity', '7.038531e-26', '-0', E'tab\tnew\nline\u0001', 'x', 'x', 'sad',
 	  '\x0102', NULL, '2000-02-29', '12:00', '12:00+00', '2000-01-01 00:00:00', '2000-01-01 00:00:00+00', 'PT0S',
-	  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '"str"', '"str"', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+	  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '"str"', '"str"', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
 }
 
 // TestValuesRoundTripThroughPostgres captures real changes, converts the
@@ -123,15 +124,15 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 		params = append(params, fmt.Sprintf("$%d", i+1))
 	}
 	insert := fmt.Sprintf(`INSERT INTO public.copy (%s) VALUES (%s)`, strings.Join(names, ", "), strings.Join(params, ", "))
-	var kinds []string
+	var kinds []string // per outbox row: its op, then its events
 	for _, r := range outbox {
 		evs, err := change.FromRowAt(tab, r, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		kinds = append(kinds, string(r.Op))
+		row := string(r.Op)
 		for _, e := range evs {
-			kinds = append(kinds, fmt.Sprintf("%s%s", e.Op, e.Key))
+			row += fmt.Sprintf(" %s%s", e.Op, e.Key)
 			if e.Op != change.OpCreate || r.Op != change.OpCreate {
 				continue
 			}
@@ -161,10 +162,15 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 				t.Fatalf("insert decoded values of %s: %v", e.Key, err)
 			}
 		}
+		kinds = append(kinds, row)
 	}
-	want := `c c{"id":1} c c{"id":2} c c{"id":3} ` +
-		`u d{"id":1} d{"id":1} c{"id":101} u d{"id":2} d{"id":2} c{"id":102} u d{"id":3} d{"id":3} c{"id":103}`
-	if got := strings.Join(kinds, " "); got != want {
+	// The update moves every key: per key, the statement's net change is
+	// a delete of the old key or a create of the new one, deletes first.
+	slices.Sort(kinds[3:6])
+	slices.Sort(kinds[6:])
+	want := `c c{"id":1}|c c{"id":2}|c c{"id":3}|` +
+		`d d{"id":1} d{"id":1}|d d{"id":2} d{"id":2}|d d{"id":3} d{"id":3}|c c{"id":101}|c c{"id":102}|c c{"id":103}`
+	if got := strings.Join(kinds, "|"); got != want {
 		t.Errorf("events\n %s\nwant\n %s", got, want)
 	}
 	for _, c := range names {

@@ -16,15 +16,24 @@ const benchTable = `CREATE TABLE %s (
 // BenchmarkCapture measures what capture costs the source: the same
 // statements against a table without capture and one with it, in one run on
 // one server. Compare rows/s of plain and captured (docs/benchmarks.md).
+// Two more tables measure choices: "pinned" is captured with TimeZone
+// pinned in its insert trigger (the alternative to the relay's conversion
+// of timestamptz to UTC), "parted" is captured and partitioned in four,
+// written through the partitioned table.
 //
 //	make bench  (or: go test -run '^$' -bench Capture -count 5 ./migrations/)
 func BenchmarkCapture(b *testing.B) {
 	_, db := pgtest.NewDB(b)
-	pgtest.Exec(b, db, fmt.Sprintf(benchTable, "bench_plain"), fmt.Sprintf(benchTable, "bench_captured"))
-	up(b, migrator(b, db, source(config.Table{Name: "bench_captured"})))
+	pgtest.Exec(b, db, fmt.Sprintf(benchTable, "bench_plain"), fmt.Sprintf(benchTable, "bench_captured"),
+		fmt.Sprintf(benchTable, "bench_pinned"), fmt.Sprintf(benchTable, "bench_parted")+" PARTITION BY HASH (id)")
+	for i := range 4 {
+		pgtest.Exec(b, db, fmt.Sprintf(`CREATE TABLE public.bench_parted_%d PARTITION OF bench_parted FOR VALUES WITH (MODULUS 4, REMAINDER %d)`, i, i))
+	}
+	up(b, migrator(b, db, source(config.Table{Name: "bench_captured"}, config.Table{Name: "bench_pinned"}, config.Table{Name: "bench_parted"})))
+	pgtest.Exec(b, db, `ALTER FUNCTION ferry.capture_2_ins() SET TimeZone = 'UTC'`)
 	db.SetMaxOpenConns(16)
 
-	for _, table := range []string{"bench_plain", "bench_captured"} {
+	for _, table := range []string{"bench_plain", "bench_captured", "bench_pinned", "bench_parted"} {
 		// Single-row insert transactions from concurrent clients: what an
 		// OLTP application does. Each statement commits on its own.
 		b.Run("single/"+strings.TrimPrefix(table, "bench_"), func(b *testing.B) {
@@ -50,7 +59,10 @@ func BenchmarkCapture(b *testing.B) {
 		{"update", `UPDATE %s SET salary = salary + 1, updated = now() WHERE id <= %d`},
 		{"delete", `DELETE FROM %s WHERE id <= %d`},
 	} {
-		for _, table := range []string{"bench_plain", "bench_captured"} {
+		for _, table := range []string{"bench_plain", "bench_captured", "bench_pinned", "bench_parted"} {
+			if table == "bench_pinned" && stmt.name != "insert" {
+				continue // only its insert trigger is pinned
+			}
 			// One statement touching many rows in one transaction: a batch job.
 			b.Run("bulk-"+stmt.name+"/"+strings.TrimPrefix(table, "bench_"), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
@@ -156,9 +157,11 @@ func (m *Migrator) Generate(ctx context.Context, dir string) ([]string, error) {
 type TableStatus struct {
 	Table      string
 	Configured bool
-	Captured   bool   // in the registry with all its triggers present
-	Triggers   int    // capture triggers found on the table
+	Captured   bool   // in the registry, with every trigger present and in force
 	Drift      string // how the table or the config differs from the installed capture; "" when in line
+	// Gaps name ways the table's rows can change that capture does not
+	// follow (README, "Every way a row can change").
+	Gaps []string
 }
 
 // Status reports each configured table, and each captured one that the
@@ -179,39 +182,58 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 	}
 	want, checkErr := m.check(ctx)
 	for _, w := range want {
-		name := w.table.String()
-		st := TableStatus{Table: name, Configured: true}
-		r, ok := byName[name]
-		delete(byName, name)
-		if !ok {
-			st.Drift = "not captured: run `ferry migrate up`"
-			tables = append(tables, st)
-			continue
+		st := TableStatus{Table: w.name, Configured: true, Gaps: w.gaps}
+		r, ok := byName[w.name]
+		delete(byName, w.name)
+		var drift []string
+		if ok {
+			in, err := capture.Inspect(ctx, m.db, m.source.CaptureSchema, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			st.Captured = in.Table == w.name && len(in.Problems) == 0
+			if in.Table != "" && in.Table != w.name {
+				drift = append(drift, fmt.Sprintf("its capture is on %s now (renamed?)", in.Table))
+			}
+			if len(w.problems) == 0 {
+				spec, _, hash, err := m.capture(w, r.ID)
+				if err != nil {
+					return nil, nil, err
+				}
+				drift = append(drift, driftOf(r, spec, hash, in)...)
+			} else {
+				drift = append(drift, in.Problems...)
+			}
 		}
-		if st.Triggers, err = capture.InstalledTriggers(ctx, m.db, m.source.CaptureSchema, r); err != nil {
-			return nil, nil, err
+		drift = append(drift, w.problems...)
+		if !ok && len(w.problems) == 0 {
+			drift = append(drift, "not captured")
 		}
-		st.Captured = st.Triggers == capture.TriggersPerTable()
-		spec, _, hash, err := m.capture(w, r.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		switch {
-		case !st.Captured:
-			st.Drift = fmt.Sprintf("%d of %d triggers present: run `ferry migrate up`", st.Triggers, capture.TriggersPerTable())
-		case hash != r.Hash:
-			st.Drift = describeDrift(r, spec) + ": run `ferry migrate up`"
+		if len(drift) > 0 {
+			action := "run `ferry migrate up`"
+			if len(w.problems) > 0 {
+				action = "fix the config or the table, then run `ferry migrate up`"
+			}
+			st.Drift = strings.Join(drift, "; ") + ": " + action
 		}
 		tables = append(tables, st)
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		r := byName[name]
-		st := TableStatus{Table: name, Drift: "captured but not in the config: `ferry migrate up` removes its capture"}
-		if st.Triggers, err = capture.InstalledTriggers(ctx, m.db, m.source.CaptureSchema, r); err != nil {
+		in, err := capture.Inspect(ctx, m.db, m.source.CaptureSchema, r)
+		if err != nil {
 			return nil, nil, err
 		}
-		st.Captured = st.Triggers == capture.TriggersPerTable()
-		tables = append(tables, st)
+		drift := "captured but not in the config: `ferry migrate up` removes its capture"
+		switch {
+		case in.Table != "" && in.Table != name && slices.ContainsFunc(want, func(w desired) bool { return w.name == in.Table }):
+			drift = fmt.Sprintf("renamed to %s: `ferry migrate up` captures it under the new name "+
+				"(a new table id; its topic follows the name unless the table sets topic:)", in.Table)
+		case in.Table != "" && in.Table != name:
+			drift = fmt.Sprintf("captured, now as %s (renamed?), but not in the config under either name: "+
+				"put the new name in the config and run `ferry migrate up`", in.Table)
+		}
+		tables = append(tables, TableStatus{Table: name, Captured: in.Table != "" && len(in.Problems) == 0, Drift: drift})
 	}
 	return pendingSchema, tables, checkErr
 }

@@ -22,7 +22,7 @@ func TestUpTwiceIsANoOp(t *testing.T) {
 	pgtest.Exec(t, db, `CREATE TABLE a (id int PRIMARY KEY)`, `CREATE TABLE b (id int PRIMARY KEY)`)
 	m := migrator(t, db, source(config.Table{Name: "a"}, config.Table{Name: "b"}))
 	first := up(t, m)
-	if len(first.Schema) != 1 || len(first.Changes) != 2 {
+	if len(first.Schema) != 2 || len(first.Changes) != 2 {
 		t.Fatalf("first up: %+v", first)
 	}
 	second := up(t, m)
@@ -139,7 +139,7 @@ func TestBadInputFailsBeforeAnyDDL(t *testing.T) {
 	for _, want := range []string{
 		"test.yaml:4: source hq table public.nosuch: table does not exist",
 		"test.yaml:5: source hq table public.nokey: no primary key and no key configured",
-		"test.yaml:6: source hq table public.pay column amount: type money cannot be carried exactly",
+		"test.yaml:6: source hq table public.pay: column amount: type money cannot be carried exactly",
 		"test.yaml:7: source hq table public.ok2: table does not exist",
 		"test.yaml:8: source hq table public.v: public.v is a view, not a table",
 		"test.yaml:9: source hq table other.ok: excluded column x does not exist",
@@ -200,8 +200,8 @@ func TestNamesNeedingQuotesAndInjectionAttempts(t *testing.T) {
 		if _, ok := r.After[names[i].col]; !ok {
 			t.Errorf("row %d image %v lacks column %q", i, r.Raw[1].String, names[i].col)
 		}
-		if _, ok := r.After["v"]; ok {
-			t.Errorf("row %d image carries the excluded column: %s", i, r.Raw[1].String)
+		if v, ok := r.After["v"]; ok && string(v) != "null" {
+			t.Errorf("row %d image carries the excluded column's value: %s", i, r.Raw[1].String)
 		}
 	}
 	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.captured`); n != len(names) {
@@ -220,7 +220,7 @@ func TestGenerateWritesWhatUpRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 {
+	if len(files) != 4 {
 		t.Fatalf("generate wrote %v", files)
 	}
 	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM pg_namespace WHERE nspname = 'ferry'`); n != 0 {
@@ -273,7 +273,7 @@ func TestDownRemovesCaptureButNotApplicationTables(t *testing.T) {
 	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM pg_trigger WHERE tgrelid = 'a'::regclass AND NOT tgisinternal`); n != 0 {
 		t.Errorf("%d triggers left on a", n)
 	}
-	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM pg_proc WHERE pronamespace = 'ferry'::regnamespace`); n != 0 {
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM pg_proc WHERE pronamespace = 'ferry'::regnamespace AND proname LIKE 'capture\_%'`); n != 0 {
 		t.Errorf("%d capture functions left", n)
 	}
 	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox`); n != 1 {
@@ -307,17 +307,23 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 	role := "app_" + strings.TrimPrefix(strings.ToLower(filepath.Base(dsn)), "ferry_t_")
 	role = strings.Split(role, "?")[0]
 	pgtest.Exec(t, db,
-		`CREATE TABLE a (id int PRIMARY KEY)`,
+		`CREATE TABLE a (id int PRIMARY KEY, arr int[], secret text)`,
 		`DROP ROLE IF EXISTS `+role, `CREATE ROLE `+role+` LOGIN PASSWORD 'app'`,
 		`GRANT ALL ON TABLE a TO `+role)
 	t.Cleanup(func() { db.Exec(`DROP OWNED BY ` + role); db.Exec(`DROP ROLE ` + role) })
-	up(t, migrator(t, db, source(config.Table{Name: "a"})))
+	up(t, migrator(t, db, source(config.Table{Name: "a", Exclude: []string{"secret"}})))
 
 	// The trigger runs as its owner, so a caller's search_path must not be
 	// able to put the caller's own functions or operators into its body.
 	pgtest.Exec(t, db, `CREATE SCHEMA evil`, `GRANT USAGE ON SCHEMA evil TO `+role,
 		`CREATE FUNCTION evil.row_to_json(r record) RETURNS json LANGUAGE plpgsql AS $$ BEGIN RETURN '{"evil": true}'; END $$`,
-		`CREATE FUNCTION evil.row_number() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$`)
+		`CREATE FUNCTION evil.row_number() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$`,
+		`CREATE FUNCTION evil.jsonb_populate_record(r anyelement, j jsonb) RETURNS anyelement LANGUAGE sql AS $$ SELECT r $$`,
+		`CREATE FUNCTION evil.json_populate_record(r anyelement, j json) RETURNS anyelement LANGUAGE sql AS $$ SELECT r $$`,
+		`CREATE FUNCTION evil.json_eq(a text, b text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$`,
+		`CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.json_eq)`,
+		`CREATE FUNCTION evil.get(j json, k text) RETURNS text LANGUAGE sql AS $$ SELECT 'evil' $$`,
+		`CREATE OPERATOR evil.->> (LEFTARG = json, RIGHTARG = text, FUNCTION = evil.get)`)
 
 	app := pgtest.Open(t, strings.Replace(dsn, "ferry:ferry@", role+":app@", 1))
 	app.SetMaxOpenConns(1)
@@ -327,19 +333,24 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 	if _, err := app.Exec(`SET search_path = evil, pg_catalog, public`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Exec(`INSERT INTO public.a VALUES (1), (2)`); err != nil {
+	if _, err := app.Exec(`INSERT INTO public.a VALUES (1, '[0:1]={1,2}', 'secret'), (2, '{3}', 'secret')`); err != nil {
 		t.Fatalf("application insert through the capture trigger: %v", err)
 	}
 	if _, err := app.Exec(`UPDATE public.a SET id = id + 10`); err != nil {
 		t.Fatalf("application update through the capture trigger: %v", err)
 	}
 	rows := outbox(t, db)
-	if len(rows) != 4 {
-		t.Fatalf("captured %d rows, want 4", len(rows))
+	if len(rows) != 6 {
+		t.Fatalf("captured %d rows, want 6", len(rows))
 	}
 	for _, r := range rows {
-		if strings.Contains(r.Raw[1].String, "evil") {
-			t.Fatalf("the caller's search_path reached into the trigger: %s", r.Raw[1].String)
+		for _, img := range r.Raw {
+			if strings.Contains(img.String, "evil") || strings.Contains(img.String, `"secret":"secret"`) {
+				t.Fatalf("the caller's search_path reached into the trigger: %s", img.String)
+			}
+		}
+		if r.After != nil && string(r.After["id"]) == "11" && string(r.After["arr"]) != `"[0:1]={1,2}"` {
+			t.Errorf("array bounds lost: %s", r.Raw[1].String)
 		}
 	}
 }

@@ -84,8 +84,13 @@ func (p *Plan) Empty() bool { return len(p.Schema) == 0 && p.Triggers == nil }
 // desired is one configured table, checked against the catalog.
 type desired struct {
 	ref   config.TableRef
-	table *fsql.Table
+	where string      // the config line and table, for errors
+	name  string      // schema.table
+	table *fsql.Table // nil when the table cannot be described
 	key   []string
+	// problems say why the table cannot be captured as configured; gaps
+	// name the ways its rows can change that capture cannot follow.
+	problems, gaps []string
 }
 
 // check describes every configured table and returns all problems at once.
@@ -93,47 +98,107 @@ func (m *Migrator) check(ctx context.Context) ([]desired, error) {
 	var out []desired
 	var errs []error
 	for _, ref := range m.source.Resolve(m.dialect.DefaultSchema()) {
-		where := fmt.Sprintf("source %s table %s.%s", m.source.Name, ref.Schema, ref.Table)
+		d := desired{ref: ref, name: ref.Schema + "." + ref.Table,
+			where: fmt.Sprintf("source %s table %s.%s", m.source.Name, ref.Schema, ref.Table)}
 		if ref.Line > 0 {
-			where = fmt.Sprintf("%s:%d: %s", m.ConfigFile, ref.Line, where)
+			d.where = fmt.Sprintf("%s:%d: %s", m.ConfigFile, ref.Line, d.where)
 		}
-		t, err := m.dialect.Describe(ctx, m.db, ref.Schema, ref.Table)
-		if errors.Is(err, fsql.ErrNoTable) {
-			errs = append(errs, fmt.Errorf("%s: table does not exist", where))
-			continue
+		d.problems = m.checkTable(ctx, &d)
+		for _, p := range d.problems {
+			errs = append(errs, fmt.Errorf("%s: %s", d.where, p))
 		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", where, err))
-			continue
-		}
-		key := ref.Key
-		if len(key) == 0 {
-			key = t.PrimaryKey
-		}
-		if len(key) == 0 {
-			errs = append(errs, fmt.Errorf("%s: no primary key and no key configured: add `key: [column, ...]` to the table in the config", where))
-		}
-		for _, c := range ref.Key {
-			if _, ok := t.Column(c); !ok {
-				errs = append(errs, fmt.Errorf("%s: key column %s does not exist", where, c))
-			}
-		}
-		for _, c := range ref.Exclude {
-			if _, ok := t.Column(c); !ok {
-				errs = append(errs, fmt.Errorf("%s: excluded column %s does not exist", where, c))
-			}
-		}
-		for _, c := range t.Columns {
-			if slices.Contains(ref.Exclude, c.Name) {
-				continue
-			}
-			if err := m.dialect.CheckType(c); err != nil {
-				errs = append(errs, fmt.Errorf("%s column %s: %w", where, c.Name, err))
-			}
-		}
-		out = append(out, desired{ref: ref, table: t, key: key})
+		out = append(out, d)
 	}
 	return out, errors.Join(errs...)
+}
+
+// checkTable describes one configured table and lists its problems.
+func (m *Migrator) checkTable(ctx context.Context, d *desired) []string {
+	ref := d.ref
+	t, err := m.dialect.Describe(ctx, m.db, ref.Schema, ref.Table)
+	if errors.Is(err, fsql.ErrNoTable) {
+		return []string{"table does not exist"}
+	}
+	if err != nil {
+		return []string{err.Error()}
+	}
+	d.table = t
+	var problems []string
+	d.key = ref.Key
+	if len(d.key) == 0 {
+		d.key = t.PrimaryKey
+	}
+	if len(d.key) == 0 {
+		problems = append(problems, "no primary key and no key configured: add `key: [column, ...]` to the table in the config")
+	}
+	keyOK := true
+	for _, c := range ref.Key {
+		if _, ok := t.Column(c); !ok {
+			problems = append(problems, fmt.Sprintf("key column %s does not exist", c))
+			keyOK = false
+		}
+	}
+	for _, c := range ref.Exclude {
+		if _, ok := t.Column(c); !ok {
+			problems = append(problems, fmt.Sprintf("excluded column %s does not exist", c))
+		}
+	}
+	for _, c := range t.Columns {
+		if slices.Contains(ref.Exclude, c.Name) {
+			continue
+		}
+		if err := m.dialect.CheckType(c); err != nil {
+			problems = append(problems, fmt.Sprintf("column %s: %v", c.Name, err))
+		}
+	}
+	if len(d.key) > 0 && keyOK {
+		p, gaps := keyProblems(t, d.key)
+		problems = append(problems, p...)
+		d.gaps = append(d.gaps, gaps...)
+	}
+	errs, gaps := m.dialect.Capture().Check(t, d.key, ref.Exclude)
+	for _, err := range errs {
+		problems = append(problems, err.Error())
+	}
+	d.gaps = append(d.gaps, gaps...)
+	return problems
+}
+
+// keyProblems checks that a key identifies one row, always: its columns
+// are NOT NULL and a unique index covers them, checked by each statement
+// at its end at the latest. Otherwise two rows could share a Kafka key,
+// the target would merge them, and per-key order would not follow commit
+// order: it rests on the unique index, which makes a transaction wait for
+// another that holds the same key value. A deferrable unique constraint is
+// checked at the end of each statement unless a transaction defers it
+// (its gap is reported by status); one deferred from the start is not.
+func keyProblems(t *fsql.Table, key []string) (problems, gaps []string) {
+	for _, k := range key {
+		if c, _ := t.Column(k); c.Nullable {
+			problems = append(problems, fmt.Sprintf("key column %s allows NULL: a key must identify every row; make it NOT NULL or configure another key", k))
+		}
+	}
+	covers := func(u fsql.UniqueIndex) bool {
+		return !slices.ContainsFunc(u.Columns, func(c string) bool { return !slices.Contains(key, c) })
+	}
+	cols := strings.Join(key, ", ")
+	immediate := slices.IndexFunc(t.Unique, func(u fsql.UniqueIndex) bool { return covers(u) && !u.Deferrable })
+	deferrable := slices.IndexFunc(t.Unique, func(u fsql.UniqueIndex) bool { return covers(u) && !u.InitiallyDeferred })
+	deferred := slices.IndexFunc(t.Unique, covers)
+	switch {
+	case immediate >= 0:
+	case deferrable >= 0:
+		gaps = append(gaps, fmt.Sprintf("SET CONSTRAINTS %s DEFERRED lets two rows share a key between the statements of a transaction, "+
+			"which one change stream per key cannot express", t.Unique[deferrable].Name))
+	case deferred >= 0:
+		problems = append(problems, fmt.Sprintf("key (%s) is unique only through the constraint %s, which is INITIALLY DEFERRED: "+
+			"between the statements of a transaction two rows may share the key, which one change stream per key cannot express; "+
+			"make it INITIALLY IMMEDIATE or configure another key", cols, t.Unique[deferred].Name))
+	default:
+		problems = append(problems, fmt.Sprintf("key (%s) is not backed by a unique index: a key must identify one row, or the target merges rows and their order is lost; "+
+			"create a unique index on (%s) or configure another key", cols, cols))
+	}
+	return problems, gaps
 }
 
 // Check describes every configured table and reports every problem at
@@ -184,8 +249,20 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if known && r.Hash == hash {
-			continue
+		var reason string
+		if known {
+			in, err := capture.Inspect(ctx, m.db, schema, r)
+			if err != nil {
+				return nil, err
+			}
+			drift := driftOf(r, spec, hash, in)
+			if in.Table == name && len(drift) == 0 {
+				continue
+			}
+			reason = strings.Join(drift, "; ")
+			if reason == "" {
+				reason = "its capture is on " + in.Table // the config names a new table by the old name
+			}
 		}
 		reg, err := capture.Register(spec, hash)
 		if err != nil {
@@ -194,7 +271,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		stmts = append(stmts, ddl...)
 		stmts = append(stmts, reg)
 		if known {
-			plan.Changes = append(plan.Changes, Change{Table: name, Action: "update", Reason: describeDrift(r, spec)})
+			plan.Changes = append(plan.Changes, Change{Table: name, Action: "update", Reason: reason})
 		} else {
 			plan.Changes = append(plan.Changes, Change{Table: name, Action: "install", Reason: "not captured yet"})
 		}
@@ -255,6 +332,19 @@ func hashOf(ddl []string, s fsql.CaptureSpec) (string, error) {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// driftOf says how an installed capture differs from what the config and
+// the catalog want: what the catalog shows missing or out of force, and
+// what changed in the table or the config.
+func driftOf(r fsql.Registered, s fsql.CaptureSpec, hash string, in fsql.Installed) []string {
+	drift := slices.Clone(in.Problems)
+	if hash != r.Hash {
+		if d := describeDrift(r, s); d != "trigger definition changed" || len(drift) == 0 {
+			drift = append(drift, d)
+		}
+	}
+	return drift
 }
 
 // describeDrift says why an installed capture no longer matches.

@@ -40,10 +40,24 @@ type env struct {
 
 func newEnv(t testing.TB, tables ...string) *env {
 	t.Helper()
+	var ddl []string
+	var cfg []config.Table
+	for _, name := range tables {
+		ddl = append(ddl, fmt.Sprintf(`CREATE TABLE %s (id int PRIMARY KEY, v int NOT NULL, note text)`, name))
+		cfg = append(cfg, config.Table{Name: name})
+	}
+	return newEnvWith(t, ddl, cfg...)
+}
+
+// newEnvWith is newEnv with tables of the test's own: ddl creates them,
+// tables configures their capture (keys, exclusions).
+func newEnvWith(t testing.TB, ddl []string, tables ...config.Table) *env {
+	t.Helper()
 	brokers := kafkatest.Brokers(t)
 	dsn, db := pgtest.NewDB(t)
 	db.SetMaxOpenConns(30)
-	e := &env{t: t, dsn: dsn, db: db, brokers: brokers, tables: tables}
+	pgtest.Exec(t, db, ddl...)
+	e := &env{t: t, dsn: dsn, db: db, brokers: brokers}
 	prefix := kafkatest.Prefix(t)
 	e.cfg = &config.Config{
 		File:  "test.yaml",
@@ -51,12 +65,13 @@ func newEnv(t testing.TB, tables ...string) *env {
 		Relay: config.Relay{PurgeSchedule: "@every 1h", BatchSize: 2000},
 	}
 	src := config.Source{Name: "src_" + prefix, Dialect: "postgres", DSN: config.DSN(dsn), CaptureSchema: "ferry"}
-	for _, name := range tables {
-		pgtest.Exec(t, db, fmt.Sprintf(`CREATE TABLE %s (id int PRIMARY KEY, v int NOT NULL, note text)`, name))
-		src.Tables = append(src.Tables, config.Table{Name: name})
+	for _, tb := range tables {
+		src.Tables = append(src.Tables, config.Table{Name: tb.Name})
+		e.tables = append(e.tables, strings.TrimPrefix(tb.Name, "public."))
 	}
 	e.cfg.Sources = []config.Source{src}
 	reparse(t, e.cfg)
+	e.cfg.Sources[0].Tables = tables // keys and exclusions, which yamlOf leaves out
 	m, err := migrations.New(&e.cfg.Sources[0], postgres.Dialect{}, db, quiet())
 	if err != nil {
 		t.Fatal(err)

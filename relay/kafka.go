@@ -265,3 +265,41 @@ func message(topic *string, source string, ev change.Event) *kafka.Message {
 		},
 	}
 }
+
+// truncateMessages builds the messages of a truncate: one on each of the
+// topic's n partitions, without a key, each saying n in ferry.partitions,
+// so that a consumer can tell when every partition has reached it.
+func truncateMessages(topic *string, source string, ev change.Event, n int) []*kafka.Message {
+	out := make([]*kafka.Message, n)
+	count := []byte(strconv.Itoa(n))
+	for p := range n {
+		m := message(topic, source, ev)
+		m.TopicPartition.Partition = int32(p)
+		m.Headers = append(m.Headers, kafka.Header{Key: "ferry.partitions", Value: count})
+		out[p] = m
+	}
+	return out
+}
+
+// partitions reads how many partitions a topic has now: a truncate must
+// reach each, including partitions added since the topic was created.
+func (s *sink) partitions(ctx context.Context, topic string) (int, error) {
+	timeout := 10 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	md, err := s.admin.GetMetadata(&topic, false, int(timeout.Milliseconds()))
+	if err != nil {
+		return 0, fmt.Errorf("read the partitions of topic %s: %w", topic, err)
+	}
+	t, ok := md.Topics[topic]
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("read the partitions of topic %s: not in the metadata", topic)
+	case t.Error.Code() != kafka.ErrNoError:
+		return 0, fmt.Errorf("read the partitions of topic %s: %w", topic, t.Error)
+	case len(t.Partitions) == 0:
+		return 0, fmt.Errorf("read the partitions of topic %s: it has none", topic)
+	}
+	return len(t.Partitions), nil
+}

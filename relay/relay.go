@@ -337,6 +337,16 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 			return nil, nil, &daemon.Fatal{Err: fmt.Errorf("stop: %w", err)}
 		}
 		for _, ev := range evs {
+			if ev.Op == change.OpTruncate {
+				// The truncate goes to every partition, in this transaction,
+				// so that each partition's changes before it stay before it.
+				n, err := s.partitions(ctx, t.topic)
+				if err != nil {
+					return nil, nil, &kindError{kindKafka, err}
+				}
+				msgs = append(msgs, truncateMessages(&t.topic, r.src.Name, ev, n)...)
+				continue
+			}
 			m := message(&t.topic, r.src.Name, ev)
 			if n := size(m); n > t.limit {
 				r.m.errors.WithLabelValues(kindConvert).Inc()

@@ -53,7 +53,7 @@ func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registe
 			label: r.String(),
 			change: &change.Table{
 				Source: src.Name, DB: src.Name, Schema: r.Schema, Name: r.Name,
-				Key: r.Key, Columns: r.Columns,
+				Key: r.Key, Columns: r.Columns, Exclude: r.Exclude,
 			},
 		}
 	}

@@ -16,7 +16,44 @@ type Table struct {
 	Name       string
 	Columns    []Column
 	PrimaryKey []string
+	// Unique lists the unique indexes whose columns can identify a row: on
+	// plain columns, without a predicate, valid. The primary key is one.
+	Unique []UniqueIndex
+	// Partitioned is true for a partitioned table, whose rows live in its
+	// partitions: at every level, sorted by name, in Partitions.
+	Partitioned bool
+	Partitions  []Partition
+	// PartitionOf names the partitioned table this table is a partition of.
+	PartitionOf string
+	// InheritsFrom and Inheritors name the table's inheritance parents and
+	// children (not partitions).
+	InheritsFrom, Inheritors []string
 }
+
+// UniqueIndex is a unique index or constraint.
+type UniqueIndex struct {
+	Name    string
+	Columns []string
+	// Deferrable means a transaction may put off the check (SET
+	// CONSTRAINTS ... DEFERRED) to its commit, and so let two rows share
+	// the key between statements; InitiallyDeferred means it does unless
+	// told otherwise.
+	Deferrable, InitiallyDeferred bool
+}
+
+// Partition is one partition of a partitioned table.
+type Partition struct {
+	Relation
+	// Leaf is true for a partition that holds rows, false for one that is
+	// partitioned itself.
+	Leaf bool
+}
+
+// Relation names a table in a schema.
+type Relation struct{ Schema, Name string }
+
+// String is "schema.table", for messages.
+func (r Relation) String() string { return r.Schema + "." + r.Name }
 
 // Column is one column of a table.
 type Column struct {
@@ -42,6 +79,12 @@ type Column struct {
 	// database's own limit on a value bounds it (text, binary, JSON,
 	// arrays); not stored.
 	MaxBytes int64 `json:"-"`
+	// Nondeterministic is true for a text column whose collation calls
+	// different strings equal (case-insensitive, for example); not stored.
+	Nondeterministic bool `json:"-"`
+	// RefusesNull is true for a column whose type (a domain) does not
+	// accept NULL, whatever the column's own NOT NULL says; not stored.
+	RefusesNull bool `json:"-"`
 }
 
 // Unbounded is Column.MaxBytes of a column whose values have no size limit
@@ -114,4 +157,15 @@ func ColumnsJSON(cols []Column) (string, error) {
 		return "", fmt.Errorf("encode columns: %w", err)
 	}
 	return string(b), nil
+}
+
+// Installed is what Capture.Inspect finds of a registered table's capture.
+type Installed struct {
+	// Table is the table that carries the capture now: the registered name,
+	// another after a rename, or "" when no table carries it.
+	Table string
+	// Problems says, a sentence each, what keeps changes from being
+	// captured (a trigger missing or disabled, a partition without its own
+	// triggers); none when the capture is complete.
+	Problems []string
 }

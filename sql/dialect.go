@@ -62,11 +62,14 @@ type Capture interface {
 	// Registry reads the tables captured in the capture schema. A capture
 	// schema that does not exist yet yields no rows and no error.
 	Registry(ctx context.Context, db Querier, captureSchema string) ([]Registered, error)
-	// InstalledTriggers counts the capture triggers present on a table.
-	InstalledTriggers(ctx context.Context, db Querier, captureSchema string, r Registered) (int, error)
-	// TriggersPerTable is how many triggers InstalledTriggers finds on a
-	// fully captured table.
-	TriggersPerTable() int
+	// Check says why this dialect's capture cannot carry a table, its key
+	// or its excluded columns exactly: every problem, none when it can. Gaps
+	// name, a sentence each, ways the table's rows can change that capture
+	// does not follow, for `migrate status`.
+	Check(t *Table, key, exclude []string) (problems []error, gaps []string)
+	// Inspect compares a registered table's installed capture with the
+	// catalog: where the table is now, and what is missing or not in force.
+	Inspect(ctx context.Context, db Querier, captureSchema string, r Registered) (Installed, error)
 }
 
 // Querier is the part of *sql.DB, *sql.Conn and *sql.Tx that catalog reads use.

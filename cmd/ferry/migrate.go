@@ -134,6 +134,9 @@ capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
 						drift = "-"
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", src.Name, t.Table, captured, drift)
+					for _, g := range t.Gaps {
+						fmt.Fprintf(tw, "\t\t\tnot captured: %s\n", g)
+					}
 				}
 				tw.Flush()
 				return err

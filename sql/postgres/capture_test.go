@@ -27,6 +27,21 @@ func TestTriggersGolden(t *testing.T) {
 			Schema: "My Schema", Name: `x"; DROP TABLE victim; --`,
 			Columns: []fsql.Column{{Name: "select", Type: "integer"}, {Name: `back\slash`, Type: "text"}},
 		}},
+		"partitioned": {CaptureSchema: "ferry", ID: 4, Key: []string{"id", "at"}, Table: &fsql.Table{
+			Schema: "public", Name: "reading", Partitioned: true,
+			Partitions: []fsql.Partition{
+				{Relation: fsql.Relation{Schema: "public", Name: "reading_2024"}, Leaf: false},
+				{Relation: fsql.Relation{Schema: "public", Name: "reading_2024_h1"}, Leaf: true},
+				{Relation: fsql.Relation{Schema: "public", Name: "reading_2025"}, Leaf: true},
+			},
+			Columns: []fsql.Column{{Name: "id", Type: "integer", Kind: fsql.KindInteger}, {Name: "at", Type: "timestamp with time zone", Kind: fsql.KindTimestampTZ},
+				{Name: "v", Type: "double precision", Kind: fsql.KindFloat}},
+		}},
+		"arrays": {CaptureSchema: "ferry", ID: 5, Key: []string{"id"}, Exclude: []string{"secret"}, Table: &fsql.Table{
+			Schema: "public", Name: "grid",
+			Columns: []fsql.Column{{Name: "id", Type: "integer", Kind: fsql.KindInteger}, {Name: "cells", Type: "integer[]", Kind: fsql.KindArray, Elem: fsql.KindInteger},
+				{Name: "tags", Type: "text[]", Kind: fsql.KindArray, Elem: fsql.KindText}, {Name: "secret", Type: "bytea[]", Kind: fsql.KindArray, Elem: fsql.KindBinary}},
+		}},
 	}
 	for name, spec := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -56,7 +56,7 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		return nil, fmt.Errorf("%s is %s, not a table: only tables can be captured", name, relkinds[relkind])
 	}
 
-	t := &fsql.Table{Schema: schema, Name: table}
+	t := &fsql.Table{Schema: schema, Name: table, Partitioned: relkind == "p"}
 	rows, err := db.QueryContext(ctx, describeColumns, oid)
 	if err != nil {
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
@@ -99,6 +99,9 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
+	}
+	if err := describeRelation(ctx, db, oid, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -183,6 +186,10 @@ func (Dialect) CheckType(c fsql.Column) error {
 		return fmt.Errorf("type %s is a composite type, which Ferry does not carry; exclude the column", c.Type)
 	case "rR", "mR":
 		return fmt.Errorf("type %s is a range type, which Ferry does not carry yet; exclude the column", c.Type)
+	}
+	if c.Array && c.Elem == fsql.KindJSON {
+		return fmt.Errorf("type %s cannot be carried exactly: an element that is itself a JSON array reads back as a further dimension; "+
+			"use a json or jsonb column holding a JSON array, or exclude the column", c.Type)
 	}
 	if c.Kind == "" || (c.Array && c.Elem == "") {
 		return fmt.Errorf("type %s is not supported: the change envelope cannot carry it exactly; exclude the column", c.Type)

@@ -2,57 +2,104 @@
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_ins"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, after)
-  SELECT 1, 'c', pg_catalog.row_to_json(n) FROM ferry_new n;
+  SELECT 1, 'c', pg_catalog.row_to_json(n.*) FROM ferry_new n;
   RETURN NULL;
 END
 $ferry$;
 
 COMMENT ON FUNCTION "ferry"."capture_1_ins"() IS 'ferry: captures insert of public.emp';
 
-DROP TRIGGER IF EXISTS "ferry_capture_ins" ON "public"."emp";
-
-CREATE TRIGGER "ferry_capture_ins" AFTER INSERT ON "public"."emp" REFERENCING NEW TABLE AS ferry_new
-FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_ins"();
-
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_upd"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before, after)
-  SELECT 1, 'u', o.image, n.image
-  FROM (SELECT pg_catalog.row_number() OVER () AS pos, pg_catalog.row_to_json(o) AS image FROM ferry_old o) o
-  JOIN (SELECT pg_catalog.row_number() OVER () AS pos, pg_catalog.row_to_json(n) AS image FROM ferry_new n) n
-    ON o.pos OPERATOR(pg_catalog.=) n.pos
-  ORDER BY o.pos;
+  SELECT 1, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
+  FROM (SELECT pg_catalog.row_to_json(o.*) AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT pg_catalog.row_to_json(n.*) AS i FROM ferry_new n OFFSET 0) AS n
+    ON (o.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'id') COLLATE pg_catalog."C"
+  ORDER BY n.i IS NOT NULL, o.i IS NULL;
   RETURN NULL;
 END
 $ferry$;
 
 COMMENT ON FUNCTION "ferry"."capture_1_upd"() IS 'ferry: captures update of public.emp';
 
-DROP TRIGGER IF EXISTS "ferry_capture_upd" ON "public"."emp";
-
-CREATE TRIGGER "ferry_capture_upd" AFTER UPDATE ON "public"."emp" REFERENCING OLD TABLE AS ferry_old NEW TABLE AS ferry_new
-FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_upd"();
-
 CREATE OR REPLACE FUNCTION "ferry"."capture_1_del"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 AS $ferry$
+#variable_conflict use_variable
 BEGIN
   INSERT INTO "ferry"."outbox" (table_id, op, before)
-  SELECT 1, 'd', pg_catalog.row_to_json(o) FROM ferry_old o;
+  SELECT 1, 'd', pg_catalog.row_to_json(o.*) FROM ferry_old o;
   RETURN NULL;
 END
 $ferry$;
 
 COMMENT ON FUNCTION "ferry"."capture_1_del"() IS 'ferry: captures delete of public.emp';
 
+CREATE OR REPLACE FUNCTION "ferry"."capture_1_trunc"() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+AS $ferry$
+#variable_conflict use_variable
+BEGIN
+  INSERT INTO "ferry"."outbox" (table_id, op) VALUES (1, 't');
+  RETURN NULL;
+END
+$ferry$;
+
+COMMENT ON FUNCTION "ferry"."capture_1_trunc"() IS 'ferry: captures truncate of public.emp';
+
+DO $ferry$
+DECLARE
+  stray record;
+BEGIN
+  FOR stray IN
+    SELECT t.tgname, t.tgrelid::pg_catalog.regclass::pg_catalog.text AS rel
+    FROM pg_catalog.pg_trigger t
+    JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+    WHERE p.pronamespace OPERATOR(pg_catalog.=) '"ferry"'::pg_catalog.regnamespace
+      AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['capture_1_ins', 'capture_1_upd', 'capture_1_del', 'capture_1_trunc', 'capture_1_row', 'capture_1_image']::pg_catalog.name[])
+      AND t.tgparentid OPERATOR(pg_catalog.=) 0
+      AND t.tgrelid OPERATOR(pg_catalog.<>) '"public"."emp"'::pg_catalog.regclass
+      AND t.tgrelid OPERATOR(pg_catalog.<>) ALL (SELECT pt.relid FROM pg_catalog.pg_partition_tree('"public"."emp"'::pg_catalog.regclass) pt)
+  LOOP
+    EXECUTE 'DROP TRIGGER ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(stray.tgname) OPERATOR(pg_catalog.||) ' ON ' OPERATOR(pg_catalog.||) stray.rel;
+  END LOOP;
+END
+$ferry$;
+
+DROP TRIGGER IF EXISTS "ferry_capture_ins" ON "public"."emp";
+
+CREATE TRIGGER "ferry_capture_ins" AFTER INSERT ON "public"."emp" REFERENCING NEW TABLE AS ferry_new
+FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_ins"();
+
+ALTER TABLE "public"."emp" ENABLE ALWAYS TRIGGER "ferry_capture_ins";
+
+DROP TRIGGER IF EXISTS "ferry_capture_upd" ON "public"."emp";
+
+CREATE TRIGGER "ferry_capture_upd" AFTER UPDATE ON "public"."emp" REFERENCING OLD TABLE AS ferry_old NEW TABLE AS ferry_new
+FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_upd"();
+
+ALTER TABLE "public"."emp" ENABLE ALWAYS TRIGGER "ferry_capture_upd";
+
 DROP TRIGGER IF EXISTS "ferry_capture_del" ON "public"."emp";
 
 CREATE TRIGGER "ferry_capture_del" AFTER DELETE ON "public"."emp" REFERENCING OLD TABLE AS ferry_old
 FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_del"();
+
+ALTER TABLE "public"."emp" ENABLE ALWAYS TRIGGER "ferry_capture_del";
+
+DROP TRIGGER IF EXISTS "ferry_capture_trunc" ON "public"."emp";
+
+CREATE TRIGGER "ferry_capture_trunc" AFTER TRUNCATE ON "public"."emp"
+FOR EACH STATEMENT EXECUTE FUNCTION "ferry"."capture_1_trunc"();
+
+ALTER TABLE "public"."emp" ENABLE ALWAYS TRIGGER "ferry_capture_trunc";
 
 INSERT INTO "ferry"."captured" (id, schema_name, table_name, key_columns, excluded, columns, ddl_hash)
 VALUES (1, 'public', 'emp', ARRAY['id']::pg_catalog.text[], ARRAY[]::pg_catalog.text[], '[{"name":"id","type":"integer","kind":"integer","nullable":false},{"name":"salary","type":"numeric(12,2)","kind":"decimal","nullable":true}]'::jsonb, '0123456789abcdef')
@@ -65,4 +112,7 @@ ON CONFLICT (id) DO UPDATE SET
 DROP FUNCTION IF EXISTS "ferry"."capture_1_ins"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_upd"() CASCADE;
 DROP FUNCTION IF EXISTS "ferry"."capture_1_del"() CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_1_trunc"() CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_1_row"() CASCADE;
+DROP FUNCTION IF EXISTS "ferry"."capture_1_image"(anyelement, pg_catalog.oid) CASCADE;
 DELETE FROM "ferry"."captured" WHERE id = 1;

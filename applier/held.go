@@ -59,8 +59,9 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 }
 
 // retryHeld tries every held change again, each key's in order. A change
-// that now applies is released; one whose wait for a foreign key is over,
-// or that fails for another reason, goes to the DLQ and blocks its key.
+// that now applies is released; one whose wait for a foreign key or a
+// unique value is over, or that fails for another reason, goes to the DLQ
+// and blocks its key.
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
 	if !a.mayHold {
 		return nil
@@ -106,15 +107,19 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 				if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
 					return err
 				}
-				switch a.tg.Classify(werr) {
+				switch class := a.tg.Classify(werr); class {
 				case fsql.Retry:
 					return werr
-				case fsql.ForeignKey:
-					if time.Since(h.Since) < a.cfg.Apply.ForeignKeyWait {
+				case fsql.ForeignKey, fsql.Unique:
+					wait, dlqClass := a.cfg.Apply.ForeignKeyWait, dlq.ClassForeignKey
+					if class == fsql.Unique {
+						wait, dlqClass = a.cfg.Apply.UniqueWait, dlq.ClassUnique
+					}
+					if time.Since(h.Since) < wait {
 						stuck[h.Key] = true
 						continue
 					}
-					it.fail = a.entry(it, dlq.ClassForeignKey, werr.Error(), "")
+					it.fail = a.entry(it, dlqClass, werr.Error(), "")
 				default:
 					it.fail = a.entry(it, dlq.ClassRejected, werr.Error(), "")
 				}
@@ -156,6 +161,9 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	clear(a.written)
+	if err := a.tg.Immediate(ctx, tx); err != nil {
+		return err
+	}
 	var entries []*dlq.Entry
 	blocked := map[string]int{}
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {

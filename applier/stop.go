@@ -142,8 +142,10 @@ func (a *Applier) settle() error {
 		return kafka.TopicPartition{Topic: &topic, Partition: k.partition, Offset: kafka.Offset(off)}
 	}
 	for k, s := range p.stops {
+		// Rewound too: the consumer's position is past the change it stops at.
 		a.stopped[k] = s
 		pause = append(pause, part(k, s.offset))
+		seek = append(seek, part(k, s.offset))
 		what := "a column"
 		if s.at != nil {
 			what = "truncate " + strconv.FormatInt(s.at.seq, 10)
@@ -151,6 +153,9 @@ func (a *Applier) settle() error {
 		a.log.Debug("partition stopped", "topic", k.topic, "partition", k.partition, "offset", s.offset, "waits_for", what)
 	}
 	for k := range p.rewind {
+		if p.stops[k] != nil {
+			continue
+		}
 		if s := a.stopped[k]; s != nil {
 			seek = append(seek, part(k, s.offset))
 		} else if off, ok := a.next[k]; ok && off >= 0 {

@@ -90,6 +90,8 @@ func (a *Applier) barriers(ctx context.Context, tx *stdsql.Tx, items []*item, en
 				return err
 			}
 		}
+		a.log.Debug("reached a truncate", "topic", b.topic, "seq", b.seq, "partitions", len(its),
+			"arrived", fmt.Sprint(st.Arrived), "of", st.Partitions, "done", st.Done)
 		done := st.Done
 		if !done && st.Complete() {
 			var err error

@@ -397,6 +397,12 @@ func (target) FinishBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, t
 }
 
 func (target) LeaveBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, seq int64, partition int32) error {
+	// Locked, as in Arrive: of two partitions leaving at once, the second
+	// sees the first gone and forgets the barrier.
+	if _, err := tx.ExecContext(ctx, `SELECT FROM `+ident(schema, "apply_barrier")+`
+		WHERE group_id = $1 AND topic = $2 AND seq = $3 FOR UPDATE`, group, topic, seq); err != nil {
+		return fmt.Errorf("leave barrier %d of %s: %w", seq, topic, err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+ident(schema, "apply_barrier_arrival")+`
 		WHERE group_id = $1 AND topic = $2 AND seq = $3 AND partition = $4`, group, topic, seq, partition); err != nil {
 		return fmt.Errorf("leave barrier %d of %s: %w", seq, topic, err)

@@ -62,6 +62,11 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 // that now applies is released; one whose wait for a foreign key or a
 // unique value is over, or that fails for another reason, goes to the DLQ
 // and blocks its key.
+//
+// A key with several changes waiting tries its latest first: each change
+// carries the whole row, so the latest alone gives the row its final state,
+// and it may apply where an earlier one cannot (a value the key held in
+// between that another row has taken since, an insert its own delete ends).
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
 	if !a.mayHold {
 		return nil
@@ -72,9 +77,13 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	}
 	a.mayHold = len(held) > 0
 	a.retrying = slices.ContainsFunc(held, func(h fsql.HeldChange) bool { return h.Kind == fsql.HeldForRow })
+	done, err := a.retryLatest(ctx, tx, held, blocked)
+	if err != nil {
+		return err
+	}
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
-		if stuck[h.Key] || h.Kind == fsql.HeldByRule {
+		if done[h.Key] || stuck[h.Key] || h.Kind == fsql.HeldByRule {
 			continue // a rule's hold waits for a newer version, not for a retry
 		}
 		topic := h.Topic
@@ -135,6 +144,65 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		}
 	}
 	return nil
+}
+
+// retryLatest applies, for each key with several changes waiting for a row,
+// the latest of them, and releases them all when it applies. It returns
+// the keys it released.
+func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.HeldChange, blocked map[string]int) (map[string]bool, error) {
+	latest := map[string]int{}
+	count := map[string]int{}
+	for i, h := range held {
+		if h.Kind == fsql.HeldForRow {
+			latest[h.Key] = i
+			count[h.Key]++
+		}
+	}
+	done := map[string]bool{}
+	for key, i := range latest {
+		h := held[i]
+		if count[key] < 2 || a.routes[h.Topic] == nil {
+			continue
+		}
+		topic := h.Topic
+		it := a.prepare(&kafka.Message{
+			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
+			Key:            h.MessageKey, Value: h.MessageValue,
+		})
+		if it.fail != nil || it.op == 0 || blocked[it.key] > 0 {
+			continue // the changes in order say what happens
+		}
+		if _, loaded := blocked[it.key]; !loaded {
+			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			if err != nil {
+				return nil, err
+			}
+			if blocked[it.key] = have[it.key]; have[it.key] > 0 {
+				continue
+			}
+		}
+		if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+			return nil, err
+		}
+		if werr := a.write(ctx, tx, []*item{it}); werr != nil {
+			if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
+				return nil, err
+			}
+			if a.tg.Classify(werr) == fsql.Retry {
+				return nil, werr
+			}
+			continue
+		}
+		for _, hh := range held {
+			if hh.Key == key && hh.Kind == fsql.HeldForRow {
+				if err := a.tg.Unhold(ctx, tx, Schema, a.group, hh.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		done[key] = true
+	}
+	return done, nil
 }
 
 // retryIdle retries the held changes when no batch is coming: a child whose

@@ -112,20 +112,7 @@ func (r *route) describe(ctx context.Context, d fsql.Dialect, db fsql.Querier) e
 		columns[c.Name] = c
 		names[c.Name], _ = json.Marshal(c.Name)
 	}
-	// A column with a lookup reaches the rules as the source sent it,
-	// before the lookup gives it the target's value.
-	looked := map[string]bool{}
-	for _, l := range r.cfg.Lookups {
-		looked[l.Column] = true
-	}
-	typed := map[string]fsql.Column{}
-	for _, c := range t.Columns {
-		for _, src := range r.sources(c.Name) {
-			if !looked[src] {
-				typed[src] = c
-			}
-		}
-	}
+	typed := ruleColumns(r.cfg, t)
 	var rules *rule.Set
 	if len(r.cfg.Rules) > 0 {
 		var err error
@@ -135,21 +122,6 @@ func (r *route) describe(ctx context.Context, d fsql.Dialect, db fsql.Querier) e
 	}
 	r.table, r.key, r.columns, r.names, r.typed, r.rules = t, slices.Clone(t.PrimaryKey), columns, names, typed, rules
 	return nil
-}
-
-// sources are the source columns that write target column col: those
-// renamed to it, and col itself unless the route drops or renames it.
-func (r *route) sources(col string) []string {
-	var out []string
-	for from, to := range r.rename {
-		if to == col {
-			out = append(out, from)
-		}
-	}
-	if r.target(col) == col {
-		out = append(out, col)
-	}
-	return out
 }
 
 // target is the target column a source column writes, or "" when dropped.

@@ -247,6 +247,22 @@ func (a *Applier) loadRoutes(ctx context.Context) (map[string]*route, error) {
 		return nil, &daemon.Fatal{Err: err}
 	}
 	a.routes = rs
+	for _, r := range rs {
+		var excluded []string
+		source, table := r.cfg.SplitFrom()
+		if src, ok := a.cfg.Source(source); ok {
+			if t, ok := src.Table(table); ok {
+				excluded = t.Exclude
+			}
+		}
+		problems, notes := Review(r.cfg, r.table, nil, excluded)
+		for _, p := range problems {
+			a.log.Warn("route cannot work as configured", "route", r.name, "problem", p.Error())
+		}
+		for _, n := range notes {
+			a.log.Debug("route", "route", r.name, "note", n)
+		}
+	}
 	clear(a.missing)
 	a.catalog = ""
 	if _, err := a.refresh(ctx); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-cdc/ferry/applier"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/migrations"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -142,15 +143,18 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 			fmt.Fprintf(out, "target %s: not reachable, catalog not checked: %v\n", tgt.Name, err)
 			continue
 		}
-		errs = append(errs, checkRoutes(ctx, cfg, tgt, d, db, sourceTables)...)
+		errs = append(errs, checkRoutes(ctx, out, cfg, tgt, d, db, sourceTables)...)
 		db.Close()
 	}
 	return errors.Join(errs...)
 }
 
 // checkRoutes checks that each route into tgt names an existing table with
-// every column the route writes.
-func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
+// every column the route writes, and reviews what else the table has: it
+// prints how the applier handles each thing (identity and generated
+// columns, deferrable keys, unique and check constraints, triggers, ...)
+// and returns what cannot work.
+func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
 	var errs []error
 	for _, r := range cfg.Routes {
 		name, table := r.SplitTo()
@@ -178,7 +182,16 @@ func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d 
 			continue
 		}
 		ss, sn := ct.QualifiedName(sdialect.DefaultSchema())
-		from := sources[src+"."+ss+"."+sn]
+		from := sources[src+"."+ss+"."+sn] // nil when the source was not reached
+		problems, notes := applier.Review(r, t, from, ct.Exclude)
+		for _, n := range notes {
+			fmt.Fprintf(out, "note: %s: %s\n", where, n)
+		}
+		for _, p := range problems {
+			for _, line := range splitJoined(p) {
+				errs = append(errs, fmt.Errorf("%s: %s", where, line))
+			}
+		}
 		if from == nil {
 			continue // source not reachable: its columns are unknown
 		}

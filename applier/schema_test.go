@@ -194,3 +194,70 @@ func TestARealUniqueViolationGoesToTheDLQAfterTheWait(t *testing.T) {
 		t.Errorf("target: %s", got)
 	}
 }
+
+// TestSchemaChangesWhileRunning: columns added, renamed and dropped on the
+// source and the target while the relay and the applier run. The applier
+// reads the target's catalog again before it decides a change cannot
+// apply, and a change carrying a column the target does not have yet waits
+// for it (schema_wait) instead of going to the DLQ.
+func TestSchemaChangesWhileRunning(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE item (id int PRIMARY KEY, name text, note text)`)
+	p.cfg.Apply.SchemaWait = time.Minute
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO item SELECT g, 'n' || g, 'x' FROM generate_series(1, 10) g`)
+	p.convergeOn("item", "*", time.Minute)
+
+	// Added to the target first, then to the source: the issue's case.
+	pgtest.Exec(t, p.tgt, `ALTER TABLE item ADD COLUMN color text`)
+	pgtest.Exec(t, p.src, `ALTER TABLE item ADD COLUMN color text`,
+		`INSERT INTO item SELECT g, 'n' || g, 'x', 'red' FROM generate_series(11, 20) g`, `UPDATE item SET color = 'blue' WHERE id <= 5`)
+	p.convergeOn("item", "*", time.Minute)
+
+	// Added to the source first: its changes wait until the target has it.
+	pgtest.Exec(t, p.src, `ALTER TABLE item ADD COLUMN size int`, `INSERT INTO item VALUES (21, 'n21', 'x', 'red', 7)`)
+	time.Sleep(3 * time.Second)
+	if n := pgtest.QueryValue[int](t, p.tgt, `SELECT count(*) FROM item WHERE id = 21`); n != 0 {
+		t.Fatal("a change carrying a column the target lacks was applied without it")
+	}
+	pgtest.Exec(t, p.tgt, `ALTER TABLE item ADD COLUMN size int`)
+	p.convergeOn("item", "*", time.Minute)
+
+	// Renamed on both.
+	pgtest.Exec(t, p.tgt, `ALTER TABLE item RENAME COLUMN name TO title`)
+	pgtest.Exec(t, p.src, `ALTER TABLE item RENAME COLUMN name TO title`, `UPDATE item SET title = title || '!' WHERE id % 2 = 0`)
+	p.convergeOn("item", "*", time.Minute)
+
+	// Dropped on the source, then on the target: the applier's old view of
+	// the table must not write the column.
+	pgtest.Exec(t, p.src, `ALTER TABLE item DROP COLUMN note`, `UPDATE item SET size = 1`)
+	p.convergeOn("item", "id, title, color, size", time.Minute)
+	pgtest.Exec(t, p.tgt, `ALTER TABLE item DROP COLUMN note`)
+	pgtest.Exec(t, p.src, `UPDATE item SET size = 2`, `INSERT INTO item VALUES (22, 'n22', 'green', 3)`)
+	p.convergeOn("item", "*", time.Minute)
+	p.noDLQ()
+}
+
+// TestAColumnTheTargetDroppedWaitsThenGoesToTheDLQ: the target drops a
+// column the source still sends. The applier's view of the table still has
+// it: the target refuses the statement, the applier reads the catalog
+// again, and the change waits schema_wait for the column before it goes to
+// the DLQ saying which column is missing.
+func TestAColumnTheTargetDroppedWaitsThenGoesToTheDLQ(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE item (id int PRIMARY KEY, name text, note text)`)
+	p.cfg.Apply.SchemaWait = 2 * time.Second
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO item VALUES (1, 'a', 'x')`)
+	p.convergeOn("item", "*", time.Minute)
+	pgtest.Exec(t, p.tgt, `ALTER TABLE item DROP COLUMN note`)
+	start := time.Now()
+	pgtest.Exec(t, p.src, `UPDATE item SET name = 'b'`)
+	e := p.dlqEntries(1)[0]
+	if e.Class != dlq.ClassRejected || e.Error != "target table public.item has no column note (source column note)" {
+		t.Errorf("DLQ entry: %s %q", e.Class, e.Error)
+	}
+	if time.Since(start) < 2*time.Second {
+		t.Errorf("to the DLQ after %s, before schema_wait", time.Since(start))
+	}
+}

@@ -60,20 +60,24 @@ A database that does not answer is reported and skipped.`,
 
 // reportProblems prints each joined error on its own line.
 func reportProblems(w io.Writer, path string, err error) error {
-	problems := splitJoined(err)
-	for _, p := range problems {
+	n := 0
+	for _, p := range splitJoined(err) {
 		fmt.Fprintln(w, p)
+		if !strings.HasPrefix(p, " ") { // not an expression's snippet under its problem
+			n++
+		}
 	}
 	noun := "problems"
-	if len(problems) == 1 {
+	if n == 1 {
 		noun = "problem"
 	}
-	return usageError(fmt.Errorf("%s: %d %s", path, len(problems), noun))
+	return usageError(fmt.Errorf("%s: %d %s", path, n, noun))
 }
 
+// splitJoined lists the errors of an errors.Join, each line of each one on
+// its own; an error wrapping others keeps its own message whole.
 func splitJoined(err error) []string {
-	var j interface{ Unwrap() []error }
-	if errors.As(err, &j) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []string
 		for _, e := range j.Unwrap() {
 			out = append(out, splitJoined(e)...)
@@ -188,9 +192,7 @@ func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *co
 			fmt.Fprintf(out, "note: %s: %s\n", where, n)
 		}
 		for _, p := range problems {
-			for _, line := range splitJoined(p) {
-				errs = append(errs, fmt.Errorf("%s: %s", where, line))
-			}
+			errs = append(errs, fmt.Errorf("%s: %w", where, p))
 		}
 		if from == nil {
 			continue // source not reachable: its columns are unknown

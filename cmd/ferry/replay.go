@@ -82,7 +82,7 @@ recorded in the target with the rows, and is not applied twice.`,
 				}
 				if err != nil {
 					w.Flush()
-					return err
+					return fmt.Errorf("target %s: %w", t.Name, err)
 				}
 			}
 			w.Flush()

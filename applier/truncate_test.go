@@ -454,3 +454,28 @@ func TestTwoAppliersKilledAtRandomApplyEveryTruncateOnce(t *testing.T) {
 		t.Errorf("%d DLQ entries", len(msgs))
 	}
 }
+
+// TestATruncateWaitsForTheRowsThatReferToIt: the parent table's truncate
+// arrives before the child table's (topics are per table); deleting the
+// parent's rows breaks the child's foreign key, so it waits until the
+// child's truncate has removed them.
+func TestATruncateWaitsForTheRowsThatReferToIt(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{targetDDL: map[string]string{
+		"kid": `CREATE TABLE kid (id int PRIMARY KEY, v text, parent int REFERENCES mom)`,
+	}}, `CREATE TABLE mom (id int PRIMARY KEY, v text)`, `CREATE TABLE kid (id int PRIMARY KEY, v text)`)
+	pgtest.Exec(t, p.tgt, `INSERT INTO mom VALUES (1, 'm')`, `INSERT INTO kid VALUES (1, 'k', 1)`)
+	mom, kid := newStream(p, "mom", 2), newStream(p, "kid", 2)
+	mom.send(mom.truncate(true), mom.upsert(2, "after"))
+	p.runApplier()
+	p.waitCount(`SELECT count(*) FROM ferry.apply_barrier_arrival`, 2, time.Minute)
+	time.Sleep(2 * time.Second)
+	if n := p.count(`SELECT count(*) FROM mom WHERE id = 2`); n != 0 {
+		t.Fatal("a change after the waiting truncate was applied")
+	}
+	kid.send(kid.truncate(true))
+	mom.converge("mom", time.Minute)
+	kid.converge("kid", time.Minute)
+	p.noBarriersLeft()
+	p.noDLQ()
+}

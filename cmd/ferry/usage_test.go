@@ -5,8 +5,8 @@ import (
 	stdsql "database/sql"
 	"os/exec"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"

@@ -86,12 +86,8 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		if done[h.Key] || stuck[h.Key] || h.Kind == fsql.HeldByRule {
 			continue // a rule's hold waits for a newer version, not for a retry
 		}
-		topic := h.Topic
-		m := &kafka.Message{
-			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
-			Key:            h.MessageKey, Value: h.MessageValue,
-		}
-		if a.routes[topic] == nil {
+		m := heldMessage(h)
+		if a.routes[h.Topic] == nil {
 			stuck[h.Key] = true // a route no longer configured: keep it
 			continue
 		}
@@ -164,11 +160,7 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 		if count[key] < 2 || a.routes[h.Topic] == nil {
 			continue
 		}
-		topic := h.Topic
-		it := a.prepare(&kafka.Message{
-			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
-			Key:            h.MessageKey, Value: h.MessageValue,
-		})
+		it := a.prepare(heldMessage(h))
 		if it.fail != nil || it.op == 0 || blocked[it.key] > 0 {
 			continue // the changes in order say what happens
 		}
@@ -203,6 +195,15 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 		done[key] = true
 	}
 	return done, nil
+}
+
+// heldMessage is the Kafka message a held change was.
+func heldMessage(h fsql.HeldChange) *kafka.Message {
+	topic := h.Topic
+	return &kafka.Message{
+		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
+		Key:            h.MessageKey, Value: h.MessageValue,
+	}
 }
 
 // retryIdle retries the held changes when no batch is coming: a child whose

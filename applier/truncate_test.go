@@ -359,19 +359,9 @@ func TestTruncateModes(t *testing.T) {
 		t.Fatalf("replay --reason truncate: %v %+v", err, out)
 	}
 	streams["refused"].converge("refused", time.Second)
-	if left := dlq.Outstanding(p.dlqVersions()); len(left) != 0 {
+	if left := p.outstanding(); len(left) != 0 {
 		t.Errorf("%d DLQ entries outstanding after the dismissal", len(left))
 	}
-}
-
-// dlqVersions reads every version in the DLQ.
-func (p *pipeline) dlqVersions() []*dlq.Entry {
-	p.t.Helper()
-	v, err := dlq.ReadVersions(context.Background(), p.brokers, nil, p.cfg.Apply.DLQTopic)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return v
 }
 
 // TestADLQEntryBeforeATruncateIsSupersededByIt: a change parked before a
@@ -389,7 +379,7 @@ func TestADLQEntryBeforeATruncateIsSupersededByIt(t *testing.T) {
 	s.send(b...)
 	p.runApplier()
 	s.converge("items", time.Minute)
-	entries := dlq.Outstanding(p.dlqVersions())
+	entries := p.outstanding()
 	if len(entries) != 2 {
 		t.Fatalf("%d DLQ entries, want 2", len(entries))
 	}

@@ -73,10 +73,19 @@ func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
 }
 
 func (target) Offsets(ctx context.Context, q fsql.Querier, schema, group, topic string) (map[int32]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT partition, next_offset FROM `+ident(schema, "apply_offsets")+
+	o, err := partitionOffsets(ctx, q, `SELECT partition, next_offset FROM `+ident(schema, "apply_offsets")+
 		` WHERE group_id = $1 AND topic = $2`, group, topic)
 	if err != nil {
 		return nil, fmt.Errorf("read applied offsets of %s: %w", topic, err)
+	}
+	return o, nil
+}
+
+// partitionOffsets reads rows of (partition, offset).
+func partitionOffsets(ctx context.Context, q fsql.Querier, query string, args ...any) (map[int32]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[int32]int64{}
@@ -448,22 +457,12 @@ func (target) Barriers(ctx context.Context, q fsql.Querier, schema, group, topic
 }
 
 func (target) Truncated(ctx context.Context, q fsql.Querier, schema, group, topic string) (map[int32]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT partition, kafka_offset FROM `+ident(schema, "apply_truncated")+`
-		WHERE group_id = $1 AND topic = $2`, group, topic)
+	o, err := partitionOffsets(ctx, q, `SELECT partition, kafka_offset FROM `+ident(schema, "apply_truncated")+
+		` WHERE group_id = $1 AND topic = $2`, group, topic)
 	if err != nil {
 		return nil, fmt.Errorf("read the truncates of %s: %w", topic, err)
 	}
-	defer rows.Close()
-	out := map[int32]int64{}
-	for rows.Next() {
-		var p int32
-		var off int64
-		if err := rows.Scan(&p, &off); err != nil {
-			return nil, err
-		}
-		out[p] = off
-	}
-	return out, rows.Err()
+	return o, nil
 }
 
 func (target) ForgetKeys(ctx context.Context, tx *stdsql.Tx, schema, group, prefix string) error {

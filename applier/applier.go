@@ -253,6 +253,13 @@ func (a *Applier) session(ctx context.Context) error {
 				return err
 			}
 		}
+		if len(batch) == 0 && time.Since(a.refreshed) > catalogCheck {
+			// A change to the target's tables that no change trips over
+			// (a type, a constraint) is noticed within catalogCheck.
+			if _, err := a.refresh(ctx); err != nil {
+				return err
+			}
+		}
 		if len(batch) == 0 && len(a.stopped) > 0 && time.Since(lastCheck) > stopCheck {
 			if err := a.checkStopped(ctx); err != nil {
 				return err

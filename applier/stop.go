@@ -46,6 +46,9 @@ const (
 	// truncateRetry is how often a truncate that failed for a foreign key
 	// is tried again while its foreign_key_wait lasts.
 	truncateRetry = time.Second
+	// catalogCheck is how often the target's catalog version is read while
+	// nothing else sends the applier there.
+	catalogCheck = 5 * time.Second
 )
 
 // stop is a partition paused at the change at offset.

@@ -18,7 +18,8 @@ type Outcome struct {
 	Entry *dlq.Entry
 	// Result is replayed, failed, waiting, skipped (by the filter),
 	// superseded (a truncate after it removed what it wrote), kept or
-	// dismissed (a truncate), or would-replay, would-fail, would-dismiss.
+	// dismissed (a truncate), or would-replay, would-fail, would-supersede,
+	// would-dismiss.
 	Result string
 	Detail string
 }
@@ -190,10 +191,7 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 		}
 	}
 	if dryRun {
-		if result == "replayed" {
-			result = "would-replay"
-		}
-		return Outcome{e, result, detail}, nil
+		return Outcome{e, map[string]string{"replayed": "would-replay", "superseded": "would-supersede"}[result], detail}, nil
 	}
 	if err := tx.Commit(); err != nil {
 		return Outcome{}, err

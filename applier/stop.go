@@ -224,6 +224,9 @@ func (a *Applier) checkStopped(ctx context.Context) error {
 				continue
 			}
 			st, ok := states[s.at.seq]
+			if !ok || st.Done {
+				delete(a.truncateFailed, *s.at)
+			}
 			if !ok || st.Done || st.Complete() && time.Since(s.since) >= truncateRetry {
 				resumeOne(k, s)
 			}

@@ -51,6 +51,25 @@ type Applier struct {
 	mayHold, retrying bool
 	// written counts rows per route and op in the transaction under way.
 	written map[[2]string]int
+
+	// consumer pauses, resumes and rewinds partitions; nil outside a session.
+	consumer pauser
+	// stopped are the partitions paused at a change that cannot apply yet
+	// (see stop.go); pending is what the batch being applied adds to them,
+	// taken up once it commits.
+	stopped map[tp]*stop
+	pending pending
+	// catalog is the target catalog's version when the routes' tables were
+	// last read, at refreshed; checked says this batch has looked at it.
+	catalog   string
+	refreshed time.Time
+	checked   bool
+	// missing is, per route and target column a change carried but the
+	// target lacked, when that was first seen: its schema_wait runs from then.
+	missing map[string]time.Time
+	// truncateFailed is when a truncate whose partitions have all arrived
+	// first failed for a foreign key: its foreign_key_wait runs from then.
+	truncateFailed map[barrier]time.Time
 }
 
 type tp struct {
@@ -68,6 +87,7 @@ func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.D
 		next:    map[tp]int64{},
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
+		stopped: map[tp]*stop{}, missing: map[string]time.Time{}, truncateFailed: map[barrier]time.Time{},
 	}
 }
 
@@ -110,9 +130,9 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
 		return err
 	}
-	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
+	rs, err := a.loadRoutes(ctx)
 	if err != nil {
-		return &daemon.Fatal{Err: err}
+		return err
 	}
 	lctx, stopLookups := context.WithCancel(ctx)
 	defer stopLookups()
@@ -160,6 +180,8 @@ func (a *Applier) session(ctx context.Context) error {
 		return &daemon.Fatal{Err: fmt.Errorf("create kafka consumer: %w", err)}
 	}
 	defer c.Close()
+	a.consumer, a.stopped, a.pending = c, map[tp]*stop{}, pending{}
+	defer func() { a.consumer = nil }()
 	topics := make([]string, 0, len(rs))
 	for t := range rs {
 		topics = append(topics, t)
@@ -185,6 +207,9 @@ func (a *Applier) session(ctx context.Context) error {
 			}
 			batch = nil
 			a.next = map[tp]int64{}
+			// The partitions go: whoever takes them starts from the offsets
+			// stored with the batch, at the change each one stopped at.
+			a.stopped, a.pending = map[tp]*stop{}, pending{}
 			if err := c.Unassign(); err != nil && rebalanceErr == nil {
 				rebalanceErr = fmt.Errorf("unassign: %w", err)
 			}
@@ -198,7 +223,7 @@ func (a *Applier) session(ctx context.Context) error {
 
 	deadline := time.Time{}
 	a.mayHold, a.retrying = true, true // a previous run may have left some
-	lastRetry := time.Now()
+	lastRetry, lastCheck := time.Now(), time.Now()
 	for {
 		if ctx.Err() != nil {
 			// Finish the batch in flight; its offsets go with it.
@@ -214,6 +239,9 @@ func (a *Applier) session(ctx context.Context) error {
 		}
 		switch e := ev.(type) {
 		case *kafka.Message:
+			if a.stopped[tp{*e.TopicPartition.Topic, e.TopicPartition.Partition}] != nil {
+				continue // paused: it comes again when the partition resumes
+			}
 			if len(batch) == 0 {
 				deadline = time.Now().Add(a.cfg.Apply.BatchTimeout)
 			}
@@ -233,6 +261,22 @@ func (a *Applier) session(ctx context.Context) error {
 			}
 			batch = nil
 			lastRetry = time.Now()
+			if err := a.settle(); err != nil {
+				return err
+			}
+		}
+		if len(batch) == 0 && time.Since(a.refreshed) > catalogCheck {
+			// A change to the target's tables that no change trips over
+			// (a type, a constraint) is noticed within catalogCheck.
+			if _, err := a.refresh(ctx); err != nil {
+				return err
+			}
+		}
+		if len(batch) == 0 && len(a.stopped) > 0 && time.Since(lastCheck) > stopCheck {
+			if err := a.checkStopped(ctx); err != nil {
+				return err
+			}
+			lastCheck = time.Now()
 		}
 		if len(batch) == 0 && a.retrying && time.Since(lastRetry) > time.Second {
 			if err := a.retryIdle(ctx); err != nil {
@@ -300,6 +344,10 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 	if err := c.Assign(out); err != nil {
 		return fmt.Errorf("assign partitions: %w", err)
 	}
+	// A partition paused under an earlier assignment starts afresh.
+	if err := c.Resume(out); err != nil {
+		return fmt.Errorf("resume partitions: %w", err)
+	}
 	a.mayHold, a.retrying = true, true
 	a.log.Debug("assigned", "partitions", fmt.Sprint(out))
 	return nil
@@ -316,7 +364,20 @@ type item struct {
 	row   json.RawMessage // the target row (upsert) or key (delete) as a JSON object
 	cols  []string        // the columns row holds
 	fail  *dlq.Entry      // set when the change cannot apply
+
+	// missing names the route and the target column the change writes but
+	// the target table lacks ("<route>|<column>"); fail says so too.
+	missing string
+	// A truncate ('t'): its seq at the source, the barrier's identity, and
+	// how many partitions it was sent to.
+	seq   int64
+	parts int
+	// stop: the partition waits at this change, which applies later: the
+	// stored offset moves to it, not past it.
+	stop bool
 }
+
+func (it *item) tp() tp { return tp{*it.msg.TopicPartition.Topic, it.msg.TopicPartition.Partition} }
 
 // prepare decodes and maps one message.
 func (a *Applier) prepare(m *kafka.Message) *item {
@@ -331,12 +392,25 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
 		return it
 	}
+	if env.Op == "t" {
+		if it.seq, it.parts, err = barrierOf(m, env); err != nil {
+			it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
+			return it
+		}
+		it.op = 't'
+		return it
+	}
 	image, op := env.After, byte('u')
 	if env.Op == "d" {
 		image, op = env.Before, 'd'
 	}
 	if r.rules != nil {
-		v, err := r.rules.Check(env.Op, ruleRow(r, image))
+		row, err := ruleRow(r, image)
+		if err != nil {
+			it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
+			return it
+		}
+		v, err := r.rules.Check(env.Op, row)
 		if err != nil {
 			it.fail = a.entry(it, dlq.ClassRule, err.Error(), v.Rule)
 			return it
@@ -366,8 +440,12 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		}
 		c, ok := r.columns[to]
 		if !ok {
+			it.missing = r.name + "|" + to
 			it.fail = a.entry(it, dlq.ClassRejected, fmt.Sprintf("target table %s has no column %s (source column %s)", r.table, to, col), "")
 			return it
+		}
+		if c.Generated {
+			continue // the target computes it
 		}
 		v, err := toTarget(c, raw)
 		if err != nil {

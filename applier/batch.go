@@ -16,28 +16,43 @@ import (
 )
 
 // apply applies one batch, retrying transient failures until it commits or
-// ctx ends. The batch is applied as a whole or not at all.
+// ctx ends. The batch is applied as a whole or not at all, but for the
+// changes of partitions that stop (stop.go), which come again.
 func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	start := time.Now()
-	items := make([]*item, len(msgs))
-	for i, m := range msgs {
-		items[i] = a.prepare(m)
+	a.checked = false
+	items, base, err := a.prepareAll(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 { // every change waits: nothing to commit
+		a.pending = base
+		return nil
 	}
 	backoff := daemon.NewBackoff()
 	careful := false
 	for {
+		a.pending = base.clone()
 		err := a.try(ctx, items, careful)
 		if err == nil {
 			a.m.batchDuration.Observe(time.Since(start).Seconds())
 			a.state.Set("applying", slog.LevelInfo, "applying")
 			return nil
 		}
+		a.pending = pending{}
 		var fatal *daemon.Fatal
 		if errors.As(err, &fatal) || errors.Is(err, errFenced) {
 			return err
+		}
+		if errors.Is(err, errCatalogChanged) {
+			// Prepared against the old catalog: prepare again.
+			if items, base, err = a.prepareAll(ctx, msgs); err != nil {
+				return err
+			}
+			continue
 		}
 		switch a.tg.Classify(err) {
 		case fsql.Retry:
@@ -55,6 +70,54 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 	}
 }
 
+// errCatalogChanged: the target's catalog changed under the batch, which
+// is prepared again before anything is decided about its changes.
+var errCatalogChanged = errors.New("the target's catalog changed")
+
+// prepareAll prepares each message and cuts the batch where partitions
+// stop. A change carrying a column the routes do not know sends the
+// applier to the catalog first: the column may have been added since.
+func (a *Applier) prepareAll(ctx context.Context, msgs []*kafka.Message) ([]*item, pending, error) {
+	items := make([]*item, len(msgs))
+	missing := false
+	for i, m := range msgs {
+		items[i] = a.prepare(m)
+		missing = missing || items[i].missing != ""
+	}
+	if missing && !a.checked {
+		a.checked = true
+		changed, err := a.refresh(ctx)
+		if err != nil {
+			return nil, pending{}, err
+		}
+		if changed {
+			for i, m := range msgs {
+				items[i] = a.prepare(m)
+			}
+		}
+	}
+	items, p := a.cut(items)
+	return items, p, nil
+}
+
+// rejected decides whether a change the target refused goes to the DLQ:
+// not before the catalog has been read again, once per batch, in case the
+// target's schema changed under the batch.
+func (a *Applier) rejected(ctx context.Context) error {
+	if a.checked {
+		return nil
+	}
+	a.checked = true
+	changed, err := a.refresh(ctx)
+	if err != nil {
+		return err
+	}
+	if changed {
+		return errCatalogChanged
+	}
+	return nil
+}
+
 // try runs the batch in one transaction. Fast, it writes runs of changes
 // with one statement each; careful, it writes each change under a savepoint
 // so that the one that fails can be told apart from the rest.
@@ -65,6 +128,12 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	}
 	defer tx.Rollback()
 	clear(a.written) // counted when the transaction commits
+	if careful {
+		// Deferred constraints too fail at the change that breaks them.
+		if err := a.tg.Immediate(ctx, tx); err != nil {
+			return err
+		}
+	}
 
 	var entries []*dlq.Entry
 	blocked, err := a.blocked(ctx, tx, items)
@@ -88,6 +157,8 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	}
 	for _, it := range items {
 		switch {
+		case it.op == 't':
+			continue // after every other change of the batch: see barriers
 		case it.fail != nil:
 			entries = append(entries, it.fail)
 			blocked[it.key]++
@@ -133,12 +204,15 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			switch a.tg.Classify(err) {
 			case fsql.Retry:
 				return err
-			case fsql.ForeignKey:
+			case fsql.ForeignKey, fsql.Unique:
 				if err := a.hold(ctx, tx, it, fsql.HeldForRow, err.Error()); err != nil {
 					return err
 				}
 				held[it.key] = fsql.HeldForRow
 			default:
+				if err := a.rejected(ctx); err != nil {
+					return err
+				}
 				entries = append(entries, a.entry(it, dlq.ClassRejected, err.Error(), ""))
 				blocked[it.key]++
 			}
@@ -155,6 +229,9 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		inRun[it.key] = true
 	}
 	if err := flush(); err != nil {
+		return err
+	}
+	if err := a.barriers(ctx, tx, items, &entries, blocked); err != nil {
 		return err
 	}
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
@@ -229,16 +306,19 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (map[tp]int64, error) {
 	last := map[tp]int64{}
 	for _, it := range items {
-		k := tp{*it.msg.TopicPartition.Topic, it.msg.TopicPartition.Partition}
-		last[k] = max(last[k], int64(it.msg.TopicPartition.Offset))
+		next := int64(it.msg.TopicPartition.Offset) + 1
+		if it.stop {
+			next-- // the partition waits at it
+		}
+		last[it.tp()] = max(last[it.tp()], next)
 	}
-	for k, off := range last {
+	for k, next := range last {
 		want, ok := a.next[k]
 		if !ok {
 			a.log.Debug("offset not assigned", "topic", k.topic, "partition", k.partition, "assigned", fmt.Sprint(a.next))
 			return nil, errFenced // not assigned any more
 		}
-		moved, err := a.tg.AdvanceOffset(ctx, tx, Schema, a.group, k.topic, k.partition, want, off+1)
+		moved, err := a.tg.AdvanceOffset(ctx, tx, Schema, a.group, k.topic, k.partition, want, next)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +326,6 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 			a.log.Debug("offset moved", "topic", k.topic, "partition", k.partition, "want", want)
 			return nil, errFenced
 		}
-		last[k] = off + 1
 	}
 	return last, nil
 }

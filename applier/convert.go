@@ -15,6 +15,9 @@ type envelope struct {
 	Before map[string]json.RawMessage `json:"before"`
 	After  map[string]json.RawMessage `json:"after"`
 	Op     string                     `json:"op"`
+	Source struct {
+		Seq json.Number `json:"seq"`
+	} `json:"source"`
 }
 
 func decodeEnvelope(value []byte) (*envelope, error) {
@@ -24,6 +27,7 @@ func decodeEnvelope(value []byte) (*envelope, error) {
 		return nil, fmt.Errorf("not a change envelope: %w", err)
 	}
 	switch e.Op {
+	case "t": // a truncate: no row
 	case "c", "u", "r":
 		if e.After == nil {
 			return nil, fmt.Errorf("op %q without an after image", e.Op)

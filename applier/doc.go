@@ -12,7 +12,15 @@
 // restarting) retry the whole batch; a change that can never apply as it is
 // goes to the DLQ, and every later change of its key follows it there, in
 // order, until it is replayed (design.md, trap 4); a change that breaks a
-// foreign key (a child before its parent) is held in the target and retried
-// for foreign_key_wait before it counts as a failure (trap 3). If the DLQ
-// cannot be written, the applier stops without committing.
+// foreign key (a child before its parent), or a unique value another row
+// still holds, is held in the target and retried for foreign_key_wait or
+// unique_wait before it counts as a failure (trap 3). If the DLQ cannot be
+// written, the applier stops without committing.
+//
+// A partition can stop at a change that cannot apply yet and wait there
+// (stop.go): a truncate waits until every partition of its topic has reached
+// it (truncate.go), a change carrying a column the target lacks waits
+// schema_wait for it. The routes' target tables are read again whenever the
+// target's catalog changes, before anything is declared wrong; Review says
+// what each target table's features mean for the applier.
 package applier

@@ -77,6 +77,7 @@ func TestPoisonMessagesGoToTheDLQAndThePartitionGoesOn(t *testing.T) {
 		[2]string{`{"id":5}`, envelope("c", "null", `{"id":5,"name":"fine","nosuch":1}`)},
 		[2]string{`{"id":6}`, envelope("c", "null", `{"id":6,"name":"six"}`)},
 	)
+	p.cfg.Apply.SchemaWait = time.Second // a column the target never gets: the DLQ after the wait
 	p.run()
 	entries := p.dlqEntries(4)
 	deadline := time.Now().Add(time.Minute)

@@ -59,8 +59,14 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 }
 
 // retryHeld tries every held change again, each key's in order. A change
-// that now applies is released; one whose wait for a foreign key is over,
-// or that fails for another reason, goes to the DLQ and blocks its key.
+// that now applies is released; one whose wait for a foreign key or a
+// unique value is over, or that fails for another reason, goes to the DLQ
+// and blocks its key.
+//
+// A key with several changes waiting tries its latest first: each change
+// carries the whole row, so the latest alone gives the row its final state,
+// and it may apply where an earlier one cannot (a value the key held in
+// between that another row has taken since, an insert its own delete ends).
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
 	if !a.mayHold {
 		return nil
@@ -71,17 +77,17 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	}
 	a.mayHold = len(held) > 0
 	a.retrying = slices.ContainsFunc(held, func(h fsql.HeldChange) bool { return h.Kind == fsql.HeldForRow })
+	done, err := a.retryLatest(ctx, tx, held, blocked)
+	if err != nil {
+		return err
+	}
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
-		if stuck[h.Key] || h.Kind == fsql.HeldByRule {
+		if done[h.Key] || stuck[h.Key] || h.Kind == fsql.HeldByRule {
 			continue // a rule's hold waits for a newer version, not for a retry
 		}
-		topic := h.Topic
-		m := &kafka.Message{
-			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
-			Key:            h.MessageKey, Value: h.MessageValue,
-		}
-		if a.routes[topic] == nil {
+		m := heldMessage(h)
+		if a.routes[h.Topic] == nil {
 			stuck[h.Key] = true // a route no longer configured: keep it
 			continue
 		}
@@ -106,15 +112,19 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 				if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
 					return err
 				}
-				switch a.tg.Classify(werr) {
+				switch class := a.tg.Classify(werr); class {
 				case fsql.Retry:
 					return werr
-				case fsql.ForeignKey:
-					if time.Since(h.Since) < a.cfg.Apply.ForeignKeyWait {
+				case fsql.ForeignKey, fsql.Unique:
+					wait, dlqClass := a.cfg.Apply.ForeignKeyWait, dlq.ClassForeignKey
+					if class == fsql.Unique {
+						wait, dlqClass = a.cfg.Apply.UniqueWait, dlq.ClassUnique
+					}
+					if time.Since(h.Since) < wait {
 						stuck[h.Key] = true
 						continue
 					}
-					it.fail = a.entry(it, dlq.ClassForeignKey, werr.Error(), "")
+					it.fail = a.entry(it, dlqClass, werr.Error(), "")
 				default:
 					it.fail = a.entry(it, dlq.ClassRejected, werr.Error(), "")
 				}
@@ -130,6 +140,70 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		}
 	}
 	return nil
+}
+
+// retryLatest applies, for each key with several changes waiting for a row,
+// the latest of them, and releases them all when it applies. It returns
+// the keys it released.
+func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.HeldChange, blocked map[string]int) (map[string]bool, error) {
+	latest := map[string]int{}
+	count := map[string]int{}
+	for i, h := range held {
+		if h.Kind == fsql.HeldForRow {
+			latest[h.Key] = i
+			count[h.Key]++
+		}
+	}
+	done := map[string]bool{}
+	for key, i := range latest {
+		h := held[i]
+		if count[key] < 2 || a.routes[h.Topic] == nil {
+			continue
+		}
+		it := a.prepare(heldMessage(h))
+		if it.fail != nil || it.op == 0 || blocked[it.key] > 0 {
+			continue // the changes in order say what happens
+		}
+		if _, loaded := blocked[it.key]; !loaded {
+			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			if err != nil {
+				return nil, err
+			}
+			if blocked[it.key] = have[it.key]; have[it.key] > 0 {
+				continue
+			}
+		}
+		if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+			return nil, err
+		}
+		if werr := a.write(ctx, tx, []*item{it}); werr != nil {
+			if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
+				return nil, err
+			}
+			if a.tg.Classify(werr) == fsql.Retry {
+				return nil, werr
+			}
+			continue
+		}
+		for _, hh := range held {
+			if hh.Key == key && hh.Kind == fsql.HeldForRow {
+				if err := a.tg.Unhold(ctx, tx, Schema, a.group, hh.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		done[key] = true
+	}
+	return done, nil
+}
+
+// heldMessage is the Kafka message a held change was.
+func heldMessage(h fsql.HeldChange) *kafka.Message {
+	topic := h.Topic
+	return &kafka.Message{
+		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: h.Partition, Offset: kafka.Offset(h.Offset)},
+		Key:            h.MessageKey, Value: h.MessageValue,
+	}
 }
 
 // retryIdle retries the held changes when no batch is coming: a child whose
@@ -156,6 +230,9 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	clear(a.written)
+	if err := a.tg.Immediate(ctx, tx); err != nil {
+		return err
+	}
 	var entries []*dlq.Entry
 	blocked := map[string]int{}
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {

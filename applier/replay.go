@@ -15,8 +15,12 @@ import (
 
 // Outcome is what a replay did with one DLQ entry.
 type Outcome struct {
-	Entry  *dlq.Entry
-	Result string // replayed, failed, waiting, skipped (by the filter), would-replay, would-fail
+	Entry *dlq.Entry
+	// Result is replayed, failed, waiting, skipped (by the filter),
+	// superseded (a truncate after it removed what it wrote), kept or
+	// dismissed (a truncate), or would-replay, would-fail, would-supersede,
+	// would-dismiss.
+	Result string
 	Detail string
 }
 
@@ -91,6 +95,19 @@ func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dr
 			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: e.Partition, Offset: kafka.Offset(e.Offset)},
 			Key:            e.Key, Value: e.Value,
 		}
+		if isTruncate(e) {
+			// Applied now, a truncate would delete the rows written since.
+			if f.Reason != dlq.ClassTruncate || !f.match(e) {
+				out = append(out, Outcome{e, "kept", "a truncate is never replayed: it would delete the rows written after it (--reason truncate dismisses it)"})
+				continue
+			}
+			o, err := a.dismiss(ctx, e, dryRun)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, o)
+			continue
+		}
 		key := e.Route + "|" + string(e.Key)
 		if behind, ok := waiting[key]; ok {
 			out = append(out, Outcome{e, "waiting", "behind " + behind})
@@ -131,7 +148,25 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 	if err != nil {
 		return Outcome{}, err
 	}
-	if !done {
+	truncated, err := a.tg.Truncated(ctx, tx, Schema, a.group, e.Topic)
+	if err != nil {
+		return Outcome{}, err
+	}
+	result, detail := "replayed", ""
+	if off, ok := truncated[e.Partition]; ok && e.Offset < off {
+		result, detail = "superseded", fmt.Sprintf("a truncate after it (offset %d) removed what it would write", off)
+	}
+	if !done && result == "superseded" {
+		if err := a.tg.MarkReplayed(ctx, tx, Schema, a.group, e.ID()); err != nil {
+			return Outcome{}, err
+		}
+		if n := blocked[key]; n > 0 {
+			if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, map[string]int{key: n - 1}); err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
+	if !done && result != "superseded" {
 		it := a.prepare(m)
 		switch {
 		case it.fail != nil:
@@ -156,7 +191,7 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 		}
 	}
 	if dryRun {
-		return Outcome{e, "would-replay", ""}, nil
+		return Outcome{e, map[string]string{"replayed": "would-replay", "superseded": "would-supersede"}[result], detail}, nil
 	}
 	if err := tx.Commit(); err != nil {
 		return Outcome{}, err
@@ -165,7 +200,25 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 	if err := a.dlq.Write(ctx, []*dlq.Entry{e.Resolution()}); err != nil {
 		return Outcome{}, fmt.Errorf("mark %s replayed in the DLQ (rerun the replay: it is safe): %w", e.ID(), err)
 	}
-	return Outcome{e, "replayed", ""}, nil
+	return Outcome{e, result, detail}, nil
+}
+
+// isTruncate tells a truncate's entry: its value is a change with op t.
+func isTruncate(e *dlq.Entry) bool {
+	env, err := decodeEnvelope(e.Value)
+	return err == nil && env.Op == "t"
+}
+
+// dismiss resolves a truncate's entry without applying it.
+func (a *Applier) dismiss(ctx context.Context, e *dlq.Entry, dryRun bool) (Outcome, error) {
+	const detail = "not applied: the rows it would have removed are still in the target"
+	if dryRun {
+		return Outcome{e, "would-dismiss", detail}, nil
+	}
+	if err := a.dlq.Write(ctx, []*dlq.Entry{e.Resolution()}); err != nil {
+		return Outcome{}, fmt.Errorf("mark %s dismissed in the DLQ (rerun the replay: it is safe): %w", e.ID(), err)
+	}
+	return Outcome{e, "dismissed", detail}, nil
 }
 
 // failAgain keeps an entry in the DLQ with one more attempt and the new reason.

@@ -20,15 +20,22 @@ import (
 type route struct {
 	name      string // "hq.public.emp -> branch.public.staff"
 	topic     string
-	table     *fsql.Table
-	key       []string // target key columns, in the source key's order
+	cfg       config.Route
+	schema    string // the target table's, as the config names it
+	tname     string
 	rename    map[string]string
 	drop      map[string]bool
 	constants map[string]string
-	columns   map[string]fsql.Column // the target's, by name
-	names     map[string][]byte      // the target's column names as JSON strings
 	rules     *rule.Set
 	lookups   *lookup.Set
+
+	// What describe reads from the target's catalog; read again when the
+	// catalog changes.
+	table   *fsql.Table
+	key     []string               // target key columns, in the source key's order
+	columns map[string]fsql.Column // the target's, by name
+	names   map[string][]byte      // the target's column names as JSON strings
+	typed   map[string]fsql.Column // by source name, the target column each one writes: the type rules see
 }
 
 // routes resolves the routes into target, keyed by topic.
@@ -60,20 +67,14 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 			topic = relay.TopicName(cfg.Kafka.TopicPrefix, schema, table)
 		}
 		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
-		t, err := d.Describe(ctx, db, tschema, tn)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s:%d: route to %s: %v", cfg.File, r.Line, r.To, err))
-			continue
-		}
 		rt := &route{
-			name: r.From + " -> " + r.To, topic: topic, table: t,
+			name: r.From + " -> " + r.To, topic: topic, cfg: r, schema: tschema, tname: tn,
 			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
-			columns: map[string]fsql.Column{}, names: map[string][]byte{},
 		}
 		for _, c := range r.Drop {
 			rt.drop[c] = true
 		}
-		if rt.rules, err = rule.Compile(rt.name, r.Rules); err != nil {
+		if err := rt.describe(ctx, d, db); err != nil {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", cfg.File, r.Line, err))
 			continue
 		}
@@ -83,15 +84,6 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 				continue
 			}
 		}
-		for _, c := range t.Columns {
-			rt.columns[c.Name] = c
-			rt.names[c.Name], _ = json.Marshal(c.Name)
-		}
-		if len(t.PrimaryKey) == 0 {
-			errs = append(errs, fmt.Sprintf("%s:%d: route to %s: the target table has no primary key to apply changes by", cfg.File, r.Line, r.To))
-			continue
-		}
-		rt.key = slices.Clone(t.PrimaryKey)
 		if _, dup := out[topic]; dup {
 			errs = append(errs, fmt.Sprintf("%s:%d: route from %s: topic %s already feeds another route into %s", cfg.File, r.Line, r.From, topic, target.Name))
 			continue
@@ -102,6 +94,34 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// describe reads the target table from the catalog and compiles the rules
+// against its columns' types.
+func (r *route) describe(ctx context.Context, d fsql.Dialect, db fsql.Querier) error {
+	t, err := d.Describe(ctx, db, r.schema, r.tname)
+	if err != nil {
+		return fmt.Errorf("route to %s: %w", r.cfg.To, err)
+	}
+	if len(t.PrimaryKey) == 0 {
+		return fmt.Errorf("route to %s: the target table has no primary key to apply changes by", r.cfg.To)
+	}
+	columns := map[string]fsql.Column{}
+	names := map[string][]byte{}
+	for _, c := range t.Columns {
+		columns[c.Name] = c
+		names[c.Name], _ = json.Marshal(c.Name)
+	}
+	typed := ruleColumns(r.cfg, t)
+	var rules *rule.Set
+	if len(r.cfg.Rules) > 0 {
+		var err error
+		if rules, err = rule.Compile(r.name, r.cfg.Rules, typed); err != nil {
+			return err
+		}
+	}
+	r.table, r.key, r.columns, r.names, r.typed, r.rules = t, slices.Clone(t.PrimaryKey), columns, names, typed, rules
+	return nil
 }
 
 // target is the target column a source column writes, or "" when dropped.

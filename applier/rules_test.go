@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ferry-cdc/ferry/dlq"
+	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -97,5 +98,51 @@ func TestLookupsMapRefreshAndMiss(t *testing.T) {
 			t.Fatalf("target: %v", rows(t, p.tgt, "dept"))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRulesSeeEveryValueAsItsType (issue 8, item 3): values a rule compares
+// arrive from PostgreSQL with their special forms (infinity, a date before
+// year 1, 24:00, numeric NaN, more digits than a float64 holds) and each
+// rule decides as the value means, none failing on its type.
+func TestRulesSeeEveryValueAsItsType(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{route: map[string]string{"contract": `    rules:
+      - {name: expired, when: "valid_to != nil && valid_to < date(\"2000-01-01\")", action: reject}
+      - {name: ancient, when: "born != nil && born < date(\"0001-01-01\")", action: skip}
+      - {name: midnight, when: "opens == duration(\"24h\")", action: skip}
+      - {name: not_a_number, when: "amount == decimal(\"NaN\")", action: skip}
+      - {name: huge, when: "amount != nil && amount > 9007199254740992", action: reject}
+`}}, `CREATE TABLE contract (id int PRIMARY KEY, valid_to timestamptz, born date, opens time, amount numeric(30,1))`)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO contract VALUES
+		(1, 'infinity', '1990-01-01', '09:00', 1),
+		(2, '1999-12-31 23:00+00', NULL, NULL, NULL),
+		(3, NULL, '0044-03-15 BC', NULL, NULL),
+		(4, NULL, NULL, '24:00', NULL),
+		(5, NULL, NULL, NULL, 9007199254740993),
+		(6, '2100-01-01 00:00+00', 'infinity', '23:59:59.999999', 9007199254740992),
+		(7, NULL, NULL, NULL, 'NaN'),
+		(8, NULL, NULL, NULL, NULL)`)
+	entries := p.dlqEntries(2)
+	p.waitCount(`SELECT count(*) FROM contract`, 3, time.Minute)
+	time.Sleep(time.Second)
+	if got := strings.Join(rows(t, p.tgt, "(SELECT id FROM contract)"), " "); got != "(1) (6) (8)" {
+		t.Errorf("target rows %s, want (1) (6) (8)", got)
+	}
+	if msgs := kafkatest.ReadAll(t, p.brokers, []string{p.cfg.Apply.DLQTopic}); len(msgs) != 2 {
+		t.Errorf("%d DLQ entries, want 2", len(msgs))
+	}
+	got := map[string]string{}
+	for _, e := range entries {
+		got[string(e.Key)] = e.Class + " " + e.Rule + " " + e.Error
+	}
+	for key, want := range map[string]string{
+		`{"id":2}`: "rule expired rule expired rejected the change",
+		`{"id":5}`: "rule huge rule huge rejected the change",
+	} {
+		if got[key] != want {
+			t.Errorf("DLQ entry %s: %q, want %q", key, got[key], want)
+		}
 	}
 }

@@ -13,6 +13,18 @@ import (
 var (
 	RuleActions     = []string{"reject", "skip", "hold"}
 	LookupOnMissing = []string{"reject", "null", "keep"}
+	TruncateActions = []string{TruncateDelete, TruncateTruncate, TruncateReject}
+)
+
+// What a route does with a truncate of its source table.
+const (
+	// TruncateDelete deletes the rows the route writes: every row, or with
+	// constants only the rows that carry them.
+	TruncateDelete = "delete"
+	// TruncateTruncate truncates the target table.
+	TruncateTruncate = "truncate"
+	// TruncateReject sends the truncate to the DLQ; the target keeps its rows.
+	TruncateReject = "reject"
 )
 
 // DefaultLookupRefresh is when a query lookup runs again unless it says.
@@ -40,8 +52,17 @@ func (c *Config) applierDefaults() {
 	if a.ForeignKeyWait == 0 {
 		a.ForeignKeyWait = time.Minute
 	}
+	if a.UniqueWait == 0 {
+		a.UniqueWait = time.Minute
+	}
+	if a.SchemaWait == 0 {
+		a.SchemaWait = time.Minute
+	}
 	for i := range c.Routes {
 		r := &c.Routes[i]
+		if r.Truncate == "" {
+			r.Truncate = TruncateDelete
+		}
 		for j := range r.Rules {
 			if r.Rules[j].Action == "" {
 				r.Rules[j].Action = "reject"
@@ -74,8 +95,13 @@ func (v *validation) applier(c *Config) {
 	if a.BatchTimeout <= 0 {
 		v.add(a.Line, "apply: batch_timeout %s: want more than 0", a.BatchTimeout)
 	}
-	if a.ForeignKeyWait <= 0 {
-		v.add(a.Line, "apply: foreign_key_wait %s: want more than 0", a.ForeignKeyWait)
+	for _, w := range []struct {
+		key string
+		d   time.Duration
+	}{{"foreign_key_wait", a.ForeignKeyWait}, {"unique_wait", a.UniqueWait}, {"schema_wait", a.SchemaWait}} {
+		if w.d <= 0 {
+			v.add(a.Line, "apply: %s %s: want more than 0", w.key, w.d)
+		}
 	}
 	// A default derived from a bad topic_prefix is reported there, once.
 	switch {
@@ -97,6 +123,13 @@ func (v *validation) rulesAndLookups(c *Config, r Route) {
 	what := "route"
 	if r.From != "" {
 		what = "route from " + r.From
+	}
+
+	if !slices.Contains(TruncateActions, r.Truncate) {
+		v.add(r.Line, "%s: unknown truncate %q (want delete, truncate or reject)", what, r.Truncate)
+	}
+	if r.Truncate == TruncateTruncate && len(r.Constants) > 0 {
+		v.add(r.Line, "%s: truncate: truncate would remove rows that do not carry the route's constants; use delete to remove only the rows the route writes, or reject", what)
 	}
 
 	rules := map[string]int{}

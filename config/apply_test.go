@@ -50,11 +50,14 @@ routes:
 		t.Fatal(err)
 	}
 	want := Apply{GroupID: "ferry-apply", BatchSize: 5000, BatchTimeout: 20 * time.Millisecond,
-		DLQTopic: "prod._dlq", ForeignKeyWait: time.Minute}
+		DLQTopic: "prod._dlq", ForeignKeyWait: time.Minute, UniqueWait: time.Minute, SchemaWait: time.Minute}
 	if cfg.Apply != want {
 		t.Errorf("Apply = %+v, want %+v", cfg.Apply, want)
 	}
 	r := cfg.Routes[0]
+	if r.Truncate != TruncateDelete {
+		t.Errorf("truncate %q, want %q", r.Truncate, TruncateDelete)
+	}
 	for i, want := range []string{"reject", "skip"} {
 		if r.Rules[i].Action != want {
 			t.Errorf("rule %s: action %q, want %q", r.Rules[i].Name, r.Rules[i].Action, want)

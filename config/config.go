@@ -113,6 +113,11 @@ type Route struct {
 	// Lookups replace a source column's value with the target system's
 	// value for it (a city code with a city id), before renaming.
 	Lookups []Lookup `yaml:"lookups"`
+	// Truncate is what a TRUNCATE of the source table does to the target
+	// table: delete (the rows this route writes: every row, or with
+	// constants the rows that carry them; the default), truncate (TRUNCATE
+	// the target table) or reject (to the DLQ; the target keeps its rows).
+	Truncate string `yaml:"truncate"`
 
 	Line int `yaml:"-"`
 }
@@ -168,6 +173,14 @@ type Apply struct {
 	// ForeignKeyWait is how long a change that breaks a foreign key (a child
 	// before its parent) is retried before it counts as a failure. Default 1m.
 	ForeignKeyWait time.Duration `yaml:"foreign_key_wait"`
+	// UniqueWait is how long a change that gives a unique column a value
+	// another row still holds (values moving between rows in one source
+	// transaction) is retried before it counts as a failure. Default 1m.
+	UniqueWait time.Duration `yaml:"unique_wait"`
+	// SchemaWait is how long a partition waits at a change carrying a column
+	// the target table lacks, re-reading the target's catalog, before such
+	// changes go to the DLQ. Default 1m.
+	SchemaWait time.Duration `yaml:"schema_wait"`
 
 	Line int `yaml:"-"`
 }

@@ -97,6 +97,7 @@ var badFiles = map[string][]string{
 		"routes.bad.yml:43: route without from",
 	},
 	"apply.bad.yml": {
+		`apply.bad.yml:15: route from hq.public.emp: unknown truncate "wipe" (want delete, truncate or reject)`,
 		"apply.bad.yml:21: route from hq.public.emp: rule without a name",
 		"apply.bad.yml:22: route from hq.public.emp: rule big_salary is already defined at line 19",
 		`apply.bad.yml:22: route from hq.public.emp: rule big_salary: unknown action "drop" (want reject, skip or hold)`,
@@ -110,10 +111,12 @@ var badFiles = map[string][]string{
 		`apply.bad.yml:37: route from hq.public.emp: lookup site: refresh "every 5m": expected exactly 5 fields`,
 		"apply.bad.yml:40: route from hq.public.emp: lookup ssn: the source excludes the column",
 		"apply.bad.yml:42: route from hq.public.emp: lookup photo: the route drops the column",
-		"apply.bad.yml:45: apply: batch_size -1: want 1 to 100000",
-		"apply.bad.yml:45: apply: batch_timeout -20ms: want more than 0",
-		"apply.bad.yml:45: apply: foreign_key_wait -1s: want more than 0",
-		`apply.bad.yml:45: apply: dlq_topic "ferry/dlq" may hold only letters, digits, '.', '_' and '-'`,
+		"apply.bad.yml:46: route from hq.public.emp: truncate: truncate would remove rows that do not carry the route's constants; use delete to remove only the rows the route writes, or reject",
+		"apply.bad.yml:50: apply: batch_size -1: want 1 to 100000",
+		"apply.bad.yml:50: apply: batch_timeout -20ms: want more than 0",
+		"apply.bad.yml:50: apply: foreign_key_wait -1s: want more than 0",
+		"apply.bad.yml:50: apply: schema_wait -1m0s: want more than 0",
+		`apply.bad.yml:50: apply: dlq_topic "ferry/dlq" may hold only letters, digits, '.', '_' and '-'`,
 	},
 }
 

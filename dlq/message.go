@@ -37,6 +37,11 @@ const (
 	ClassLookup = "lookup"
 	// ClassForeignKey: the row it refers to never arrived within the wait.
 	ClassForeignKey = "foreign_key"
+	// ClassUnique: another row kept the unique value it needs beyond the wait.
+	ClassUnique = "unique"
+	// ClassTruncate: a truncate of the source table that the route's
+	// truncate: reject refused to apply. It is never replayed.
+	ClassTruncate = "truncate"
 	// ClassParked: an earlier change of the same key is in the DLQ; this one
 	// waits behind it, to be replayed after it, in order.
 	ClassParked = "parked"

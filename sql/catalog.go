@@ -10,7 +10,7 @@ import (
 // ErrNoTable is returned (wrapped) by Dialect.Describe for a table that does not exist.
 var ErrNoTable = errors.New("table does not exist")
 
-// Table is a table as the source's catalog describes it.
+// Table is a table as the catalog describes it.
 type Table struct {
 	Schema     string
 	Name       string
@@ -28,6 +28,34 @@ type Table struct {
 	// InheritsFrom and Inheritors name the table's inheritance parents and
 	// children (not partitions).
 	InheritsFrom, Inheritors []string
+
+	// What a target needs to know beyond the columns; capture ignores it.
+
+	// KeyDeferrable: the primary key is checked at commit, so the database
+	// cannot use it to find the row an insert conflicts with; the target
+	// updates the rows that exist and inserts the others instead.
+	KeyDeferrable bool
+	// UniqueConstraints lists the unique constraints and indexes besides the
+	// primary key, partial and expression ones included: any of them can
+	// refuse a row.
+	UniqueConstraints []Constraint
+	// Checks lists the check constraints.
+	Checks []Constraint
+	// Triggers names the triggers that fire when rows are written.
+	Triggers []string
+	// ReferencedBy names the foreign keys of other tables that refer to this
+	// one, as "schema.table (constraint)".
+	ReferencedBy []string
+}
+
+// Constraint is a unique or check constraint of a table.
+type Constraint struct {
+	Name string
+	// Definition is the constraint as the database prints it.
+	Definition string
+	// Deferrable: checked at commit rather than at each statement, unless
+	// the transaction says otherwise.
+	Deferrable bool
 }
 
 // UniqueIndex is a unique index or constraint.
@@ -85,11 +113,30 @@ type Column struct {
 	// RefusesNull is true for a column whose type (a domain) does not
 	// accept NULL, whatever the column's own NOT NULL says; not stored.
 	RefusesNull bool `json:"-"`
+
+	// Identity is IdentityAlways or IdentityByDefault for a column whose
+	// values the database numbers itself, "" otherwise; not stored.
+	Identity string `json:"-"`
+	// Generated: the database computes the value from other columns; it is
+	// never written. Not stored.
+	Generated bool `json:"-"`
+	// Default: the column has a default, which an insert that leaves the
+	// column out gets; not stored.
+	Default bool `json:"-"`
 }
 
 // Unbounded is Column.MaxBytes of a column whose values have no size limit
 // of their own.
 const Unbounded = -1
+
+// Kinds of identity columns.
+const (
+	// IdentityAlways refuses a written value unless the insert overrides
+	// it explicitly (PostgreSQL's OVERRIDING SYSTEM VALUE).
+	IdentityAlways = "always"
+	// IdentityByDefault takes a written value as it is.
+	IdentityByDefault = "by default"
+)
 
 // Kind says how a column's values travel in the change envelope.
 type Kind string

@@ -20,10 +20,26 @@ type Target interface {
 	// offset is stored yet.
 	AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, partition int32, want, next int64) (bool, error)
 	// Upsert writes rows (a JSON array of objects keyed by column name, in
-	// the database's own text forms) into table, inserting or updating by key.
+	// the database's own text forms) into table, inserting or updating by
+	// key. It writes identity columns as given (an always-identity column
+	// only when the row is inserted) and works with a deferrable key.
 	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows []byte) error
 	// Delete deletes the rows whose keys are in keys (a JSON array of objects).
 	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys []byte) error
+	// DeleteMatching deletes every row whose columns equal match (a JSON
+	// object of column values in the database's text forms); every row of
+	// the table when match is empty.
+	DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *Table, match map[string]string) error
+	// Truncate empties the table.
+	Truncate(ctx context.Context, tx *stdsql.Tx, t *Table) error
+	// Immediate makes the rest of tx check deferrable constraints at each
+	// statement, so that a change that breaks one fails under its own
+	// savepoint instead of at commit.
+	Immediate(ctx context.Context, tx *stdsql.Tx) error
+	// CatalogVersion returns a value that changes whenever the columns,
+	// keys, constraints or triggers of tables change, or one is dropped or
+	// created: the applier re-reads its routes' tables when it does.
+	CatalogVersion(ctx context.Context, q Querier, tables []*Table) (string, error)
 	// Blocked returns, of keys, those with changes in the DLQ, and how many.
 	Blocked(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]int, error)
 	// SetBlocked records how many changes of each key wait in the DLQ; 0
@@ -46,6 +62,29 @@ type Target interface {
 	// short between its commit and its DLQ marker then skips it when rerun.
 	Replayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) (bool, error)
 	MarkReplayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) error
+	// Arrive records, in tx, that a partition has reached a barrier (one
+	// change sent to every partition of a topic: a truncate), and returns
+	// the barrier's state with every arrival committed so far. It locks the
+	// barrier until tx ends, so that of appliers arriving at once each sees
+	// the others' arrivals, and one of them finishes it. Arriving again is
+	// harmless.
+	Arrive(ctx context.Context, tx *stdsql.Tx, schema, group string, a Arrival) (BarrierState, error)
+	// FinishBarrier records that the barrier's change has been dealt with,
+	// and when it was applied (rather than refused), the offset of each
+	// partition's copy of it, for Truncated.
+	FinishBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, seq int64, applied bool) error
+	// LeaveBarrier records that a partition has gone past a finished barrier;
+	// the barrier is forgotten when every partition has.
+	LeaveBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, seq int64, partition int32) error
+	// Barriers reads the state of a topic's barriers, by seq, without locking.
+	Barriers(ctx context.Context, q Querier, schema, group, topic string, seqs []int64) (map[int64]BarrierState, error)
+	// Truncated returns, per partition of topic, the offset of the last
+	// truncate applied: a change before it has been superseded.
+	Truncated(ctx context.Context, q Querier, schema, group, topic string) (map[int32]int64, error)
+	// ForgetKeys drops the held changes and releases the blocked keys whose
+	// key starts with prefix: a truncate has superseded them.
+	ForgetKeys(ctx context.Context, tx *stdsql.Tx, schema, group, prefix string) error
+
 	// Classify sorts an error from the target into what the applier does.
 	Classify(err error) ErrorClass
 	// Savepoint, RollbackTo and Release bracket one change inside a batch.
@@ -69,9 +108,34 @@ type HeldChange struct {
 	MessageKey, MessageValue []byte
 }
 
+// Arrival is one partition's copy of a barrier change.
+type Arrival struct {
+	Topic     string
+	Seq       int64 // the change's seq at the source: the barrier's identity in its topic
+	Partition int32
+	Offset    int64
+	// Partitions is how many partitions the change was sent to.
+	Partitions int
+}
+
+// BarrierState is what the target knows of one barrier.
+type BarrierState struct {
+	Partitions int
+	// Arrived gives each partition that has reached the barrier its offset.
+	Arrived map[int32]int64
+	// Done: the barrier's change has been dealt with; partitions go past it.
+	Done bool
+	// Since is when the first partition arrived.
+	Since time.Time
+}
+
+// Complete reports whether every partition has reached the barrier.
+func (b BarrierState) Complete() bool { return len(b.Arrived) >= b.Partitions }
+
 // Kinds of held changes.
 const (
-	// HeldForRow waits for a row it refers to (a foreign key) and is retried.
+	// HeldForRow waits for another row's change (a foreign key's row, a
+	// unique value another row still holds) and is retried.
 	HeldForRow = "row"
 	// HeldByRule was held by a rule (an incomplete record) and waits for a
 	// later version of its row that passes, which supersedes it.
@@ -90,4 +154,10 @@ const (
 	// ForeignKey: the change refers to a row that is not there yet (or is
 	// still referred to); it waits a bounded time for the other row.
 	ForeignKey
+	// Unique: the change gives a unique column a value that another row
+	// still holds; it waits a bounded time for that row's change.
+	Unique
+	// Schema: the statement names a column or table the target no longer
+	// has; the applier re-reads the catalog before it decides anything.
+	Schema
 )

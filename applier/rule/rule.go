@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/ferry-cdc/ferry/config"
+	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // What a firing rule does with the change.
@@ -51,10 +52,14 @@ type Verdict struct {
 //
 // An expression sees the change's columns by their source names, plus op
 // ("c", "u", "d", "r"); a column that is absent from the change or NULL is
-// nil. A column whose name is not an identifier is $env["first name"]. It
-// must be of type bool; beyond expr's builtins (date, now, len, ...), a call
-// to an unknown function is an error here rather than on every change.
-func Compile(route string, rules []config.Rule) (*Set, error) {
+// nil. A column whose name is not an identifier is $env["first name"].
+// columns gives, by source name, the column each one writes, whose kind
+// says the type the rule sees (see the package doc): an expression that
+// can never type-check (a date compared with a number) is an error here,
+// not on every change. It must be of type bool; beyond expr's builtins
+// (date, now, len, ...) and decimal("1.5"), a call to an unknown function
+// is an error too.
+func Compile(route string, rules []config.Rule, columns map[string]fsql.Column) (*Set, error) {
 	s := &Set{route: route}
 	var errs []error
 	seen := map[string]int{}
@@ -81,11 +86,14 @@ func Compile(route string, rules []config.Rule) (*Set, error) {
 			fail("no when")
 			continue
 		}
-		program, err := expr.Compile(r.When,
-			expr.Env(map[string]any{"op": ""}),
-			expr.AllowUndefinedVariables(),
-			expr.AsBool(),
-		)
+		env := map[string]any{"op": ""}
+		for name, c := range columns {
+			if name != "op" {
+				env[name] = sample(c)
+			}
+		}
+		opts := append([]expr.Option{expr.Env(env), expr.AllowUndefinedVariables(), expr.AsBool()}, decimalOperators()...)
+		program, err := expr.Compile(r.When, opts...)
 		if err == nil {
 			err = checkCalls(program.Node())
 		}
@@ -128,7 +136,18 @@ type calls struct{ errs []error }
 func (c *calls) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		switch {
+		case !ok || strings.HasPrefix(id.Value, "ferry_decimal_"): // an operator on decimals
+		case id.Value == "decimal":
+			if len(n.Arguments) == 1 {
+				if lit, ok := n.Arguments[0].(*ast.StringNode); ok {
+					if _, err := ParseDecimal(lit.Value); err != nil {
+						c.errs = append(c.errs, fmt.Errorf("decimal(%q): %v", lit.Value, err))
+					}
+				}
+			}
+		default:
 			c.errs = append(c.errs, fmt.Errorf("unknown function %s", id.Value))
 		}
 	case *ast.BuiltinNode:
@@ -181,8 +200,7 @@ func (ids identifiers) Visit(node *ast.Node) {
 
 // Check runs the rules on one change, in order; the first that is true
 // decides. op is the change's operation ("c", "u", "d", "r") and row its
-// columns, typed by the applier: int64, float64, string, bool, time.Time,
-// []any or nil. A column named op is hidden by the operation.
+// columns, typed by Value. A column named op is hidden by the operation.
 //
 // An expression that fails on this change (comparing a string with a
 // number, a NULL with a date) returns an *EvalError: the change can never

@@ -70,7 +70,7 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := Compile(route, c.rules)
+			s, err := Compile(route, c.rules, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestCompileErrors(t *testing.T) {
 		{Name: "no_when", Line: 17},
 		{Name: "typo", When: `born > dat("2007-01-01")`, Line: 18},
 		{Name: "bad_date", When: `born > date("2007-13-01")`, Line: 19},
-	})
+	}, nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -143,7 +143,7 @@ func TestRuntimeError(t *testing.T) {
 	s, err := Compile(route, []config.Rule{
 		{Name: "fine", When: "id < 0", Line: 6},
 		{Name: "big_salary", When: "salary > 10000", Line: 7},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestColumns(t *testing.T) {
 		{Name: "a", When: `salary > 10000 && op != "d"`},
 		{Name: "b", When: `email == nil || $env["first name"] == nil`},
 		{Name: "c", When: `born > date("2007-01-01") || salary < 0`},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestColumns(t *testing.T) {
 // The rules are shared by the applier's workers.
 func TestCheckConcurrent(t *testing.T) {
 	t.Parallel()
-	s, err := Compile(route, []config.Rule{{Name: "big", When: "salary > 10000"}})
+	s, err := Compile(route, []config.Rule{{Name: "big", When: "salary > 10000"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestExampleRules(t *testing.T) {
 	}
 	n := 0
 	for _, r := range cfg.Routes {
-		s, err := Compile(r.From+" -> "+r.To, r.Rules)
+		s, err := Compile(r.From+" -> "+r.To, r.Rules, nil)
 		if err != nil {
 			t.Error(err)
 		}

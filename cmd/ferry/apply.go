@@ -24,11 +24,16 @@ consumed offsets written to the target in the same transaction: exactly once.
 
 A change that can never apply goes to the DLQ topic with the reason, and later
 changes of its key follow it there until it is replayed. A child that arrives
-before its parent is held in the target for apply.foreign_key_wait.
+before its parent is held in the target for apply.foreign_key_wait, a change
+that takes a unique value another row still holds for apply.unique_wait, and
+a partition whose change carries a column the target lacks waits
+apply.schema_wait for it, reading the target's catalog again.
+
+A truncate of a source table is applied once every partition of its topic
+has reached it, as the route's truncate: says (delete, truncate or reject).
 
 Rules (reject, skip, hold) and lookups (inline or a query on the target,
 refreshed on a schedule) are checked per route before a change is applied.
-Not built yet: ferry dlq replay.
 
 SIGTERM or SIGINT finishes the batch in flight and exits 0.`,
 		Example: "  ferry apply -c ferry.yaml\n  ferry apply -c ferry.yaml --target branch --metrics-addr :9465",

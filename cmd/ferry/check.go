@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-cdc/ferry/applier"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/migrations"
@@ -64,20 +65,24 @@ a Kafka cluster that does not answer is reported and skipped.`,
 
 // reportProblems prints each joined error on its own line.
 func reportProblems(w io.Writer, path string, err error) error {
-	problems := splitJoined(err)
-	for _, p := range problems {
+	n := 0
+	for _, p := range splitJoined(err) {
 		fmt.Fprintln(w, p)
+		if !strings.HasPrefix(p, " ") { // not an expression's snippet under its problem
+			n++
+		}
 	}
 	noun := "problems"
-	if len(problems) == 1 {
+	if n == 1 {
 		noun = "problem"
 	}
-	return usageError(fmt.Errorf("%s: %d %s", path, len(problems), noun))
+	return usageError(fmt.Errorf("%s: %d %s", path, n, noun))
 }
 
+// splitJoined lists the errors of an errors.Join, each line of each one on
+// its own; an error wrapping others keeps its own message whole.
 func splitJoined(err error) []string {
-	var j interface{ Unwrap() []error }
-	if errors.As(err, &j) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []string
 		for _, e := range j.Unwrap() {
 			out = append(out, splitJoined(e)...)
@@ -150,7 +155,7 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 			fmt.Fprintf(out, "target %s: not reachable, catalog not checked: %v\n", tgt.Name, err)
 			continue
 		}
-		errs = append(errs, checkRoutes(ctx, cfg, tgt, d, db, sourceTables)...)
+		errs = append(errs, checkRoutes(ctx, out, cfg, tgt, d, db, sourceTables)...)
 		db.Close()
 	}
 	return errors.Join(errs...)
@@ -200,8 +205,11 @@ func sizeWarning(cfg *config.Config, src *config.Source, ref config.TableRef, t 
 }
 
 // checkRoutes checks that each route into tgt names an existing table with
-// every column the route writes.
-func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
+// every column the route writes, and reviews what else the table has: it
+// prints how the applier handles each thing (identity and generated
+// columns, deferrable keys, unique and check constraints, triggers, ...)
+// and returns what cannot work.
+func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
 	var errs []error
 	for _, r := range cfg.Routes {
 		name, table := r.SplitTo()
@@ -229,7 +237,14 @@ func checkRoutes(ctx context.Context, cfg *config.Config, tgt *config.Target, d 
 			continue
 		}
 		ss, sn := ct.QualifiedName(sdialect.DefaultSchema())
-		from := sources[src+"."+ss+"."+sn]
+		from := sources[src+"."+ss+"."+sn] // nil when the source was not reached
+		problems, notes := applier.Review(r, t, from, ct.Exclude)
+		for _, n := range notes {
+			fmt.Fprintf(out, "note: %s: %s\n", where, n)
+		}
+		for _, p := range problems {
+			errs = append(errs, fmt.Errorf("%s: %w", where, p))
+		}
 		if from == nil {
 			continue // source not reachable: its columns are unknown
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,7 +31,10 @@ in one transaction: a bad table leaves the database as it was.`,
 	}
 	cmd.PersistentFlags().StringVar(&source, "source", "", "only this source (default: every source in the config)")
 
-	each := func(cmd *cobra.Command, fn func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error) error {
+	// each opens every chosen source, then runs fn on each in turn. With
+	// checkFirst, every source is checked (Plan) before fn runs on any, and
+	// every problem of every source is reported at once.
+	each := func(cmd *cobra.Command, checkFirst bool, fn func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error) error {
 		cfg, err := g.loadConfig()
 		if err != nil {
 			return err
@@ -44,10 +48,25 @@ in one transaction: a bad table leaves the database as it was.`,
 		if len(picked) == 0 {
 			return usageError(fmt.Errorf("--source %s: no such source in %s", source, cfg.File))
 		}
-		for _, src := range picked {
-			if err := withMigrator(cmd.Context(), cfg.File, src, func(m *migrations.Migrator) error {
-				return fn(cmd.Context(), cmd.OutOrStdout(), src, m)
-			}); err != nil {
+		ctx := cmd.Context()
+		ms, closeAll, err := openMigrators(ctx, cfg.File, picked)
+		defer closeAll()
+		if err != nil {
+			return err
+		}
+		if checkFirst {
+			var errs []error
+			for _, m := range ms {
+				if _, err := m.Plan(ctx); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) > 0 {
+				return errors.Join(append(errs, errors.New("nothing was changed on any source"))...)
+			}
+		}
+		for i, src := range picked {
+			if err := fn(ctx, cmd.OutOrStdout(), src, ms[i]); err != nil {
 				return err
 			}
 		}
@@ -64,7 +83,7 @@ Running it again with nothing changed does nothing.`,
 		Example: "  ferry migrate up -c ferry.yaml\n  ferry migrate up -c ferry.yaml --source hq",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+			return each(cmd, true, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
 				fmt.Fprintf(w, "source %s: checking %d tables\n", src.Name, len(src.Tables))
 				res, err := m.Up(ctx)
 				if err != nil {
@@ -94,7 +113,7 @@ capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
 		Example: "  ferry migrate generate -c ferry.yaml --dir review/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+			return each(cmd, false, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
 				files, err := m.Generate(ctx, filepath.Join(dir, src.Name))
 				if err != nil {
 					return err
@@ -117,7 +136,7 @@ capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
 		Example: "  ferry migrate status -c ferry.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+			return each(cmd, false, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
 				pending, tables, err := m.Status(ctx)
 				tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 				fmt.Fprintf(tw, "SOURCE\tTABLE\tCAPTURED\tDRIFT\n")
@@ -155,7 +174,7 @@ including any changes still waiting in the outbox.`,
 		Example: "  ferry migrate down -c ferry.yaml\n  ferry migrate down -c ferry.yaml --source hq --drop-outbox",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return each(cmd, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+			return each(cmd, false, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
 				removed, err := m.Down(ctx, dropOutbox)
 				for _, t := range removed {
 					fmt.Fprintf(w, "source %s: removed capture of %s\n", src.Name, t)
@@ -176,21 +195,41 @@ including any changes still waiting in the outbox.`,
 	return cmd
 }
 
-// withMigrator connects to a source and runs fn with its Migrator.
-func withMigrator(ctx context.Context, file string, src *config.Source, fn func(*migrations.Migrator) error) error {
-	d, err := dialects.Lookup(src.Dialect)
-	if err != nil {
-		return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+// openMigrators connects to each source and builds its Migrator. It tries
+// every source and reports every one it cannot open, each by name.
+func openMigrators(ctx context.Context, file string, sources []*config.Source) ([]*migrations.Migrator, func(), error) {
+	var dbs []*stdsql.DB
+	closeAll := func() {
+		for _, db := range dbs {
+			db.Close()
+		}
 	}
-	db, err := connect(ctx, d, src.DSN)
-	if err != nil {
-		return fmt.Errorf("connect to source %s: %w", src.Name, err)
+	var ms []*migrations.Migrator
+	var errs []error
+	usage := false
+	for _, src := range sources {
+		d, err := dialects.Lookup(src.Dialect)
+		if err != nil {
+			errs, usage = append(errs, fmt.Errorf("source %s: %w", src.Name, err)), true
+			continue
+		}
+		db, err := connect(ctx, d, src.DSN)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("connect to source %s: %w", src.Name, err))
+			continue
+		}
+		dbs = append(dbs, db)
+		m, err := migrations.New(src, d, db, slog.Default())
+		if err != nil {
+			errs, usage = append(errs, err), true
+			continue
+		}
+		m.ConfigFile = file
+		ms = append(ms, m)
 	}
-	defer func(db *stdsql.DB) { db.Close() }(db)
-	m, err := migrations.New(src, d, db, slog.Default())
-	if err != nil {
-		return usageError(err)
+	err := errors.Join(errs...)
+	if usage {
+		err = usageError(err)
 	}
-	m.ConfigFile = file
-	return fn(m)
+	return ms, closeAll, err
 }

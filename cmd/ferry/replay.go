@@ -27,9 +27,14 @@ that fails again stays, with one more attempt and the new reason, and the later
 entries of its key keep waiting behind it. An entry the filters leave out also
 keeps its key's later entries waiting: a key is never replayed out of order.
 
+An entry from before a truncate the applier has applied since is resolved as
+superseded, without applying it. A truncate the route rejected is never
+applied (it would delete the rows written after it): it is kept, or dismissed
+when --reason truncate selects it.
+
 A replay cut short at any point can be run again: what it already applied is
 recorded in the target with the rows, and is not applied twice.`,
-		Example: "  ferry dlq replay -c ferry.yaml --dry-run\n  ferry dlq replay -c ferry.yaml --table public.emp --reason rule --since 2026-11-20T00:00:00Z",
+		Example: "  ferry dlq replay -c ferry.yaml --dry-run\n  ferry dlq replay -c ferry.yaml --table public.emp --reason rule --since 2026-11-20T00:00:00Z\n  ferry dlq replay -c ferry.yaml --reason truncate",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig()
@@ -82,7 +87,7 @@ recorded in the target with the rows, and is not applied twice.`,
 				}
 				if err != nil {
 					w.Flush()
-					return err
+					return fmt.Errorf("target %s: %w", t.Name, err)
 				}
 			}
 			w.Flush()

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +49,50 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		newDLQ(g),
 		newVersion(),
 	)
+	strictArgs(root)
 	return root
+}
+
+// strictArgs makes every misuse of arguments a usage error (exit 2): a
+// command that only groups others refuses to run without one it knows, and
+// a command's extra or missing arguments are refused, so that `ferry
+// migrate upp && deploy` stops at the typo.
+func strictArgs(cmd *cobra.Command) {
+	if cmd.HasSubCommands() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			cmd.Usage()
+			if len(args) == 0 {
+				var names []string
+				for _, c := range cmd.Commands() {
+					if c.IsAvailableCommand() {
+						names = append(names, c.Name())
+					}
+				}
+				return usageError(fmt.Errorf("%s: name a command: %s", cmd.CommandPath(), strings.Join(names, ", ")))
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			cmd.SuggestionsMinimumDistance = 2
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+			}
+			return usageError(errors.New(msg))
+		}
+	} else if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				if !strings.Contains(err.Error(), cmd.CommandPath()) {
+					err = fmt.Errorf("%s: %w", cmd.CommandPath(), err)
+				}
+				return usageError(err)
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		strictArgs(c)
+	}
 }
 
 func (g *globals) setupLogging(w io.Writer) error {

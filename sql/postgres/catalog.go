@@ -16,13 +16,14 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2`
 
 const describeColumns = `
-SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.atttypid, a.atttypmod
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.atttypid, a.atttypmod,
+	a.attidentity, a.attgenerated <> '', a.atthasdef
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`
 
 const describePrimaryKey = `
-SELECT a.attname
+SELECT a.attname, NOT i.indimmediate
 FROM pg_catalog.pg_index i
 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
@@ -67,10 +68,12 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		var c fsql.Column
 		var typ uint32
 		var typmod int32
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &typ, &typmod); err != nil {
+		var identity string
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &typ, &typmod, &identity, &c.Generated, &c.Default); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("describe columns of %s: %w", name, err)
 		}
+		c.Identity = identities[identity]
 		t.Columns = append(t.Columns, c)
 		typeOIDs = append(typeOIDs, typ)
 		typmods = append(typmods, typmod)
@@ -92,7 +95,7 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	defer rows.Close()
 	for rows.Next() {
 		var col string
-		if err := rows.Scan(&col); err != nil {
+		if err := rows.Scan(&col, &t.KeyDeferrable); err != nil {
 			return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
 		}
 		t.PrimaryKey = append(t.PrimaryKey, col)
@@ -103,8 +106,13 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	if err := describeRelation(ctx, db, oid, t); err != nil {
 		return nil, err
 	}
+	if err := describeTargetFacts(ctx, db, oid, t); err != nil {
+		return nil, fmt.Errorf("describe constraints and triggers of %s: %w", name, err)
+	}
 	return t, nil
 }
+
+var identities = map[string]string{"a": fsql.IdentityAlways, "d": fsql.IdentityByDefault}
 
 // resolveType follows domains to their base type and arrays to their
 // element type, and sets the column's BaseType, Category, Array and Kind.

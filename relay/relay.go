@@ -32,6 +32,7 @@ type Relay struct {
 	lease  fsql.Leader
 	log    *slog.Logger
 	m      *metrics
+	snapM  *snapMetrics
 
 	// committed is the position last committed to Kafka, for purging.
 	committed atomic.Pointer[[]byte]
@@ -48,6 +49,7 @@ func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, 
 		lease:  d.Leader(db, src.CaptureSchema, src.Name),
 		log:    log,
 		m:      newMetrics(reg, src.Name),
+		snapM:  newSnapMetrics(reg, src.Name),
 		state:  daemon.StateLog{Log: log},
 	}
 }
@@ -135,10 +137,15 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	}}); err != nil {
 		return false, &kindError{kindKafka, err}
 	}
-	pos, err := s.position(kctx)
+	stored, err := s.position(kctx)
 	if err != nil {
 		return false, &kindError{kindKafka, err}
 	}
+	pos, snapState, err := splitPosition(stored)
+	if err != nil {
+		return false, &daemon.Fatal{Err: err}
+	}
+	snap := r.newSnapshots(snapState)
 	r.storeCommitted(pos)
 	tabs, err := r.loadTables(kctx, s)
 	if err != nil {
@@ -177,13 +184,16 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			}
 			lastCheck = time.Now()
 		}
+		if err := snap.poll(ctx, tabs); err != nil {
+			return progressed, err
+		}
 		start := time.Now()
 		var res readResult
 		if ahead != nil {
 			res = <-ahead
 			ahead = nil
 		} else {
-			res = r.read(ctx, pos)
+			res = r.read(ctx, pos, snap.plan())
 		}
 		batch, err := res.batch, res.err
 		if err != nil {
@@ -195,18 +205,29 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			}
 			return progressed, &kindError{kindDatabase, err}
 		}
-		if len(batch.Rows) == 0 {
+		if err := snap.take(ctx, res.chunk); err != nil {
+			return progressed, err
+		}
+		due, err := snap.due(batch.Next)
+		if err != nil {
+			return progressed, err
+		}
+		if len(batch.Rows) == 0 && !due {
 			pos = batch.Next
 			// Keep the stored position from lagging far behind empty windows,
 			// so a restart does not rescan them; it is a cursor, not a promise.
 			if string(pos) != string(durable) && time.Since(lastDurable) > 5*time.Second {
-				if err := s.commit(kctx, nil, pos); err != nil {
+				wrapped, err := snap.wrap(pos)
+				if err != nil {
+					return progressed, err
+				}
+				if err := s.commit(kctx, nil, wrapped); err != nil {
 					return progressed, r.commitError(err)
 				}
 				durable, lastDurable = pos, time.Now()
 				r.storeCommitted(durable)
 			}
-			if batch.Idle {
+			if batch.Idle && !snap.busy() {
 				daemon.Sleep(ctx, idle)
 				idle = min(idle*2, r.cfg.PollInterval)
 			}
@@ -218,11 +239,19 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return progressed, err
 		}
+		if msgs, err = snap.emit(msgs, batch.Next); err != nil {
+			return progressed, err
+		}
+		wrapped, err := snap.wrap(batch.Next)
+		if err != nil {
+			return progressed, err
+		}
 		ahead = make(chan readResult, 1)
-		go func(from []byte, ch chan readResult) { ch <- r.read(ctx, from) }(batch.Next, ahead)
-		if err := s.commit(kctx, msgs, batch.Next); err != nil {
+		go func(from []byte, plan *chunkPlan, ch chan readResult) { ch <- r.read(ctx, from, plan) }(batch.Next, snap.plan(), ahead)
+		if err := s.commit(kctx, msgs, wrapped); err != nil {
 			return progressed, r.commitError(err)
 		}
+		snap.committed(ctx)
 		progressed = true
 		pos, durable, lastDurable = batch.Next, batch.Next, time.Now()
 		r.storeCommitted(durable)
@@ -238,12 +267,22 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 type readResult struct {
 	batch *fsql.Batch
+	chunk *chunk // a snapshot's chunk, selected just before the batch
 	err   error
 }
 
-func (r *Relay) read(ctx context.Context, pos []byte) readResult {
+// read reads the outbox from pos; with a plan, it first selects a
+// snapshot's chunk, whose low watermark is then pos (snapshot.go).
+func (r *Relay) read(ctx context.Context, pos []byte, plan *chunkPlan) readResult {
+	var c *chunk
+	if plan != nil {
+		var err error
+		if c, err = r.readChunk(ctx, plan); err != nil {
+			return readResult{err: fmt.Errorf("read a snapshot chunk of %s: %w", plan.req.tab.label, err)}
+		}
+	}
 	b, err := r.outbox.Read(ctx, pos, r.cfg.BatchSize)
-	return readResult{b, err}
+	return readResult{b, c, err}
 }
 
 func (r *Relay) commitError(err error) error {

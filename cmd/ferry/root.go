@@ -49,6 +49,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		newRelay(g),
 		newApply(g),
 		newDLQ(g),
+		newSnapshot(g),
 		newVersion(),
 	)
 	return root

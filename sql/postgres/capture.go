@@ -36,12 +36,34 @@ var settings = []struct {
 func functionHeader(t *fsql.Table) string {
 	var b strings.Builder
 	b.WriteString("LANGUAGE plpgsql SECURITY DEFINER")
-	for _, s := range settings {
-		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return c.Kind == s.kind || c.Elem == s.kind }) {
-			b.WriteString("\n" + s.value)
-		}
+	for _, s := range pinnedSettings(t) {
+		b.WriteString("\n" + s)
 	}
 	return b.String()
+}
+
+// pinnedSettings are the settings the table's images are taken under, as
+// SET statements: the trigger function's header carries them, and a
+// snapshot read runs them with SET LOCAL, so that a row read by a snapshot
+// has the same text as the same row captured by a trigger.
+func pinnedSettings(t *fsql.Table) []string {
+	var out []string
+	for _, s := range settings {
+		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return c.Kind == s.kind || c.Elem == s.kind }) {
+			out = append(out, s.value)
+		}
+	}
+	return out
+}
+
+// imageOf is the JSON image of the row alias, without the excluded
+// columns: what the triggers write into the outbox and what a snapshot
+// reads, so that both have one form.
+func imageOf(alias string, exclude []string) string {
+	if len(exclude) == 0 {
+		return "pg_catalog.row_to_json(" + alias + ")"
+	}
+	return "(pg_catalog.to_jsonb(" + alias + ") OPERATOR(pg_catalog.-) " + textArray(exclude) + ")::pg_catalog.json"
 }
 
 // bodyQuote quotes function bodies. Names inside a body are quoted
@@ -74,12 +96,7 @@ func (capture) Triggers(s fsql.CaptureSpec) ([]string, error) {
 			return nil, fmt.Errorf("name %q contains %s, which Ferry reserves", name, bodyQuote)
 		}
 	}
-	image := func(alias string) string {
-		if len(s.Exclude) == 0 {
-			return "pg_catalog.row_to_json(" + alias + ")"
-		}
-		return "(pg_catalog.to_jsonb(" + alias + ") OPERATOR(pg_catalog.-) " + textArray(s.Exclude) + ")::pg_catalog.json"
-	}
+	image := func(alias string) string { return imageOf(alias, s.Exclude) }
 	outbox := ident(s.CaptureSchema, "outbox")
 	id := strconv.Itoa(s.ID)
 	bodies := map[string]string{

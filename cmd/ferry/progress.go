@@ -93,11 +93,11 @@ func (p *progress) end(name string, cur int64, state string) {
 func (p *progress) log(name string, it *progressItem, state string) {
 	elapsed := time.Since(it.start)
 	rate := float64(it.cur) / max(elapsed.Seconds(), 0.001)
-	args := []any{"item", name, "state", state, p.unit, it.cur, "elapsed", elapsed.Round(time.Second), "per_second", int64(rate)}
+	args := []any{"item", name, "state", state, p.unit, it.cur, "elapsed", elapsed.Round(time.Second).String(), "per_second", int64(rate)}
 	if it.total >= 0 {
 		args = append(args, "estimated", it.total)
 		if left := it.total - it.cur; left > 0 && rate > 0 && state == "in progress" {
-			args = append(args, "left", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
+			args = append(args, "left", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String())
 		}
 	}
 	slog.Info(fmt.Sprintf("%s: %s", name, state), args...)

@@ -50,6 +50,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		newApply(g),
 		newDLQ(g),
 		newSnapshot(g),
+		newVerify(g),
 		newVersion(),
 	)
 	return root

@@ -99,7 +99,7 @@ requested again.`,
 			if !wait {
 				return nil
 			}
-			return waitRequests(ctx, cmd.OutOrStdout(), items)
+			return waitRequests(ctx, cmd.ErrOrStderr(), items)
 		},
 	}
 	cmd.PersistentFlags().StringVar(&source, "source", "", "only this source (default: every source)")

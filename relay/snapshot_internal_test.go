@@ -362,3 +362,34 @@ func TestSnapshotTruncateDropsTheChunk(t *testing.T) {
 		t.Fatalf("published %d messages, want the truncate alone", len(out))
 	}
 }
+
+func TestPositionWrapping(t *testing.T) {
+	t.Parallel()
+	bare := []byte(`{"snapshot":"10:10:","last_seq":7}`)
+	out, st, err := splitPosition(bare)
+	if err != nil || string(out) != string(bare) || !st.empty() {
+		t.Fatalf("a bare position (written before snapshots): %s %+v %v", out, st, err)
+	}
+	st.Active = map[int64]*snapProgress{3: {After: json.RawMessage(`{"id":42}`), Rows: 42}}
+	st.Done = []int64{2}
+	wrapped, err := joinPosition(bare, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"outbox":{"snapshot":"10:10:","last_seq":7},"snapshots":{"active":{"3":{"after":{"id":42},"rows":42}},"done":[2]}}`
+	if string(wrapped) != want {
+		t.Fatalf("wrapped:\n got %s\nwant %s", wrapped, want)
+	}
+	out, st2, err := splitPosition(wrapped)
+	if err != nil || string(out) != string(bare) || st2.Active[3].Rows != 42 || string(st2.Active[3].After) != `{"id":42}` || st2.Done[0] != 2 {
+		t.Fatalf("round trip: %s %+v %v", out, st2, err)
+	}
+	// Before anything was read: no outbox position, nothing to snapshot.
+	empty, err := joinPosition(nil, &snapState{})
+	if err != nil || string(empty) != `{"outbox":null}` {
+		t.Fatalf("empty: %s %v", empty, err)
+	}
+	if out, _, _ := splitPosition(empty); out != nil {
+		t.Fatalf("empty round trip: %q", out)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/migrations"
@@ -89,7 +91,7 @@ func (e *env) untilSentinel(table string, id int) []change {
 	key := fmt.Sprintf(`{"id":%d}`, id)
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		got := decode(e.t.(*testing.T), kafkatest.ReadAll(e.t, e.brokers, e.topics(), kafkatest.WithTimeout(time.Minute)))
+		got := decode(e.t.(*testing.T), kafkatest.WaitFor(e.t, e.brokers, e.topics(), 1, 3*time.Minute))
 		for _, c := range got {
 			if c.key == key && c.op == "c" {
 				// Each partition was read to its end as it was when the read
@@ -318,4 +320,87 @@ func (e *env) addTable(name string) {
 	if _, err := m.Up(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// TestUpgradedRelayContinuesFromABarePosition: a relay from before
+// snapshots stored the outbox position alone; the relay now wraps it, and
+// must go on from the bare one without publishing anything twice.
+func TestUpgradedRelayContinuesFromABarePosition(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "emp")
+	pgtest.Exec(t, e.db, `INSERT INTO emp SELECT g, g, '' FROM generate_series(1, 5) g`)
+	ob := postgres.Dialect{}.Outbox(e.db, "ferry")
+	var pos []byte
+	for {
+		b, err := ob.Read(context.Background(), pos, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos = b.Next
+		if len(b.Rows) == 0 {
+			break
+		}
+	}
+	topic := e.cfg.Relay.OffsetsTopic
+	kafkatest.CreateTopic(t, topic, 1, map[string]string{"cleanup.policy": "compact"})
+	pr, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": e.brokers, "go.delivery.reports": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	if err := pr.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 0}, Key: []byte(e.source().Name), Value: pos}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := pr.Flush(10_000); n > 0 {
+		t.Fatal("the old position was not delivered")
+	}
+	pgtest.Exec(t, e.db, `INSERT INTO emp SELECT g, g, '' FROM generate_series(6, 8) g`)
+	e.start()
+	got := e.untilSentinel("emp", 100)
+	var keys []string
+	for _, c := range got {
+		keys = append(keys, c.key)
+	}
+	if len(got) != 4 || got[0].key == `{"id":1}` {
+		t.Fatalf("after a bare position past ids 1-5, got %v; want ids 6, 7, 8 and the sentinel", keys)
+	}
+}
+
+// TestSnapshotCancel: a cancelled snapshot stops within about a second and
+// the relay goes on publishing live changes.
+func TestSnapshotCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "emp")
+	e.preload(`INSERT INTO emp SELECT g, g, '' FROM generate_series(1, 200000) g`)
+	e.start()
+	id := e.requestSnapshot("emp", 10)
+	store := postgres.Dialect{}.Snapshot().Requests(e.db, "ferry")
+	deadline := time.Now().Add(time.Minute)
+	for pgtest.QueryValue[int64](t, e.db, `SELECT rows_done FROM ferry.snapshot_request WHERE id = $1`, id) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the snapshot did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n, err := store.Cancel(context.Background(), "public", "emp"); err != nil || n != 1 {
+		t.Fatalf("cancel: %d, %v", n, err)
+	}
+	time.Sleep(2 * time.Second)
+	before := pgtest.QueryValue[int64](t, e.db, `SELECT rows_done FROM ferry.snapshot_request WHERE id = $1`, id)
+	got := e.untilSentinel("emp", 300000)
+	reads := 0
+	for _, c := range got {
+		if c.op == "r" {
+			reads++
+		}
+	}
+	q := e.waitSnapshot(id, time.Second)
+	if q.State != fsql.SnapshotCancelled || reads == 0 || reads >= 200000 {
+		t.Fatalf("after cancel: %+v, %d rows published", q, reads)
+	}
+	time.Sleep(time.Second)
+	if now := decode(t, kafkatest.ReadAll(t, e.brokers, e.topics())); len(now) != len(got) {
+		t.Fatalf("%d messages after the cancel settled, then %d: the snapshot goes on", len(got), len(now))
+	}
+	t.Logf("cancelled after %d rows (record: %d)", reads, before)
 }

@@ -821,7 +821,8 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 	}
 	inDLQ := map[string]*dlq.Entry{}
 	for _, e := range entries {
-		if e.Route == c.name {
+		// The first entry of a key is the cause; later ones are parked behind it.
+		if _, seen := inDLQ[string(e.Key)]; e.Route == c.name && !seen {
 			inDLQ[string(e.Key)] = e
 		}
 	}
@@ -849,7 +850,10 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 	for i := range diffs {
 		d := &diffs[i]
 		if e := inDLQ[string(d.Key)]; e != nil {
-			d.Explained = fmt.Sprintf("in the DLQ (%s: %s)", e.Class, oneLine(e.Error))
+			d.Explained = fmt.Sprintf("in the DLQ (%s: %s)", e.Class, oneLine(strings.TrimPrefix(e.Error, "route "+c.name+": ")))
+			if e.Rule != "" {
+				d.Explained = fmt.Sprintf("in the DLQ (rule %s)", e.Rule)
+			}
 		} else if why, ok := held[string(d.Key)]; ok {
 			d.Explained = "held in the target (" + oneLine(why) + ")"
 		}

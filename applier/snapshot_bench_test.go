@@ -199,6 +199,7 @@ func BenchmarkVerify(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		prepared := time.Since(start)
 		rep, err := v.Run(ctx)
 		elapsed := time.Since(start)
 		b.StopTimer()
@@ -210,6 +211,8 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatalf("equal tables: %+v", r)
 		}
 		b.ReportMetric(elapsed.Seconds(), "seconds")
+		b.ReportMetric(prepared.Seconds(), "setup_seconds")
+		b.ReportMetric(rep.Routes[0].Seconds, "compare_seconds")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
 	}
 }

@@ -443,35 +443,51 @@ type row struct {
 	why string
 }
 
-// scan reads both tables in key order and returns what differs.
+// scan reads both tables in key order and returns what differs. A route
+// whose images are the same bytes on both sides when the rows are equal
+// (identity) has each chunk hashed where it is, and read only when the
+// hashes differ; any other route's chunks are read and compared row by row.
 func (c *routeCheck) scan(ctx context.Context, rr *RouteReport, o VerifyOptions) ([]Difference, error) {
 	n := o.ChunkSize
 	var diffs []Difference
-	var tafter json.RawMessage
+	var after, tafter json.RawMessage
 	var prevS, prevT []json.RawMessage
-	type result struct {
+	type step struct {
+		hash fsql.ChunkHash
 		rows [][]byte
 		err  error
 	}
-	fetch := func(after json.RawMessage) chan result {
-		ch := make(chan result, 1)
+	// The source's next chunk is read while this one is compared.
+	fetch := func(after json.RawMessage) chan step {
+		ch := make(chan step, 1)
 		go func() {
-			rows, err := c.src.Chunk(ctx, after, nil, n)
-			ch <- result{rows, err}
+			var st step
+			if c.identity {
+				st.hash, st.err = c.src.Hash(ctx, after, nil, n)
+			} else {
+				st.rows, st.err = c.src.Chunk(ctx, after, nil, n)
+			}
+			ch <- st
 		}()
 		return ch
 	}
 	next := fetch(nil)
 	var seen int64
 	for {
-		res := <-next
-		if res.err != nil {
-			return nil, res.err
+		st := <-next
+		if st.err != nil {
+			return nil, st.err
 		}
-		srows := res.rows
-		var until, last json.RawMessage
-		if len(srows) == n {
-			_, k, err := change.Normalize(c.srcTable, srows[n-1])
+		count := len(st.rows)
+		var lastImage []byte
+		if c.identity {
+			count, lastImage = st.hash.Rows, st.hash.Last
+		} else if count == n {
+			lastImage = st.rows[n-1]
+		}
+		var last, until json.RawMessage
+		if count == n {
+			_, k, err := change.Normalize(c.srcTable, lastImage)
 			if err != nil {
 				return nil, err
 			}
@@ -479,42 +495,64 @@ func (c *routeCheck) scan(ctx context.Context, rr *RouteReport, o VerifyOptions)
 			if until, err = c.targetKey(k); err != nil {
 				return nil, err
 			}
-			next = fetch(last) // the next source chunk while this one is compared
+			next = fetch(last)
 		}
-		var trows [][]byte
-		for from := tafter; ; {
-			page, err := c.tgt.Chunk(ctx, from, until, n)
+		matched := false
+		if c.identity {
+			th, err := c.tgt.Hash(ctx, tafter, until, 0)
 			if err != nil {
 				return nil, err
 			}
-			trows = append(trows, page...)
-			if len(page) < n {
-				break
+			matched = th.Rows == count && bytes.Equal(th.Sum, st.hash.Sum)
+			if !matched {
+				// Drill into the chunk: read its rows on both sides.
+				if st.rows, err = c.src.Chunk(ctx, after, last, n); err != nil {
+					return nil, err
+				}
 			}
-			_, k, err := change.Normalize(c.tgtTable, page[n-1])
-			if err != nil {
-				return nil, err
-			}
-			from = k
 		}
-		if c.identity && len(srows) == len(trows) && slices.EqualFunc(srows, trows, bytes.Equal) {
-			rr.Rows += int64(len(srows))
-			rr.Matched += int64(len(srows))
+		if matched {
+			rr.Rows += int64(count)
+			rr.Matched += int64(count)
 		} else {
-			d, err := c.merge(srows, trows, rr, &prevS, &prevT)
+			trows, err := c.targetRows(ctx, tafter, until, n)
+			if err != nil {
+				return nil, err
+			}
+			d, err := c.merge(st.rows, trows, rr, &prevS, &prevT)
 			if err != nil {
 				return nil, err
 			}
 			diffs = append(diffs, d...)
 		}
-		seen += int64(len(srows))
+		seen += int64(count)
 		if o.Progress != nil {
 			o.Progress(c.name, seen, c.estimate)
 		}
-		if len(srows) < n {
+		if count < n {
 			return diffs, nil
 		}
-		tafter = until
+		after, tafter = last, until
+	}
+}
+
+// targetRows reads the target's rows with keys in (after, until], in pages.
+func (c *routeCheck) targetRows(ctx context.Context, after, until json.RawMessage, n int) ([][]byte, error) {
+	var rows [][]byte
+	for {
+		page, err := c.tgt.Chunk(ctx, after, until, n)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, page...)
+		if len(page) < n {
+			return rows, nil
+		}
+		_, k, err := change.Normalize(c.tgtTable, page[n-1])
+		if err != nil {
+			return nil, err
+		}
+		after = k
 	}
 }
 

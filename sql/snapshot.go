@@ -58,10 +58,23 @@ type Reader interface {
 	// A nil after reads from the first row. Rows whose key has a NULL are
 	// left out: they cannot be keyed.
 	Chunk(ctx context.Context, after, until []byte, limit int) ([][]byte, error)
+	// Hash sums up what Chunk would return for the same arguments (limit 0:
+	// no limit) where the rows are, without sending them: how many, a hash
+	// of their images in key order, and, when there are limit rows, the key
+	// of the last as an image. Two readers of one dialect give the same
+	// hash for the same images in the same order.
+	Hash(ctx context.Context, after, until []byte, limit int) (ChunkHash, error)
 	// Keys reads the rows with the given keys: for each distinct key, the
 	// key as an image (the key columns only, as the database prints them)
 	// and the row's image, or a nil Row when no row has the key.
 	Keys(ctx context.Context, keys [][]byte) ([]KeyedRow, error)
+}
+
+// ChunkHash is what Reader.Hash returns.
+type ChunkHash struct {
+	Rows int
+	Sum  []byte
+	Last []byte // nil unless Rows is the limit
 }
 
 // KeyedRow is one key read by Reader.Keys.

@@ -27,6 +27,7 @@ type reader struct {
 	settings []string // SET LOCAL statements: the triggers' pinned settings
 	key      []keyColumn
 	chunks   [4]string // by bounds: none, after, until, both
+	hashes   [4]string
 	keys     string
 }
 
@@ -94,6 +95,11 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 	}
 
 	image := imageOf("t", spec.Exclude)
+	keyArgs := make([]string, len(r.key))
+	for i, k := range r.key {
+		keyArgs[i] = literal(k.Name) + ", t." + ident(k.Name)
+	}
+	keyObject := "pg_catalog.json_build_object(" + strings.Join(keyArgs, ", ") + ")"
 	order := make([]string, len(r.key))
 	var notNull []string
 	for i, k := range r.key {
@@ -121,11 +127,22 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 			where = append(where, rowOrder+" <= "+bound(n))
 			n += len(r.key)
 		}
-		q := fmt.Sprintf("SELECT %s FROM %s t", image, name)
+		cond := ""
 		if len(where) > 0 {
-			q += "\nWHERE " + strings.Join(where, "\n  AND ")
+			cond = "\nWHERE " + strings.Join(where, "\n  AND ")
 		}
-		r.chunks[b] = q + fmt.Sprintf("\nORDER BY %s LIMIT $%d", strings.Join(order, ", "), n)
+		tail := fmt.Sprintf("\nORDER BY %s LIMIT $%d", strings.Join(order, ", "), n)
+		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s t", image, name) + cond + tail
+		// The same rows, summed up where they are: a count, the md5 of the
+		// images, and the key of the limit-th row. The aggregates take the
+		// rows in the subquery's key order; an ORDER BY in them would sort
+		// again and cost four times as much. Were the order ever another,
+		// the hashes would differ and verify would read the rows: a wrong
+		// order costs time, never a wrong answer.
+		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(s.img, E'\n')),
+  (pg_catalog.array_agg(s.k))[$%d]
+FROM (SELECT %s::pg_catalog.text AS img, %s::pg_catalog.text AS k
+FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
 	}
 
 	defs := make([]string, len(r.key))
@@ -194,25 +211,13 @@ WHERE a.attrelid = $1::pg_catalog.regclass AND a.attname = ANY($2) AND a.attnum 
 }
 
 func (r *reader) Chunk(ctx context.Context, after, until []byte, limit int) ([][]byte, error) {
-	var args []any
-	b := 0
-	for _, bnd := range []struct {
-		key  []byte
-		flag int
-	}{{after, boundAfter}, {until, boundUntil}} {
-		if bnd.key == nil {
-			continue
-		}
-		vals, err := r.inputs(bnd.key)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, vals...)
-		b |= bnd.flag
+	b, args, err := r.bounds(after, until)
+	if err != nil {
+		return nil, err
 	}
 	args = append(args, limit)
 	out := make([][]byte, 0, min(limit, 100_000))
-	err := r.read(ctx, r.chunks[b], args, func(rows *stdsql.Rows) error {
+	err = r.read(ctx, r.chunks[b], args, func(rows *stdsql.Rows) error {
 		var img []byte
 		if err := rows.Scan(&img); err != nil {
 			return err
@@ -224,6 +229,47 @@ func (r *reader) Chunk(ctx context.Context, after, until []byte, limit int) ([][
 		return nil, fmt.Errorf("read a chunk of %s: %w", r.table, err)
 	}
 	return out, nil
+}
+
+func (r *reader) Hash(ctx context.Context, after, until []byte, limit int) (fsql.ChunkHash, error) {
+	b, args, err := r.bounds(after, until)
+	if err != nil {
+		return fsql.ChunkHash{}, err
+	}
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
+	args = append(args, lim)
+	var h fsql.ChunkHash
+	err = r.read(ctx, r.hashes[b], args, func(rows *stdsql.Rows) error {
+		return rows.Scan(&h.Rows, &h.Sum, &h.Last)
+	})
+	if err != nil {
+		return h, fmt.Errorf("hash a chunk of %s: %w", r.table, err)
+	}
+	return h, nil
+}
+
+// bounds picks the statement for the bounds given and their arguments.
+func (r *reader) bounds(after, until []byte) (int, []any, error) {
+	var args []any
+	b := 0
+	for _, bnd := range []struct {
+		key  []byte
+		flag int
+	}{{after, boundAfter}, {until, boundUntil}} {
+		if bnd.key == nil {
+			continue
+		}
+		vals, err := r.inputs(bnd.key)
+		if err != nil {
+			return 0, nil, err
+		}
+		args = append(args, vals...)
+		b |= bnd.flag
+	}
+	return b, args, nil
 }
 
 func (r *reader) Keys(ctx context.Context, keys [][]byte) ([]fsql.KeyedRow, error) {

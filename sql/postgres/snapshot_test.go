@@ -87,6 +87,7 @@ func TestReaderGolden(t *testing.T) {
 			for i, q := range r.chunks {
 				b.WriteString("\n-- chunk, bounds " + []string{"none", "after", "until", "after and until"}[i] + "\n" + q + ";\n")
 			}
+			b.WriteString("\n-- hash, bounds after and until\n" + r.hashes[3] + ";\n")
 			b.WriteString("\n-- keys\n" + r.keys + ";\n")
 			golden(t, filepath.Join("testdata", name+".golden.sql"), b.String())
 		})

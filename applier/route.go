@@ -73,9 +73,13 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		for _, c := range r.Drop {
 			rt.drop[c] = true
 		}
-		if rt.rules, err = rule.Compile(rt.name, r.Rules); err != nil {
-			errs = append(errs, fmt.Sprintf("%s:%d: %v", cfg.File, r.Line, err))
-			continue
+		// No rules, no rule set: typing each change for rules that are not
+		// there cost a quarter of the applier's time in a snapshot.
+		if len(r.Rules) > 0 {
+			if rt.rules, err = rule.Compile(rt.name, r.Rules); err != nil {
+				errs = append(errs, fmt.Sprintf("%s:%d: %v", cfg.File, r.Line, err))
+				continue
+			}
 		}
 		if len(r.Lookups) > 0 {
 			if rt.lookups, err = lookup.New(rt.name, r.Lookups, db, log); err != nil {

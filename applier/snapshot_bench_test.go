@@ -44,7 +44,7 @@ func preloadBig(tb testing.TB, db *stdsql.DB, n int) {
 }
 
 // requestSnapshot asks for a snapshot of public.big as ferry snapshot does.
-func (p *pipeline) requestSnapshot(tb testing.TB, chunk int) int64 {
+func (p *pipeline) requestSnapshot(tb testing.TB, chunk, maxRate int) int64 {
 	tb.Helper()
 	ctx := context.Background()
 	reg, err := postgres.Dialect{}.Capture().Registry(ctx, p.src, "ferry")
@@ -52,7 +52,7 @@ func (p *pipeline) requestSnapshot(tb testing.TB, chunk int) int64 {
 		tb.Fatalf("registry: %v", err)
 	}
 	ids, err := postgres.Dialect{}.Snapshot().Requests(p.src, "ferry").Add(ctx, []fsql.SnapshotRequest{
-		{TableID: reg[0].ID, Schema: "public", Table: "big", ChunkSize: chunk, Estimate: -1}})
+		{TableID: reg[0].ID, Schema: "public", Table: "big", ChunkSize: chunk, MaxRate: maxRate, Estimate: -1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		lsn := pgtest.QueryValue[string](b, p.src, `SELECT pg_current_wal_lsn()::text`)
 		b.StartTimer()
 		start := time.Now()
-		id := p.requestSnapshot(b, chunk)
+		id := p.requestSnapshot(b, chunk, 0)
 		var relayed time.Duration
 		for applied(reg) < float64(n) {
 			if relayed == 0 && snapshotState(b, p.src, id) == "done" {
@@ -129,10 +129,17 @@ func BenchmarkSnapshot(b *testing.B) {
 // transactions of random keys of the table as fast as they can, with the
 // relay and the applier carrying them, for 20 s without a snapshot and then
 // while the table is snapshotted; the rate with one as a fraction of the
-// rate without.
+// rate without. BENCH_MAX_RATE limits the snapshot (rows a second), and
+// BENCH_APPLY=0 leaves the applier out: the source, Kafka and the relay on
+// the machine, as where the targets are elsewhere.
 //
 //	go test -run '^$' -bench SnapshotSourceRate -benchtime 1x -timeout 30m ./applier/
 func BenchmarkSnapshotSourceRate(b *testing.B) {
+	maxRate, _ := strconv.Atoi(os.Getenv("BENCH_MAX_RATE"))
+	chunk := 10_000
+	if maxRate > 0 {
+		chunk = max(100, min(chunk, maxRate/10)) // ten chunks a second, not one burst
+	}
 	for i := 0; i < b.N; i++ {
 		n := benchRows()
 		p := newPipeline(b, snapshotTable)
@@ -142,7 +149,9 @@ func BenchmarkSnapshotSourceRate(b *testing.B) {
 		r := relay.New(p.cfg, &p.cfg.Sources[0], postgres.Dialect{}, p.src, prometheus.NewRegistry(), quiet())
 		a := applier.New(p.cfg, &p.cfg.Targets[0], postgres.Dialect{}, p.tgt, prometheus.NewRegistry(), quiet())
 		wg.Go(func() { r.Run(ctx) })
-		wg.Go(func() { a.Run(ctx) })
+		if os.Getenv("BENCH_APPLY") != "0" {
+			wg.Go(func() { a.Run(ctx) })
+		}
 		time.Sleep(3 * time.Second)
 
 		var count atomic.Int64
@@ -166,10 +175,11 @@ func BenchmarkSnapshotSourceRate(b *testing.B) {
 		}
 		time.Sleep(2 * time.Second) // warm up
 		without := measure(20*time.Second, func() bool { return false })
-		id := p.requestSnapshot(b, 10_000)
+		id := p.requestSnapshot(b, chunk, maxRate)
 		time.Sleep(time.Second) // the snapshot under way
 		with := measure(20*time.Second, func() bool { return snapshotState(b, p.src, id) == "done" })
 		done := snapshotState(b, p.src, id)
+		rows := pgtest.QueryValue[int64](b, p.src, `SELECT rows_done FROM ferry.snapshot_request WHERE id = $1`, id)
 		stopLoad()
 		lwg.Wait()
 		cancel()
@@ -177,7 +187,7 @@ func BenchmarkSnapshotSourceRate(b *testing.B) {
 		b.ReportMetric(without, "txn/s_without")
 		b.ReportMetric(with, "txn/s_during")
 		b.ReportMetric(with/without, "ratio")
-		b.Logf("snapshot state at the end of the measure: %s", done)
+		b.Logf("snapshot at the end of the measure: %s, %d rows read", done, rows)
 	}
 }
 

@@ -188,7 +188,12 @@ type snapRequest struct {
 	tab    *table
 	reader fsql.Reader
 	keys   [][]byte
+	// next is when a request with a MaxRate may read its next chunk.
+	next time.Time
 }
+
+// ready reports whether the request may read a chunk now.
+func (q *snapRequest) ready(now time.Time) bool { return !now.Before(q.next) }
 
 // chunkPlan says what the next read selects.
 type chunkPlan struct {
@@ -200,6 +205,7 @@ type chunkPlan struct {
 // chunk is one read of a request and its watermark.
 type chunk struct {
 	req  *snapRequest
+	at   time.Time // when it was selected
 	mark []byte
 	// rows are the events to publish, per row or key read: one "r", or a
 	// delete and its tombstone for a key not found.
@@ -225,8 +231,20 @@ func (r *Relay) newSnapshots(st snapState) *snapshots {
 	}
 }
 
-// busy reports whether a snapshot has work: the relay must not sleep.
-func (s *snapshots) busy() bool { return len(s.reqs) > 0 || s.pending != nil }
+// busy reports whether a snapshot has work now: the relay must not sleep.
+// A request held back by its MaxRate is not work yet.
+func (s *snapshots) busy() bool {
+	if s.pending != nil {
+		return true
+	}
+	now := time.Now()
+	for _, q := range s.reqs {
+		if q.ready(now) {
+			return true
+		}
+	}
+	return false
+}
 
 // poll reads the requests once a second: new ones start, cancelled ones stop.
 func (s *snapshots) poll(ctx context.Context, tabs map[int]*table) error {
@@ -322,9 +340,15 @@ func (s *snapshots) plan() *chunkPlan {
 	if s.pending != nil || len(s.reqs) == 0 {
 		return nil
 	}
+	now := time.Now()
 	ids := make([]int64, 0, len(s.reqs))
-	for id := range s.reqs {
-		ids = append(ids, id)
+	for id, q := range s.reqs {
+		if q.ready(now) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	slices.Sort(ids)
 	id := ids[0]
@@ -342,8 +366,8 @@ func (s *snapshots) plan() *chunkPlan {
 // may cure is returned; any other failure fails the request only.
 func (r *Relay) readChunk(ctx context.Context, p *chunkPlan) (*chunk, error) {
 	q := p.req
-	c := &chunk{req: q, next: p.next}
 	now := time.Now()
+	c := &chunk{req: q, next: p.next, at: now}
 	var rows [][]byte
 	var keyed []fsql.KeyedRow
 	var err error
@@ -481,6 +505,9 @@ func (s *snapshots) emit(msgs []*kafka.Message, next []byte) ([]*kafka.Message, 
 	s.r.snapM.rows.WithLabelValues(label).Add(float64(published))
 	s.r.snapM.dropped.WithLabelValues(label).Add(float64(dropped))
 
+	if q := c.req; q.MaxRate > 0 {
+		q.next = maxTime(q.next, c.at).Add(time.Duration(float64(len(c.rows)) / float64(q.MaxRate) * float64(time.Second)))
+	}
 	p := s.state.Active[c.req.ID]
 	p.Rows += int64(len(c.rows))
 	if c.last != nil {
@@ -523,4 +550,11 @@ func (s *snapshots) committed(ctx context.Context) {
 		s.log.Warn("record snapshot progress in the capture schema", "err", err)
 		s.lastPoll = time.Time{}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
@@ -391,5 +392,32 @@ func TestPositionWrapping(t *testing.T) {
 	}
 	if out, _, _ := splitPosition(empty); out != nil {
 		t.Fatalf("empty round trip: %q", out)
+	}
+}
+
+// TestSnapshotMaxRate: a request with a MaxRate reads its next chunk only
+// when the rows it has read fit the rate, and meanwhile the relay may idle.
+func TestSnapshotMaxRate(t *testing.T) {
+	t.Parallel()
+	st := newStepper(t)
+	req := st.request(4)
+	req.MaxRate = 1 // 4 rows: the next chunk in 4 seconds
+	st.selectChunk()
+	st.batch()
+	if st.s.pending != nil {
+		t.Fatal("the chunk was not published")
+	}
+	if p := st.s.plan(); p != nil {
+		t.Fatal("a chunk was planned before the rate allowed it")
+	}
+	if st.s.busy() {
+		t.Fatal("the relay may not idle while the only request waits for its rate")
+	}
+	if wait := time.Until(req.next); wait < 3*time.Second || wait > 4*time.Second {
+		t.Fatalf("next chunk in %s, want about 4s", wait)
+	}
+	req.next = time.Now()
+	if st.s.plan() == nil {
+		t.Fatal("no chunk planned once the rate allows one")
 	}
 }

@@ -104,6 +104,8 @@ type SnapshotRequest struct {
 	Keys      [][]byte
 	KeyCount  int
 	ChunkSize int
+	// MaxRate is the most rows a second the relay reads; 0 is no limit.
+	MaxRate   int
 	State     string
 	Rows      int64 // rows (or keys) done
 	Estimate  int64 // the catalog's estimate when requested; -1 unknown

@@ -28,7 +28,7 @@ const defaultChunkSize = 10_000
 func newSnapshot(g *globals) *cobra.Command {
 	var source, keysFile string
 	var tables []string
-	var chunk int
+	var chunk, maxRate int
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "snapshot",
@@ -50,6 +50,7 @@ chunk committed to Kafka. A finished snapshot is not repeated unless
 requested again.`,
 		Example: `  ferry snapshot -c ferry.yaml --wait
   ferry snapshot -c ferry.yaml --source hq --table public.emp --chunk-size 20000
+  ferry snapshot -c ferry.yaml --table public.emp --chunk-size 1000 --max-rate 5000
   ferry snapshot -c ferry.yaml --table public.emp --keys keys.jsonl --wait
   ferry snapshot status -c ferry.yaml
   ferry snapshot cancel -c ferry.yaml --table public.emp`,
@@ -61,6 +62,9 @@ requested again.`,
 			}
 			if chunk < 1 || chunk > 1_000_000 {
 				return usageError(fmt.Errorf("--chunk-size %d: want 1 to 1000000", chunk))
+			}
+			if maxRate < 0 {
+				return usageError(fmt.Errorf("--max-rate %d: want 0 (no limit) or more", maxRate))
 			}
 			var keys [][]byte
 			if keysFile != "" {
@@ -84,7 +88,7 @@ requested again.`,
 					return err
 				}
 				for _, r := range picked {
-					it, err := s.request(ctx, cmd.ErrOrStderr(), r, keys, chunk)
+					it, err := s.request(ctx, cmd.ErrOrStderr(), r, keys, chunk, maxRate)
 					if err != nil {
 						return err
 					}
@@ -106,6 +110,7 @@ requested again.`,
 	cmd.Flags().StringArrayVar(&tables, "table", nil, "a captured table, schema.table as the config names it (repeatable; default: every captured table)")
 	cmd.Flags().StringVar(&keysFile, "keys", "", "read only these keys: a file with one JSON key object per line, like the Kafka message keys")
 	cmd.Flags().IntVar(&chunk, "chunk-size", defaultChunkSize, "rows (or keys) read per chunk")
+	cmd.Flags().IntVar(&maxRate, "max-rate", 0, "read at most this many rows a second (0: as fast as the relay goes), to spare a busy source")
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow the snapshot until it ends; exit 1 if it fails or is cancelled")
 	cmd.AddCommand(newSnapshotStatus(g, &source), newSnapshotCancel(g, &source))
 	return cmd
@@ -336,7 +341,7 @@ func (s *sourceConn) registered(schema, table string) (fsql.Registered, error) {
 
 // request records one snapshot request, with a note on stderr when no
 // index serves the table's key.
-func (s *sourceConn) request(ctx context.Context, note io.Writer, r fsql.Registered, keys [][]byte, chunk int) (*waitItem, error) {
+func (s *sourceConn) request(ctx context.Context, note io.Writer, r fsql.Registered, keys [][]byte, chunk, maxRate int) (*waitItem, error) {
 	snap := s.d.Snapshot()
 	if keys != nil {
 		if err := checkKeys(keys, r.Key); err != nil {
@@ -358,7 +363,7 @@ func (s *sourceConn) request(ctx context.Context, note io.Writer, r fsql.Registe
 	if keys != nil {
 		est = int64(len(keys))
 	}
-	ids, err := s.store().Add(ctx, []fsql.SnapshotRequest{{TableID: r.ID, Schema: r.Schema, Table: r.Name, Keys: keys, ChunkSize: chunk, Estimate: est}})
+	ids, err := s.store().Add(ctx, []fsql.SnapshotRequest{{TableID: r.ID, Schema: r.Schema, Table: r.Name, Keys: keys, ChunkSize: chunk, MaxRate: maxRate, Estimate: est}})
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.src.Name, err)
 	}

@@ -191,7 +191,7 @@ func repairRoutes(ctx context.Context, note io.Writer, cfg *config.Config, v *ap
 			res.Error = err.Error()
 			continue
 		}
-		it, err := s[0].request(ctx, note, picked[0], keys, defaultChunkSize)
+		it, err := s[0].request(ctx, note, picked[0], keys, defaultChunkSize, 0)
 		if err != nil {
 			res.Error = err.Error()
 			continue

@@ -15,6 +15,8 @@ CREATE TABLE {{.Schema}}.snapshot_request (
     -- a JSON object in the change envelope's forms, like a Kafka key.
     keys           jsonb,
     chunk_size     integer NOT NULL CHECK (chunk_size > 0),
+    -- rows a second at most; 0: as fast as the relay goes
+    max_rate       integer NOT NULL DEFAULT 0 CHECK (max_rate >= 0),
     state          text NOT NULL DEFAULT 'pending'
                    CHECK (state IN ('pending', 'running', 'done', 'cancelled', 'failed')),
     rows_done      bigint NOT NULL DEFAULT 0,

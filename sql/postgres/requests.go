@@ -59,8 +59,8 @@ func (s *requests) Add(ctx context.Context, reqs []fsql.SnapshotRequest) ([]int6
 			}
 			keys = string(b)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO `+s.table+` (table_id, schema_name, table_name, keys, chunk_size, rows_estimated)
-VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`, r.TableID, r.Schema, r.Table, keys, r.ChunkSize, r.Estimate).Scan(&ids[i])
+		err := tx.QueryRowContext(ctx, `INSERT INTO `+s.table+` (table_id, schema_name, table_name, keys, chunk_size, max_rate, rows_estimated)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING id`, r.TableID, r.Schema, r.Table, keys, r.ChunkSize, r.MaxRate, r.Estimate).Scan(&ids[i])
 		if err != nil {
 			return nil, fmt.Errorf("request a snapshot of %s.%s: %w", r.Schema, r.Table, err)
 		}
@@ -74,7 +74,7 @@ func (s *requests) List(ctx context.Context, all bool) ([]fsql.SnapshotRequest, 
 		return nil, err
 	}
 	q := `SELECT id, table_id, schema_name, table_name, COALESCE(pg_catalog.jsonb_array_length(keys), 0), keys IS NULL,
-  chunk_size, state, rows_done, COALESCE(rows_estimated, -1), COALESCE(last_key, ''), COALESCE(error, ''),
+  chunk_size, max_rate, state, rows_done, COALESCE(rows_estimated, -1), COALESCE(last_key, ''), COALESCE(error, ''),
   requested_at, started_at, finished_at
 FROM ` + s.table
 	if !all {
@@ -90,7 +90,7 @@ FROM ` + s.table
 		var r fsql.SnapshotRequest
 		var whole bool
 		var started, finished stdsql.NullTime
-		if err := rows.Scan(&r.ID, &r.TableID, &r.Schema, &r.Table, &r.KeyCount, &whole, &r.ChunkSize, &r.State,
+		if err := rows.Scan(&r.ID, &r.TableID, &r.Schema, &r.Table, &r.KeyCount, &whole, &r.ChunkSize, &r.MaxRate, &r.State,
 			&r.Rows, &r.Estimate, &r.LastKey, &r.Error, &r.Requested, &started, &finished); err != nil {
 			return nil, fmt.Errorf("read snapshot requests: %w", err)
 		}

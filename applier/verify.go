@@ -559,27 +559,13 @@ func (c *routeCheck) targetRows(ctx context.Context, after, until json.RawMessag
 // merge compares a chunk's rows from both sides, in key order.
 func (c *routeCheck) merge(srows, trows [][]byte, rr *RouteReport, prevS, prevT *[]json.RawMessage) ([]Difference, error) {
 	var diffs []Difference
-	ss := make([]*row, len(srows))
-	for i, img := range srows {
-		s, err := c.sourceRow(img)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.inOrder(prevS, s.kv, "source"); err != nil {
-			return nil, err
-		}
-		ss[i] = s
+	ss, err := c.decode(srows, c.sourceRow, prevS, "source")
+	if err != nil {
+		return nil, err
 	}
-	ts := make([]*row, len(trows))
-	for i, img := range trows {
-		t, err := c.targetRow(img)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.inOrder(prevT, t.kv, "target"); err != nil {
-			return nil, err
-		}
-		ts[i] = t
+	ts, err := c.decode(trows, c.targetRow, prevT, "target")
+	if err != nil {
+		return nil, err
 	}
 	i, j := 0, 0
 	for i < len(ss) || j < len(ts) {
@@ -614,6 +600,22 @@ func (c *routeCheck) merge(srows, trows [][]byte, rr *RouteReport, prevS, prevT 
 		}
 	}
 	return diffs, nil
+}
+
+// decode decodes one side's images and checks their keys' order.
+func (c *routeCheck) decode(imgs [][]byte, decode func([]byte) (*row, error), prev *[]json.RawMessage, side string) ([]*row, error) {
+	out := make([]*row, len(imgs))
+	for i, img := range imgs {
+		r, err := decode(img)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.inOrder(prev, r.kv, side); err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
 // inOrder checks that the database returned keys in the order the merge

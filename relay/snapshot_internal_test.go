@@ -178,6 +178,19 @@ func (st *stepper) batch() {
 
 func (st *stepper) exec(q string) { st.t.Helper(); pgtest.Exec(st.t, st.db, q) }
 
+// open runs a statement in a transaction it leaves open.
+func (st *stepper) open(q string) *stdsql.Tx {
+	st.t.Helper()
+	tx, err := st.db.Begin()
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	if _, err := tx.Exec(q); err != nil {
+		st.t.Fatal(err)
+	}
+	return tx
+}
+
 // of returns the messages published for a key, as "op:v", in order.
 func (st *stepper) of(id int) []string {
 	var out []string
@@ -204,13 +217,7 @@ func TestSnapshotWriteBeforeSelectCommitBeforeCover(t *testing.T) {
 	t.Parallel()
 	st := newStepper(t)
 	st.request(100)
-	tx, err := st.db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(`UPDATE t SET v = 300 WHERE id = 3`); err != nil {
-		t.Fatal(err)
-	}
+	tx := st.open(`UPDATE t SET v = 300 WHERE id = 3`)
 	st.selectChunk()
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -234,13 +241,7 @@ func TestSnapshotWriteBeforeSelectCommitAfterCover(t *testing.T) {
 	t.Parallel()
 	st := newStepper(t)
 	st.request(100)
-	tx, err := st.db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(`UPDATE t SET v = 300 WHERE id = 3`); err != nil {
-		t.Fatal(err)
-	}
+	tx := st.open(`UPDATE t SET v = 300 WHERE id = 3`)
 	st.selectChunk()
 	st.batch() // covers the mark: the open transaction does not hold it back
 	if st.s.pending != nil {
@@ -260,13 +261,7 @@ func TestSnapshotLongTransactionAcrossChunks(t *testing.T) {
 	t.Parallel()
 	st := newStepper(t)
 	req := st.request(4)
-	tx, err := st.db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(`INSERT INTO t VALUES (5000, 5000), (0, 0)`); err != nil {
-		t.Fatal(err)
-	}
+	tx := st.open(`INSERT INTO t VALUES (5000, 5000), (0, 0)`)
 	chunks := 0
 	for st.s.reqs[req.ID] != nil {
 		st.selectChunk()

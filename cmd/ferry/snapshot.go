@@ -60,8 +60,8 @@ requested again.`,
 			if err != nil {
 				return err
 			}
-			if chunk < 1 || chunk > 1_000_000 {
-				return usageError(fmt.Errorf("--chunk-size %d: want 1 to 1000000", chunk))
+			if err := checkChunkSize(chunk); err != nil {
+				return err
 			}
 			if maxRate < 0 {
 				return usageError(fmt.Errorf("--max-rate %d: want 0 (no limit) or more", maxRate))
@@ -127,16 +127,7 @@ behind it. ESTIMATED is the catalog's estimate when the snapshot was
 requested, or the number of keys of a request for some keys.`,
 		Example: "  ferry snapshot status -c ferry.yaml\n  ferry snapshot status -c ferry.yaml --json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			srcs, err := openSources(cmd.Context(), cfg, *source)
-			if err != nil {
-				return err
-			}
-			defer closeSources(srcs)
+		RunE: withSources(g, source, func(cmd *cobra.Command, srcs []*sourceConn) error {
 			type row struct {
 				Source    string     `json:"source"`
 				ID        int64      `json:"request"`
@@ -200,7 +191,7 @@ requested, or the number of keys of a request for some keys.`,
 					maybeStamp(r.Started), maybeStamp(r.Finished), orDash(r.Error))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON")
 	return cmd
@@ -216,19 +207,13 @@ relay stops reading them within about a second. Rows already published stay
 published: they are correct rows, in their place among the changes.`,
 		Example: "  ferry snapshot cancel -c ferry.yaml --table public.emp",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if len(tables) == 0 {
 				return usageError(errors.New("cancel needs --table"))
 			}
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			srcs, err := openSources(cmd.Context(), cfg, *source)
-			if err != nil {
-				return err
-			}
-			defer closeSources(srcs)
+			return nil
+		},
+		RunE: withSources(g, source, func(cmd *cobra.Command, srcs []*sourceConn) error {
 			for _, s := range srcs {
 				for _, name := range tables {
 					schema, table := config.Table{Name: name}.QualifiedName(s.d.DefaultSchema())
@@ -240,10 +225,34 @@ published: they are correct rows, in their place among the changes.`,
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&tables, "table", nil, "the table, schema.table (repeatable)")
 	return cmd
+}
+
+// withSources is a RunE that loads the config and opens the sources
+// (--source, or all) for fn.
+func withSources(g *globals, source *string, fn func(*cobra.Command, []*sourceConn) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		cfg, err := g.loadConfig()
+		if err != nil {
+			return err
+		}
+		srcs, err := openSources(cmd.Context(), cfg, *source)
+		if err != nil {
+			return err
+		}
+		defer closeSources(srcs)
+		return fn(cmd, srcs)
+	}
+}
+
+func checkChunkSize(n int) error {
+	if n < 1 || n > 1_000_000 {
+		return usageError(fmt.Errorf("--chunk-size %d: want 1 to 1000000", n))
+	}
+	return nil
 }
 
 // sourceConn is a source opened for snapshot requests.

@@ -55,8 +55,8 @@ until they match, or --repair-timeout passes.`,
 			if err != nil {
 				return err
 			}
-			if chunk < 1 || chunk > 1_000_000 {
-				return usageError(fmt.Errorf("--chunk-size %d: want 1 to 1000000", chunk))
+			if err := checkChunkSize(chunk); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			p := newProgress(ctx, cmd.ErrOrStderr(), "rows")

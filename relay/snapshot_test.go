@@ -307,10 +307,11 @@ func mustJSON(s string) string {
 	return string(b)
 }
 
-// addTable captures a table the test created itself.
-func (e *env) addTable(name string) {
+// addTable captures a table the test created itself, keyed by its primary
+// key or by the key given.
+func (e *env) addTable(name string, key ...string) {
 	e.t.Helper()
-	e.cfg.Sources[0].Tables = append(e.cfg.Sources[0].Tables, config.Table{Name: name})
+	e.cfg.Sources[0].Tables = append(e.cfg.Sources[0].Tables, config.Table{Name: name, Key: key})
 	e.tables = append(e.tables, name)
 	reparse(e.t, e.cfg)
 	m, err := migrations.New(&e.cfg.Sources[0], postgres.Dialect{}, e.db, quiet())
@@ -458,6 +459,44 @@ func TestSnapshotRowsHaveTheFormOfCapturedRows(t *testing.T) {
 	for key, ops := range after {
 		if ops["c"] == "" || ops["c"] != ops["r"] {
 			t.Errorf("key %s:\n captured    %s\n snapshotted %s", key, ops["c"], ops["r"])
+		}
+	}
+}
+
+// TestSnapshotKeysOfEveryKind: a key of a timestamp with time zone, a
+// numeric and a uuid, read three rows a chunk; and a table keyed by a
+// configured key without a primary key, whose row with a NULL key cannot be
+// keyed and is left out. Every other row is published once.
+func TestSnapshotKeysOfEveryKind(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "other")
+	pgtest.Exec(t, e.db,
+		`CREATE TABLE public.kinds (at timestamptz, n numeric(12,3), u uuid, v int, PRIMARY KEY (at, n, u))`,
+		`CREATE TABLE public.badges (no int, holder text)`)
+	e.addTable("kinds")
+	e.addTable("badges", "no")
+	e.tables = []string{"kinds", "badges"}
+	e.preload(`INSERT INTO kinds SELECT '2024-01-01T00:00:00Z'::timestamptz + (g % 4) * interval '1.5 seconds',
+		(g % 3) * 1.25 - 1, md5(g::text)::uuid, g FROM generate_series(1, 60) g`,
+		`INSERT INTO badges SELECT g, 'h' || g FROM generate_series(1, 40) g`,
+		`INSERT INTO badges VALUES (NULL, 'no key')`)
+	e.start()
+	a, b := e.requestSnapshot("kinds", 3), e.requestSnapshot("badges", 7)
+	for id, want := range map[int64]int64{a: 60, b: 40} {
+		if q := e.waitSnapshot(id, time.Minute); q.State != fsql.SnapshotDone || q.Rows != want {
+			t.Fatalf("snapshot %d: %+v, want %d rows", id, q, want)
+		}
+	}
+	seen := map[string]int{}
+	for _, c := range decode(t, kafkatest.WaitFor(t, e.brokers, e.topics(), 100, time.Minute)) {
+		seen[c.topic+" "+c.key]++
+	}
+	if len(seen) != 100 {
+		t.Errorf("%d keys published, want 100", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s published %d times", k, n)
 		}
 	}
 }

@@ -298,7 +298,14 @@ func (s *snapshots) poll(ctx context.Context, tabs map[int]*table) error {
 			}
 		}
 	}
-	// Done ids whose record says done (or that are gone) leave the state.
+	// Progress of requests no longer open (cancelled while no relay ran,
+	// or gone with the capture schema) and done ids whose record says done
+	// leave the state.
+	for id := range s.state.Active {
+		if !seen[id] {
+			delete(s.state.Active, id)
+		}
+	}
 	s.state.Done = slices.DeleteFunc(s.state.Done, func(id int64) bool { return !seen[id] })
 	s.r.snapM.active.Set(float64(len(s.reqs)))
 	if err := s.store.Record(ctx, recs); err != nil {

@@ -92,8 +92,8 @@ requested again.`,
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(cmd.OutOrStdout(), "source %s: requested %s (request %d); the leading ferry relay of %s runs it\n",
-						s.src.Name, it.what(), it.id, s.src.Name)
+					fmt.Fprintf(cmd.OutOrStdout(), "source %s: request %d: %s; the leading ferry relay of %s runs it\n",
+						s.src.Name, it.id, it.what(), s.src.Name)
 					items = append(items, it)
 				}
 			}

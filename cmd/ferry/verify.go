@@ -197,7 +197,7 @@ func repairRoutes(ctx context.Context, note io.Writer, cfg *config.Config, v *ap
 			continue
 		}
 		res.Request = it.id
-		fmt.Fprintf(note, "repair: route %s: requested %s (request %d)\n", rr.Route, it.what(), it.id)
+		fmt.Fprintf(note, "repair: route %s: request %d: %s\n", rr.Route, it.id, it.what())
 		items = append(items, it)
 		byRoute[res] = raw
 	}

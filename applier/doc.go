@@ -15,4 +15,8 @@
 // foreign key (a child before its parent) is held in the target and retried
 // for foreign_key_wait before it counts as a failure (trap 3). If the DLQ
 // cannot be written, the applier stops without committing.
+//
+// ferry verify lives here too (verify.go, compare.go): it compares routed
+// target tables with their sources through the same route resolution,
+// mapping, rules and lookups the applier applies.
 package applier

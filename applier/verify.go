@@ -32,12 +32,13 @@ import (
 // numbers by value, text by code point, whatever each side's collation),
 // and compared in Go, in the change envelope's value forms, which every
 // dialect already produces for its changes: the comparison is the same for
-// every pair of vendors, and it maps values with the applier's own code. A
-// chunk whose rows come back byte for byte the same on both sides (a route
-// that renames nothing between two databases of one dialect) costs a memory
-// comparison; only a chunk that differs is decoded and merged row by row.
-// docs/benchmarks.md has what this costs, and why the hashing is not done
-// in the databases.
+// every pair of vendors, and it maps values with the applier's own code.
+// A route whose equal rows have the same image bytes on both sides (one
+// dialect, nothing renamed, dropped, added or looked up) has each chunk
+// hashed in each database instead (Reader.Hash), and only a chunk whose
+// hashes differ is read and merged row by row. docs/benchmarks.md has what
+// each costs, and why the hashing is not done in the databases for every
+// route.
 
 // VerifyOptions tune a verify run.
 type VerifyOptions struct {

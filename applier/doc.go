@@ -23,4 +23,8 @@
 // schema_wait for it. The routes' target tables are read again whenever the
 // target's catalog changes, before anything is declared wrong; Review says
 // what each target table's features mean for the applier.
+//
+// ferry verify lives here too (verify.go, compare.go): it compares routed
+// target tables with their sources through the same route resolution,
+// mapping, rules and lookups the applier applies.
 package applier

@@ -47,6 +47,7 @@ func newPipeline(t testing.TB, ddl ...string) *pipeline {
 // by table, the target's own DDL for a table, and statements to run in the
 // target after its tables exist.
 type options struct {
+	table     map[string]string // extra YAML for a source table (exclude, key)
 	route     map[string]string
 	targetDDL map[string]string
 	targetSQL []string
@@ -73,6 +74,7 @@ func newPipelineWith(t testing.TB, o options, ddl ...string) *pipeline {
 		}
 		p.tables = append(p.tables, name)
 		fmt.Fprintf(&y, "      - name: public.%s\n", name)
+		y.WriteString(o.table[name])
 	}
 	fmt.Fprintf(&y, "targets:\n  - name: branch\n    dialect: postgres\n    dsn: %q\n", p.tgtDSN)
 	fmt.Fprintf(&y, "kafka:\n  brokers: [%q]\n  topic_prefix: %s\nroutes:\n", p.brokers, prefix)

@@ -11,9 +11,10 @@
 #      background (logs in demo/.run/), and writes a mixed workload to the
 #      source for DEMO_DURATION while showing, once a second, what the
 #      pipeline has done with it;
-#   5. waits for the pipeline to drain, compares the target with the source
-#      row by row (every difference must be a key with a DLQ entry or a held
-#      change), and shows the DLQ with ferry dlq list;
+#   5. waits for the pipeline to drain, runs ferry verify (every difference
+#      must be explained by a DLQ entry, a held change or a rule), checks each
+#      kind of change the workload made against ferry verify's report, and
+#      shows the DLQ with ferry dlq list;
 #   6. stops relay and apply. Ctrl-C at any point stops everything the demo
 #      started; the services keep running (make services-down stops them).
 #
@@ -157,7 +158,7 @@ scripts/services-up.sh
 . "${FERRY_SERVICES_DIR:-$REPO_ROOT/.services}/env"
 command -v "$GO" >/dev/null 2>&1 || die "go not found: Go 1.26 is needed to build bin/ferry"
 mkdir -p "$RUN_DIR" bin
-rm -f "$RUN_DIR"/*.log "$RUN_DIR/workload.json"
+rm -f "$RUN_DIR"/*.log "$RUN_DIR/workload.json" "$RUN_DIR/verify.json"
 note "building bin/ferry and $LOAD"
 "$GO" build -o "$FERRY" ./cmd/ferry
 "$GO" build -o "$LOAD" ./demo/load
@@ -230,7 +231,7 @@ load_args=(
 	-prefix "$PREFIX" -apply-group "$PREFIX-apply-demo_branch"
 	-relay-metrics "http://127.0.0.1:$DEMO_RELAY_PORT/metrics"
 	-apply-metrics "http://127.0.0.1:$DEMO_APPLY_PORT/metrics"
-	-state "$RUN_DIR/workload.json" -diff-file "$RUN_DIR/differences.txt"
+	-state "$RUN_DIR/workload.json"
 )
 [ "$DEMO_NO_RULES" = 1 ] && load_args+=(-rules=false)
 note "lag: relay = changes captured but not yet in Kafka; apply = Kafka messages the target has not stored an offset past"
@@ -238,12 +239,17 @@ note "lag: relay = changes captured but not yet in Kafka; apply = Kafka messages
 load_pid=$!
 wait_fg
 
-# --- 5. drain, compare, DLQ ---------------------------------------------------
-step "5. drain, then the target against the source"
+# --- 5. drain, ferry verify, DLQ -----------------------------------------------
+step "5. drain, then ferry verify -c $CONFIG: the target against the source, through the routes"
 verify_rc=0
-"$LOAD" verify "${load_args[@]}" &
+"$LOAD" drain "${load_args[@]}" &
 load_pid=$!
 wait_fg || verify_rc=$?
+if [ "$verify_rc" -eq 0 ]; then
+	"$FERRY" verify -c "$CONFIG" --list 6 --log-level warn || verify_rc=$?
+	"$FERRY" verify -c "$CONFIG" --json --recheck-after 0s --log-level error >"$RUN_DIR/verify.json" || true
+	"$LOAD" check "${load_args[@]}" -verify "$RUN_DIR/verify.json" || verify_rc=1
+fi
 for p in "$relay_pid" "$apply_pid"; do
 	kill -0 "$p" 2>/dev/null || note "${red}ferry $([ "$p" = "$relay_pid" ] && echo relay || echo apply) has exited: see $RUN_DIR/$([ "$p" = "$relay_pid" ] && echo relay || echo apply).log${off}"
 done
@@ -271,7 +277,8 @@ cat <<EOF
    Look around:  bin/ferry dlq list -c $CONFIG --entries
                  bin/ferry dlq show -c $CONFIG <ID>
                  $PSQL '$TARGET_DSN'   (ferry.apply_held, ferry.apply_blocked)
-                 every differing key with its explanation: $RUN_DIR/differences.txt
+                 every differing key with its explanation: $RUN_DIR/verify.json
+                 bin/ferry verify -c $CONFIG   (again, any time)
                  logs in $RUN_DIR/; the workload's record in $RUN_DIR/workload.json
    PostgreSQL and Kafka are still running: make services-down stops them.
 EOF

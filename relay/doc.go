@@ -9,4 +9,9 @@
 // A relay killed at any instant therefore leaves either the whole batch and
 // its position or neither, and a new leader's InitTransactions fences the
 // old one, so two relays never both commit.
+//
+// The leader also runs the source's snapshot requests (ferry snapshot): it
+// reads existing rows in key-ordered chunks and publishes them as op "r"
+// between its own watermarks, so that none overtakes a newer change of its
+// key (snapshot.go).
 package relay

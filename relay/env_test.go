@@ -103,6 +103,9 @@ func yamlOf(cfg *config.Config) string {
 		fmt.Fprintf(&b, "  - name: %s\n    dialect: postgres\n    dsn: %q\n    capture_schema: %s\n    tables:\n", s.Name, s.DSN.Secret(), s.CaptureSchema)
 		for _, t := range s.Tables {
 			fmt.Fprintf(&b, "      - name: %q\n", t.Name)
+			if len(t.Key) > 0 {
+				fmt.Fprintf(&b, "        key: [%s]\n", strings.Join(t.Key, ", "))
+			}
 		}
 	}
 	fmt.Fprintf(&b, "kafka:\n  brokers: [%q]\n  topic_prefix: %s\n", cfg.Kafka.Brokers[0], cfg.Kafka.TopicPrefix)

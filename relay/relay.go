@@ -34,6 +34,7 @@ type Relay struct {
 	lease  fsql.Leader
 	log    *slog.Logger
 	m      *metrics
+	snapM  *snapMetrics
 
 	// committed is the position last committed to Kafka, for purging.
 	committed atomic.Pointer[[]byte]
@@ -50,6 +51,7 @@ func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, 
 		lease:  d.Leader(db, src.CaptureSchema, src.Name),
 		log:    log,
 		m:      newMetrics(reg, src.Name),
+		snapM:  newSnapMetrics(reg, src.Name),
 		state:  daemon.StateLog{Log: log},
 	}
 }
@@ -145,10 +147,15 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		r.cfg.OffsetsTopic, 1, r.cfg.TopicReplicationFactor, map[string]string{"cleanup.policy": "compact"})}); err != nil {
 		return false, &kindError{kindKafka, err}
 	}
-	pos, err := s.position(kctx)
+	stored, err := s.position(kctx)
 	if err != nil {
 		return false, &kindError{kindKafka, err}
 	}
+	pos, snapState, err := splitPosition(stored)
+	if err != nil {
+		return false, &daemon.Fatal{Err: err}
+	}
+	snap := r.newSnapshots(snapState)
 	r.storeCommitted(pos)
 	tabs, err := r.loadTables(kctx, s)
 	if err != nil {
@@ -187,13 +194,16 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			}
 			lastCheck = time.Now()
 		}
+		if err := snap.poll(ctx, tabs); err != nil {
+			return progressed, err
+		}
 		start := time.Now()
 		var res readResult
 		if ahead != nil {
 			res = <-ahead
 			ahead = nil
 		} else {
-			res = r.read(ctx, pos, r.cfg.BatchSize)
+			res = r.read(ctx, pos, snap.plan(), r.cfg.BatchSize)
 		}
 		batch, err := res.batch, res.err
 		if err != nil {
@@ -205,18 +215,29 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			}
 			return progressed, &kindError{kindDatabase, err}
 		}
-		if len(batch.Rows) == 0 {
+		if err := snap.take(ctx, res.chunk); err != nil {
+			return progressed, err
+		}
+		due, err := snap.due(batch.Next)
+		if err != nil {
+			return progressed, err
+		}
+		if len(batch.Rows) == 0 && !due {
 			pos = batch.Next
 			// Keep the stored position from lagging far behind empty windows,
 			// so a restart does not rescan them; it is a cursor, not a promise.
 			if string(pos) != string(durable) && time.Since(lastDurable) > 5*time.Second {
-				if err := s.commit(kctx, nil, pos); err != nil {
+				wrapped, err := snap.wrap(pos)
+				if err != nil {
+					return progressed, err
+				}
+				if err := s.commit(kctx, nil, wrapped); err != nil {
 					return progressed, r.commitError(err)
 				}
 				durable, lastDurable = pos, time.Now()
 				r.storeCommitted(durable)
 			}
-			if batch.Idle {
+			if batch.Idle && !snap.busy() {
 				daemon.Sleep(ctx, idle)
 				idle = min(idle*2, r.cfg.PollInterval)
 			}
@@ -234,7 +255,9 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 			// waits: the same window, cut just before it. A read from a
 			// fresh snapshot may bring an earlier change first; the loop
 			// cuts again until the too-large change is first.
-			res := r.read(ctx, pos, big.row)
+			// The chunk taken with the first read keeps pos as its low
+			// watermark: this read starts there too.
+			res := r.read(ctx, pos, nil, big.row)
 			if res.err != nil {
 				return progressed, &kindError{kindDatabase, res.err}
 			}
@@ -244,11 +267,21 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return progressed, err
 		}
+		if msgs, err = snap.emit(msgs, batch.Next); err != nil {
+			return progressed, err
+		}
+		wrapped, err := snap.wrap(batch.Next)
+		if err != nil {
+			return progressed, err
+		}
 		ahead = make(chan readResult, 1)
-		go func(from []byte, ch chan readResult) { ch <- r.read(ctx, from, r.cfg.BatchSize) }(batch.Next, ahead)
-		if err := s.commit(kctx, msgs, batch.Next); err != nil {
+		go func(from []byte, plan *chunkPlan, ch chan readResult) {
+			ch <- r.read(ctx, from, plan, r.cfg.BatchSize)
+		}(batch.Next, snap.plan(), ahead)
+		if err := s.commit(kctx, msgs, wrapped); err != nil {
 			return progressed, r.commitError(err)
 		}
+		snap.committed(ctx)
 		progressed = true
 		pos, durable, lastDurable = batch.Next, batch.Next, time.Now()
 		r.storeCommitted(durable)
@@ -264,12 +297,23 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 type readResult struct {
 	batch *fsql.Batch
+	chunk *chunk // a snapshot's chunk, selected just before the batch
 	err   error
 }
 
-func (r *Relay) read(ctx context.Context, pos []byte, rows int) readResult {
+// read reads up to rows changes of the outbox from pos; with a plan, it
+// first selects a snapshot's chunk, whose low watermark is then pos
+// (snapshot.go).
+func (r *Relay) read(ctx context.Context, pos []byte, plan *chunkPlan, rows int) readResult {
+	var c *chunk
+	if plan != nil {
+		var err error
+		if c, err = r.readChunk(ctx, plan); err != nil {
+			return readResult{err: fmt.Errorf("read a snapshot chunk of %s: %w", plan.req.tab.label, err)}
+		}
+	}
 	b, err := r.outbox.Read(ctx, pos, fsql.Limit{Rows: rows, Bytes: r.cfg.BatchBytes})
-	return readResult{b, err}
+	return readResult{b, c, err}
 }
 
 func (r *Relay) commitError(err error) error {

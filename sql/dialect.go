@@ -36,6 +36,9 @@ type Dialect interface {
 	Outbox(db *stdsql.DB, captureSchema string) Outbox
 	// Target applies changes to this database, for the applier.
 	Target() Target
+	// Snapshot reads tables for snapshots and verify, and stores snapshot
+	// requests in the capture schema.
+	Snapshot() Snapshot
 	// Leader returns the lease that makes one relay of a source the leader.
 	// It holds its own connection while held.
 	Leader(db *stdsql.DB, captureSchema, source string) Leader

@@ -25,6 +25,15 @@ type Outbox interface {
 	Purge(ctx context.Context, pos []byte, limit int) (int64, error)
 	// Backlog counts committed changes after pos and the age of the oldest.
 	Backlog(ctx context.Context, pos []byte) (rows int64, oldest time.Time, err error)
+
+	// Mark returns a high watermark for a snapshot's read: called after the
+	// read returns, it stands for every change committed before it was
+	// called (relay/snapshot.go says why that is what a snapshot needs).
+	Mark(ctx context.Context) ([]byte, error)
+	// Covers reports whether a reader at pos has read every change that
+	// mark stands for. Every position Read returns after a window that
+	// began after Mark was called covers it, or one soon after does.
+	Covers(pos, mark []byte) (bool, error)
 }
 
 // Limit bounds what one Read returns.

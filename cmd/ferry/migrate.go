@@ -98,7 +98,11 @@ Running it again with nothing changed does nothing.`,
 				if len(res.Schema) == 0 && len(res.Changes) == 0 {
 					fmt.Fprintf(w, "source %s: up to date\n", src.Name)
 				}
-				return nil
+				advice, err := m.Advice(ctx, res)
+				for _, a := range advice {
+					fmt.Fprintf(w, "source %s: note: %s\n", src.Name, a)
+				}
+				return err
 			})
 		},
 	}

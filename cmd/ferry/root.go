@@ -47,6 +47,8 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		newRelay(g),
 		newApply(g),
 		newDLQ(g),
+		newSnapshot(g),
+		newVerify(g),
 		newVersion(),
 	)
 	strictArgs(root)

@@ -1,15 +1,17 @@
-// Command load is the workload, the live view and the final check of
-// `make demo` (demo/demo.sh), which runs it twice while ferry relay and
-// ferry apply run in the background:
+// Command load is the workload, the live view and the final checks of
+// `make demo` (demo/demo.sh), which runs it while ferry relay and ferry apply
+// run in the background:
 //
-//	load run     writes a mixed workload to demo_source for -duration and
-//	             shows, once a second, what the pipeline has done with it
-//	load verify  waits for the pipeline to drain, then compares the target
-//	             with the source, table by table, and explains every key
-//	             that differs by its DLQ entry or its held change
+//	load run    writes a mixed workload to demo_source for -duration and
+//	            shows, once a second, what the pipeline has done with it
+//	load drain  waits until the pipeline has drained: every captured change
+//	            in Kafka, every Kafka message applied, in the DLQ or held
+//	load check  reads the report of `ferry verify --json` (-verify) and
+//	            checks that each kind of change the workload made ended
+//	            where the config sends it
 //
-// It is a demo tool, not part of ferry; it reads the same metrics, tables
-// and DLQ topic an operator would.
+// The comparison of the two databases is ferry verify's; load only reads
+// the same metrics, tables and report an operator would.
 package main
 
 import (
@@ -39,15 +41,15 @@ type opts struct {
 	rate     int
 	workers  int
 
-	// verify
-	timeout  time.Duration
-	list     int
-	diffFile string
+	// drain, check
+	timeout    time.Duration
+	verifyFile string
 }
 
 func main() {
-	if len(os.Args) < 2 || (os.Args[1] != "run" && os.Args[1] != "verify") {
-		fmt.Fprintln(os.Stderr, "usage: load run|verify [flags]   (see demo/demo.sh)")
+	cmds := map[string]func(context.Context, *opts) error{"run": run, "drain": drainCmd, "check": check}
+	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: load run|drain|check [flags]   (see demo/demo.sh)")
 		os.Exit(2)
 	}
 	cmd := os.Args[1]
@@ -60,14 +62,13 @@ func main() {
 	fs.StringVar(&o.applyGroup, "apply-group", "", "the applier's group: <apply.group_id>-<target>")
 	fs.StringVar(&o.relayMetrics, "relay-metrics", "", "URL of ferry relay's /metrics")
 	fs.StringVar(&o.applyMetrics, "apply-metrics", "", "URL of ferry apply's /metrics")
-	fs.StringVar(&o.stateFile, "state", "demo/.run/workload.json", "where run records what it did, for verify")
+	fs.StringVar(&o.stateFile, "state", "demo/.run/workload.json", "where run records what it did, for check")
 	fs.BoolVar(&o.rules, "rules", true, "the config has the rules and the lookup (false: DEMO_NO_RULES=1)")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "run: how long the workload writes")
 	fs.IntVar(&o.rate, "rate", 200, "run: statements per second, all workers together")
 	fs.IntVar(&o.workers, "workers", 4, "run: concurrent writers")
-	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "verify: the longest to wait for the pipeline to drain")
-	fs.IntVar(&o.list, "list", 40, "verify: the most differing keys listed per explanation (0: all)")
-	fs.StringVar(&o.diffFile, "diff-file", "demo/.run/differences.txt", "verify: where to write every differing key with its explanation")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "drain: the longest to wait for the pipeline to drain")
+	fs.StringVar(&o.verifyFile, "verify", "demo/.run/verify.json", "check: the report of ferry verify --json")
 	fs.Parse(os.Args[2:])
 	if o.sourceDSN == "" || o.targetDSN == "" || o.prefix == "" || o.applyGroup == "" {
 		fmt.Fprintln(os.Stderr, "load: -source, -target, -prefix and -apply-group are required")
@@ -76,12 +77,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var err error
-	if cmd == "run" {
-		err = run(ctx, &o)
-	} else {
-		err = verify(ctx, &o)
-	}
+	err := cmds[cmd](ctx, &o)
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintln(os.Stderr, "\nload: interrupted")
@@ -94,4 +90,4 @@ func main() {
 	}
 }
 
-var errVerifyFailed = errors.New("verify failed")
+var errVerifyFailed = errors.New("check failed")

@@ -42,12 +42,24 @@ var settings = []struct {
 func functionHeader(t *fsql.Table, exclude []string) string {
 	var b strings.Builder
 	b.WriteString("LANGUAGE plpgsql SECURITY DEFINER")
-	for _, s := range settings {
-		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return s.needs(c) && !slices.Contains(exclude, c.Name) }) {
-			b.WriteString("\n" + s.value)
-		}
+	for _, s := range pinnedSettings(t, exclude) {
+		b.WriteString("\n" + s)
 	}
 	return b.String()
+}
+
+// pinnedSettings are the settings a table's images are taken under, as SET
+// statements: the trigger functions' header carries them, and a snapshot
+// read runs them with SET LOCAL, so that a row read by a snapshot has the
+// same text as the same row captured by a trigger.
+func pinnedSettings(t *fsql.Table, exclude []string) []string {
+	var out []string
+	for _, s := range settings {
+		if slices.ContainsFunc(t.Columns, func(c fsql.Column) bool { return s.needs(c) && !slices.Contains(exclude, c.Name) }) {
+			out = append(out, s.value)
+		}
+	}
+	return out
 }
 
 // variableConflict makes a PL/pgSQL variable (TG_RELID, a parameter) win
@@ -148,12 +160,16 @@ func (g *gen) fn(op string) string { return ident(g.s.CaptureSchema, functionNam
 // every other value is row_to_json's own, exactly. A table with arrays or
 // json columns gets its image from its image function, which makes the
 // few values row_to_json loses exact.
-func (g *gen) image(row string) string {
+func (g *gen) image(row string) string { return g.imageAt(row, "TG_RELID") }
+
+// imageAt is image for a row of the relation whose oid the SQL expression
+// rel gives: TG_RELID in a trigger, the table's own oid in a snapshot read.
+func (g *gen) imageAt(row, rel string) string {
 	if g.exclude != "" {
 		row = "pg_catalog.jsonb_populate_record(" + row + ", " + g.exclude + ")"
 	}
 	if len(g.reread) > 0 {
-		return g.fn("image") + "(" + row + ", TG_RELID)"
+		return g.fn("image") + "(" + row + ", " + rel + ")"
 	}
 	return "pg_catalog.row_to_json(" + row + ")"
 }

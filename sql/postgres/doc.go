@@ -7,4 +7,9 @@
 // Each outbox row records pg_current_xact_id() and a sequence number taken
 // after the row's lock, which is what the relay needs for a gap-free,
 // commit-ordered cursor (design.md, traps 1 and 2).
+//
+// Snapshots and verify read tables in key order with the triggers' own
+// image expression and pinned settings (snapshot.go), keep their requests
+// in the capture schema (requests.go), and use snapshots of the xid space
+// as the relay's high watermarks (watermark.go).
 package postgres

@@ -1,0 +1,154 @@
+package applier
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Values in the change envelope's forms, compared as ferry verify compares
+// a source row, mapped through its route, with the target's row: by the
+// value each form stands for, in the kind of the target's column. Both
+// sides come in the envelope's forms, whichever database they were read
+// from, so nothing here knows a vendor.
+
+// sameValue reports whether two envelope values of a column of kind
+// (elem for an array's elements) stand for the same value.
+func sameValue(kind, elem fsql.Kind, a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	an, bn := string(a) == "null", string(b) == "null"
+	if an || bn {
+		return an == bn
+	}
+	switch kind {
+	case fsql.KindInteger, fsql.KindDecimal:
+		x, xok := decimal(a)
+		y, yok := decimal(b)
+		if xok && yok {
+			return x.Cmp(y) == 0
+		}
+		return text(a) == text(b) // NaN and the infinities
+	case fsql.KindFloat:
+		x, xerr := strconv.ParseFloat(text(a), 64)
+		y, yerr := strconv.ParseFloat(text(b), 64)
+		if xerr == nil && yerr == nil {
+			return x == y || math.IsNaN(x) && math.IsNaN(y)
+		}
+	case fsql.KindTimestampTZ:
+		x, xerr := instant(text(a))
+		y, yerr := instant(text(b))
+		if xerr == nil && yerr == nil {
+			return x.Equal(y)
+		}
+	case fsql.KindJSON:
+		return sameJSON(text(a), text(b))
+	case fsql.KindArray:
+		var xs, ys []json.RawMessage
+		if json.Unmarshal(a, &xs) != nil || json.Unmarshal(b, &ys) != nil || len(xs) != len(ys) {
+			return false
+		}
+		for i := range xs {
+			k := elem
+			if len(xs[i]) > 0 && xs[i][0] == '[' && elem != fsql.KindJSON {
+				k = fsql.KindArray // a further dimension
+			}
+			if !sameValue(k, elem, xs[i], ys[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return text(a) == text(b)
+}
+
+// text is a JSON string's content, or any other JSON value's text.
+func text(v json.RawMessage) string {
+	if len(v) > 0 && v[0] == '"' {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	}
+	return string(v)
+}
+
+// decimal reads an exact number from a JSON number or a string holding one.
+func decimal(v json.RawMessage) (*big.Rat, bool) {
+	return new(big.Rat).SetString(text(v))
+}
+
+// instant reads a timestamp with its offset, as the envelope carries one.
+func instant(s string) (time.Time, error) {
+	return time.Parse("2006-01-02T15:04:05.999999999Z07:00", s)
+}
+
+// sameJSON compares two JSON texts as values: a jsonb target reorders keys
+// and drops whitespace that a json source keeps.
+func sameJSON(a, b string) bool {
+	var x, y any
+	da, db := json.NewDecoder(strings.NewReader(a)), json.NewDecoder(strings.NewReader(b))
+	da.UseNumber()
+	db.UseNumber()
+	if da.Decode(&x) != nil || db.Decode(&y) != nil {
+		return a == b
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// compareKey orders two keys, each the key columns' envelope values in
+// key order, the way both databases were asked to order them: numbers by
+// value, strings by code point (ReadSpec.CodePointOrder), binary by byte,
+// instants by time. ok is false when a value cannot be ordered so.
+func compareKey(kinds []fsql.Kind, a, b []json.RawMessage) (c int, ok bool) {
+	for i, k := range kinds {
+		if c, ok = compareValue(k, a[i], b[i]); !ok || c != 0 {
+			return c, ok
+		}
+	}
+	return 0, true
+}
+
+func compareValue(kind fsql.Kind, a, b json.RawMessage) (int, bool) {
+	switch kind {
+	case fsql.KindInteger, fsql.KindDecimal, fsql.KindFloat:
+		if x, err := strconv.ParseInt(string(a), 10, 64); err == nil {
+			if y, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+				return cmp.Compare(x, y), true
+			}
+		}
+		// PostgreSQL sorts NaN above every number.
+		x, xok := decimal(a)
+		y, yok := decimal(b)
+		switch {
+		case xok && yok:
+			return x.Cmp(y), true
+		case xok:
+			return -1, text(b) == "NaN" || text(b) == "Infinity"
+		case yok:
+			return 1, text(a) == "NaN" || text(a) == "Infinity"
+		}
+		return strings.Compare(text(a), text(b)), text(a) == text(b)
+	case fsql.KindBinary:
+		x, xerr := base64.StdEncoding.DecodeString(text(a))
+		y, yerr := base64.StdEncoding.DecodeString(text(b))
+		return bytes.Compare(x, y), xerr == nil && yerr == nil
+	case fsql.KindTimestampTZ:
+		x, xerr := instant(text(a))
+		y, yerr := instant(text(b))
+		return x.Compare(y), xerr == nil && yerr == nil
+	case fsql.KindBool, fsql.KindText, fsql.KindUUID, fsql.KindDate, fsql.KindTimestamp, fsql.KindTime:
+		return cmp.Compare(text(a), text(b)), true
+	}
+	return 0, false
+}

@@ -1,0 +1,195 @@
+package applier_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-cdc/ferry/applier"
+	"github.com/ferry-cdc/ferry/internal/ferrytest"
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+// ferry runs the ferry binary to its end with the pipeline's config and
+// returns what it wrote to stdout and its exit code.
+func (p *pipeline) ferry(args ...string) (string, int) {
+	p.t.Helper()
+	path := filepath.Join(p.t.TempDir(), "ferry.yaml")
+	if err := os.WriteFile(path, []byte(p.yaml), 0o600); err != nil {
+		p.t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(ferrytest.Binary(p.t), append(args, "-c", path, "--log-format", "text")...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		if exit.ExitCode() > 1 {
+			p.t.Fatalf("ferry %v exited %d:\n%s%s", args, exit.ExitCode(), out.String(), errOut.String())
+		}
+		return out.String(), exit.ExitCode()
+	case err != nil:
+		p.t.Fatal(err)
+	}
+	return out.String(), 0
+}
+
+type verifyJSON struct {
+	Routes []*applier.RouteReport `json:"routes"`
+}
+
+// verify runs ferry verify --json and decodes its report.
+func (p *pipeline) verify(args ...string) (*verifyJSON, int) {
+	p.t.Helper()
+	out, code := p.ferry(append([]string{"verify", "--json"}, args...)...)
+	var rep verifyJSON
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		p.t.Fatalf("ferry verify --json wrote no report (exit %d): %v\n%s", code, err, out)
+	}
+	return &rep, code
+}
+
+// verified waits until ferry verify finds nothing unexplained.
+func (p *pipeline) verified(timeout time.Duration) *verifyJSON {
+	p.t.Helper()
+	rep, ok := p.verifiedWithin(timeout)
+	if !ok {
+		p.t.FailNow()
+	}
+	return rep
+}
+
+// verifiedWithin is verified that reports a failure and goes on.
+func (p *pipeline) verifiedWithin(timeout time.Duration) (*verifyJSON, bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		rep, code := p.verify("--recheck-after", "1s")
+		if code == 0 {
+			return rep, true
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(rep, "", "  ")
+			p.t.Errorf("ferry verify still finds differences after %s:\n%.3000s", timeout, b)
+			return rep, false
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// TestVerifyFindsEachPlantedDifferenceAndRepairsIt: a route that renames a
+// column, maps one through a lookup, and whose source excludes a column the
+// target also has. Verify finds each kind of difference planted in the
+// target, and only those; --repair mends them through the relay.
+func TestVerifyFindsEachPlantedDifferenceAndRepairsIt(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{
+		table: map[string]string{"emp": "        exclude: [ssn]\n"},
+		route: map[string]string{"emp": `    columns: {name: full_name, city: city_id}
+    lookups:
+      - {column: city, query: "SELECT code, id FROM cities"}
+`},
+		targetDDL: map[string]string{"emp": `CREATE TABLE emp (id int PRIMARY KEY, full_name text, salary numeric(14,4), city_id int, ssn text)`},
+		targetSQL: []string{`CREATE TABLE cities (code text PRIMARY KEY, id int)`, `INSERT INTO cities VALUES ('NYC', 1), ('LON', 2)`},
+	}, `CREATE TABLE emp (id int PRIMARY KEY, name text, salary numeric(12,2), city text, ssn text)`)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO emp SELECT g, 'name ' || g, g * 10.5, CASE WHEN g % 2 = 0 THEN 'NYC' ELSE 'LON' END, 'secret' FROM generate_series(1, 300) g`)
+	rep := p.verified(2 * time.Minute)
+	if r := rep.Routes[0]; r.Rows != 300 || r.Matched != 300 {
+		t.Fatalf("equal tables: %+v", r)
+	}
+
+	// The excluded column differs everywhere: not compared.
+	pgtest.Exec(t, p.tgt, `UPDATE emp SET ssn = 'target''s own'`)
+	pgtest.Exec(t, p.tgt,
+		`DELETE FROM emp WHERE id = 5`,                          // missing
+		`INSERT INTO emp VALUES (1000, 'ghost', 1, 1, NULL)`,    // extra
+		`UPDATE emp SET full_name = 'renamed' WHERE id = 7`,     // a renamed column
+		`UPDATE emp SET salary = NULL WHERE id = 8`,             // NULL-ness
+		`UPDATE emp SET city_id = 1 WHERE id = 9`,               // a looked-up column (LON is 2)
+		`UPDATE emp SET salary = salary + 0.0001 WHERE id = 10`, // a fraction the source's scale has not
+	)
+	got, code := p.verify("--recheck-after", "0s")
+	if code != 1 {
+		t.Fatalf("verify exited %d with differences planted", code)
+	}
+	r := got.Routes[0]
+	want := map[string]string{
+		`{"id":5}`: "missing", `{"id":1000}`: "extra", `{"id":7}`: "different full_name",
+		`{"id":8}`: "different salary", `{"id":9}`: "different city_id", `{"id":10}`: "different salary",
+	}
+	found := map[string]string{}
+	for _, d := range r.Differences {
+		found[compact(d.Key)] = strings.TrimSpace(d.Kind + " " + strings.Join(d.Columns, " "))
+		if d.Explained != "" {
+			t.Errorf("%s explained by %q", d.Key, d.Explained)
+		}
+	}
+	if fmt.Sprint(found) != fmt.Sprint(want) {
+		t.Fatalf("differences:\n got %v\nwant %v", found, want)
+	}
+	if r.Missing != 1 || r.Extra != 1 || r.Different != 4 || r.Unexplained != 6 || r.Matched != 295 || r.Rows != 301 {
+		t.Errorf("counts: %+v", r)
+	}
+
+	if _, code := p.ferry("verify", "--repair", "--recheck-after", "0s"); code != 0 {
+		t.Fatalf("verify --repair exited %d", code)
+	}
+	if got, code := p.verify("--recheck-after", "0s"); code != 0 || got.Routes[0].Matched != 300 {
+		t.Fatalf("after the repair, verify exited %d: %+v", code, got.Routes[0])
+	}
+	if n := pgtest.QueryValue[int](t, p.tgt, `SELECT count(*) FROM emp WHERE id = 1000`); n != 0 {
+		t.Errorf("the extra row is still in the target")
+	}
+}
+
+// TestVerifyExplainsRulesAndTheDLQ: rows a rule rejects are explained by
+// their DLQ entries, rows held by a rule by the held change, and a row that
+// predates capture and breaks a rule by the rule itself; nothing else
+// differs, so verify exits 0.
+func TestVerifyExplainsRulesAndTheDLQ(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{route: map[string]string{"emp": `    rules:
+      - {name: salary_cap, when: "salary != nil && salary > 10000", action: reject}
+      - {name: incomplete, when: "email == nil", action: hold}
+`}}, `CREATE TABLE emp (id int PRIMARY KEY, salary numeric(12,2), email text)`)
+	pgtest.Exec(t, p.src, `ALTER TABLE emp DISABLE TRIGGER USER`,
+		`INSERT INTO emp VALUES (100, 50000, 'old@x')`, // before capture, never in Kafka
+		`ALTER TABLE emp ENABLE TRIGGER USER`)
+	p.run()
+	pgtest.Exec(t, p.src,
+		`INSERT INTO emp VALUES (1, 5000, 'a@x')`,
+		`INSERT INTO emp VALUES (2, 20000, 'b@x')`, // rejected: the DLQ
+		`INSERT INTO emp VALUES (3, 5000, NULL)`,   // held
+	)
+	p.dlqEntries(1)
+	rep := p.verified(2 * time.Minute)
+	r := rep.Routes[0]
+	why := map[string]string{}
+	for _, d := range r.Differences {
+		why[compact(d.Key)] = d.Explained
+	}
+	if r.Explained != 3 || r.Unexplained != 0 || r.Matched != 1 {
+		t.Fatalf("report: %+v", r)
+	}
+	for key, want := range map[string]string{`{"id":2}`: "in the DLQ", `{"id":3}`: "held in the target", `{"id":100}`: "rule salary_cap rejects it"} {
+		if !strings.HasPrefix(why[key], want) {
+			t.Errorf("%s explained by %q, want %q...", key, why[key], want)
+		}
+	}
+}
+
+// compact is a JSON value without the indentation of the report.
+func compact(v json.RawMessage) string {
+	var b bytes.Buffer
+	json.Compact(&b, v)
+	return b.String()
+}

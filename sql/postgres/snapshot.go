@@ -1,0 +1,453 @@
+package postgres
+
+import (
+	"context"
+	stdsql "database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+type snapshot struct{}
+
+// Snapshot reads PostgreSQL tables for snapshots and verify.
+func (Dialect) Snapshot() fsql.Snapshot { return snapshot{} }
+
+// reader reads one table. Its statements are built once, with each key
+// column's type as the catalog names it, schema-qualified.
+type reader struct {
+	db       *stdsql.DB
+	table    string
+	settings []string // SET LOCAL statements: the triggers' pinned settings
+	key      []keyColumn
+	chunks   [4]string // by bounds: none, after, until, both
+	hashes   [4]string
+	keys     string
+}
+
+type keyColumn struct {
+	fsql.Column
+	typ string // the type as format_type names it, qualified
+	// order is the expression rows are ordered and compared by; cast is
+	// how a bound's text becomes a value of that expression's type.
+	order, cast string
+}
+
+const (
+	boundAfter = 1 << iota
+	boundUntil
+)
+
+// Reader resolves the key columns' types and collations and builds the
+// reads. Types are named by format_type with an empty search_path, so that
+// every type outside pg_catalog comes out qualified whatever the
+// connection's search_path.
+func (snapshot) Reader(ctx context.Context, db *stdsql.DB, spec fsql.ReadSpec) (fsql.Reader, error) {
+	t := spec.Table
+	if len(spec.Key) == 0 {
+		return nil, fmt.Errorf("read %s: no key columns", t)
+	}
+	types, err := keyTypes(ctx, db, ident(t.Schema, t.Name), spec.Key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t, err)
+	}
+	r, err := newReader(spec, types)
+	if err != nil {
+		return nil, err
+	}
+	r.db = db
+	return r, nil
+}
+
+// newReader builds the reads of spec's table, given its key columns' types.
+func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
+	t := spec.Table
+	name := ident(t.Schema, t.Name)
+	r := &reader{table: t.String()}
+	for _, s := range pinnedSettings(t, spec.Exclude) {
+		r.settings = append(r.settings, strings.Replace(s, "SET ", "SET LOCAL ", 1))
+	}
+	for _, k := range spec.Key {
+		c, ok := t.Column(k)
+		if !ok {
+			return nil, fmt.Errorf("read %s: no key column %s", t, k)
+		}
+		if c.Array || c.Kind == fsql.KindArray || c.Kind == fsql.KindJSON {
+			return nil, fmt.Errorf("read %s: key column %s is of type %s, which cannot be read in key order", t, k, c.Type)
+		}
+		kt := types[k]
+		kc := keyColumn{Column: c, typ: kt.typ, order: "t." + ident(k), cast: "::" + kt.typ}
+		if spec.CodePointOrder && c.Kind == fsql.KindText && !kt.codePoint {
+			if kt.collatable {
+				kc.order += ` COLLATE "C"`
+			} else {
+				kc.order = "(" + kc.order + `)::pg_catalog.text COLLATE "C"`
+				kc.cast = "::pg_catalog.text"
+			}
+		}
+		r.key = append(r.key, kc)
+	}
+
+	// The image is the triggers' own expression. A table Ferry does not
+	// capture (a target read by verify) has no image function, so values
+	// that row_to_json may not carry exactly (arrays with other bounds,
+	// json text) are compared in row_to_json's form there.
+	g, err := newGen(fsql.CaptureSpec{CaptureSchema: spec.CaptureSchema, ID: spec.CaptureID, Table: t, Key: spec.Key, Exclude: spec.Exclude})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t, err)
+	}
+	if spec.CaptureID == 0 {
+		g.reread = nil
+	}
+	image := g.imageAt("t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
+	keyArgs := make([]string, len(r.key))
+	for i, k := range r.key {
+		keyArgs[i] = literal(k.Name) + ", t." + ident(k.Name)
+	}
+	keyObject := "pg_catalog.json_build_object(" + strings.Join(keyArgs, ", ") + ")"
+	order := make([]string, len(r.key))
+	var notNull []string
+	for i, k := range r.key {
+		order[i] = k.order
+		if k.Nullable {
+			notNull = append(notNull, "t."+ident(k.Name)+" IS NOT NULL")
+		}
+	}
+	bound := func(first int) string {
+		ps := make([]string, len(r.key))
+		for i, k := range r.key {
+			ps[i] = fmt.Sprintf("$%d%s", first+i, k.cast)
+		}
+		return "(" + strings.Join(ps, ", ") + ")"
+	}
+	rowOrder := "(" + strings.Join(order, ", ") + ")"
+	for b := range r.chunks {
+		where := slices.Clone(notNull)
+		n := 1
+		if b&boundAfter != 0 {
+			where = append(where, rowOrder+" > "+bound(n))
+			n += len(r.key)
+		}
+		if b&boundUntil != 0 {
+			where = append(where, rowOrder+" <= "+bound(n))
+			n += len(r.key)
+		}
+		cond := ""
+		if len(where) > 0 {
+			cond = "\nWHERE " + strings.Join(where, "\n  AND ")
+		}
+		tail := fmt.Sprintf("\nORDER BY %s LIMIT $%d", strings.Join(order, ", "), n)
+		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s t", image, name) + cond + tail
+		// The same rows, summed up where they are: a count, the md5 of the
+		// images, and the key of the limit-th row. The aggregates take the
+		// rows in the subquery's key order; an ORDER BY in them would sort
+		// again and cost four times as much. Were the order ever another,
+		// the hashes would differ and verify would read the rows: a wrong
+		// order costs time, never a wrong answer.
+		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(s.img, E'\n')),
+  (pg_catalog.array_agg(s.k))[$%d]
+FROM (SELECT %s::pg_catalog.text AS img, %s::pg_catalog.text AS k
+FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
+	}
+
+	defs := make([]string, len(r.key))
+	join := make([]string, len(r.key))
+	for i, k := range r.key {
+		defs[i] = ident(k.Name) + " " + k.typ
+		join[i] = "t." + ident(k.Name) + " OPERATOR(pg_catalog.=) k." + ident(k.Name)
+	}
+	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(k), %s
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS k(%s)) k
+LEFT JOIN %s t ON %s`, image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
+	return r, nil
+}
+
+type keyType struct {
+	typ        string
+	collatable bool // a string type, which COLLATE applies to
+	codePoint  bool // its collation already orders by code point
+}
+
+// keyTypes names the key columns' types, and tells which string columns
+// already order by code point: C and POSIX, or the database's default when
+// that is C or POSIX (COLLATE "C" on those would only cost the index).
+func keyTypes(ctx context.Context, db *stdsql.DB, table string, key []string) (map[string]keyType, error) {
+	tx, err := db.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL search_path = ''`); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       co.oid IS NOT NULL,
+       COALESCE(co.collname IN ('C', 'POSIX')
+         OR (co.collname = 'default' AND d.datcollate IN ('C', 'POSIX')
+             AND COALESCE(pg_catalog.to_jsonb(d) OPERATOR(pg_catalog.->>) 'datlocprovider', 'c') = 'c'), false)
+FROM pg_catalog.pg_attribute a
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+CROSS JOIN pg_catalog.pg_database d
+WHERE a.attrelid = $1::pg_catalog.regclass AND a.attname = ANY($2) AND a.attnum > 0 AND NOT a.attisdropped
+  AND d.datname = pg_catalog.current_database()`, table, key)
+	if err != nil {
+		return nil, fmt.Errorf("read the key columns' types: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]keyType{}
+	for rows.Next() {
+		var name string
+		var t keyType
+		if err := rows.Scan(&name, &t.typ, &t.collatable, &t.codePoint); err != nil {
+			return nil, fmt.Errorf("read the key columns' types: %w", err)
+		}
+		out[name] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the key columns' types: %w", err)
+	}
+	for _, k := range key {
+		if _, ok := out[k]; !ok {
+			return nil, fmt.Errorf("key column %s does not exist", k)
+		}
+	}
+	return out, nil
+}
+
+func (r *reader) Chunk(ctx context.Context, after, until []byte, limit int) ([][]byte, error) {
+	b, args, err := r.bounds(after, until)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, limit)
+	out := make([][]byte, 0, min(limit, 100_000))
+	err = r.read(ctx, r.chunks[b], args, func(rows *stdsql.Rows) error {
+		var img []byte
+		if err := rows.Scan(&img); err != nil {
+			return err
+		}
+		out = append(out, img)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read a chunk of %s: %w", r.table, err)
+	}
+	return out, nil
+}
+
+func (r *reader) Hash(ctx context.Context, after, until []byte, limit int) (fsql.ChunkHash, error) {
+	b, args, err := r.bounds(after, until)
+	if err != nil {
+		return fsql.ChunkHash{}, err
+	}
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
+	args = append(args, lim)
+	var h fsql.ChunkHash
+	err = r.read(ctx, r.hashes[b], args, func(rows *stdsql.Rows) error {
+		return rows.Scan(&h.Rows, &h.Sum, &h.Last)
+	})
+	if err != nil {
+		return h, fmt.Errorf("hash a chunk of %s: %w", r.table, err)
+	}
+	return h, nil
+}
+
+// bounds picks the statement for the bounds given and their arguments.
+func (r *reader) bounds(after, until []byte) (int, []any, error) {
+	var args []any
+	b := 0
+	for _, bnd := range []struct {
+		key  []byte
+		flag int
+	}{{after, boundAfter}, {until, boundUntil}} {
+		if bnd.key == nil {
+			continue
+		}
+		vals, err := r.inputs(bnd.key)
+		if err != nil {
+			return 0, nil, err
+		}
+		args = append(args, vals...)
+		b |= bnd.flag
+	}
+	return b, args, nil
+}
+
+func (r *reader) Keys(ctx context.Context, keys [][]byte) ([]fsql.KeyedRow, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	objs := make([]map[string]string, len(keys))
+	for i, k := range keys {
+		vals, err := r.inputs(k)
+		if err != nil {
+			return nil, err
+		}
+		o := make(map[string]string, len(vals))
+		for j, c := range r.key {
+			o[c.Name] = vals[j].(string)
+		}
+		objs[i] = o
+	}
+	arg, err := json.Marshal(objs)
+	if err != nil {
+		return nil, err
+	}
+	var out []fsql.KeyedRow
+	err = r.read(ctx, r.keys, []any{string(arg)}, func(rows *stdsql.Rows) error {
+		var kr fsql.KeyedRow
+		if err := rows.Scan(&kr.Key, &kr.Row); err != nil {
+			return err
+		}
+		out = append(out, kr)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %d keys of %s: %w", len(keys), r.table, err)
+	}
+	return out, nil
+}
+
+// read runs one read under the triggers' pinned settings, in a read-only
+// transaction of its own when there are settings to pin.
+func (r *reader) read(ctx context.Context, q string, args []any, row func(*stdsql.Rows) error) error {
+	var rows *stdsql.Rows
+	var err error
+	var tx *stdsql.Tx
+	if len(r.settings) == 0 {
+		rows, err = r.db.QueryContext(ctx, q, args...)
+	} else {
+		if tx, err = r.db.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true}); err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err = tx.ExecContext(ctx, strings.Join(r.settings, "; ")); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if tx != nil {
+		return tx.Commit()
+	}
+	return nil
+}
+
+// inputs turns a key in the envelope's forms into the text of each key
+// column's value, in key order, as PostgreSQL's input functions read it.
+func (r *reader) inputs(key []byte) ([]any, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(key, &obj); err != nil {
+		return nil, fmt.Errorf("key %s of %s is not a JSON object: %w", key, r.table, err)
+	}
+	out := make([]any, len(r.key))
+	for i, c := range r.key {
+		raw, ok := obj[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("key %s of %s has no column %s", key, r.table, c.Name)
+		}
+		v, err := inputText(c.Column, raw)
+		if err != nil {
+			return nil, fmt.Errorf("key %s of %s: column %s: %w", key, r.table, c.Name, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// inputText is the input text of one envelope value: a string's content, a
+// number's or a boolean's text; binary travels as base64 and is given to
+// PostgreSQL in its hex form.
+func inputText(c fsql.Column, raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", errors.New("a key value cannot be null")
+	}
+	switch raw[0] {
+	case '{', '[':
+		return "", fmt.Errorf("value %.40s is not a single value", raw)
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		if c.Kind == fsql.KindBinary {
+			b, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
+				return "", fmt.Errorf("binary value %q is not base64: %w", s, err)
+			}
+			return `\x` + hex.EncodeToString(b), nil
+		}
+		return s, nil
+	}
+	if !json.Valid(raw) {
+		return "", fmt.Errorf("value %.40s is not JSON", raw)
+	}
+	return string(raw), nil
+}
+
+// Estimate reads pg_class.reltuples, which ANALYZE and VACUUM keep.
+func (snapshot) Estimate(ctx context.Context, db fsql.Querier, schema, table string) (int64, error) {
+	var n stdsql.NullFloat64
+	err := db.QueryRowContext(ctx, `SELECT reltuples FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)`, ident(schema, table)).Scan(&n)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("estimate the rows of %s.%s: %w", schema, table, err)
+	}
+	if !n.Valid || n.Float64 < 0 {
+		return -1, nil
+	}
+	return int64(n.Float64), nil
+}
+
+// KeyIndexed looks for a valid, complete btree index whose leading columns
+// are the key's, in its order.
+func (snapshot) KeyIndexed(ctx context.Context, db fsql.Querier, schema, table string, key []string) (bool, error) {
+	var ok bool
+	err := db.QueryRowContext(ctx, `
+SELECT EXISTS (
+  SELECT FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+  WHERE i.indrelid = pg_catalog.to_regclass($1) AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'
+    AND (SELECT pg_catalog.array_agg(a.attname ORDER BY k.ord)
+         FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE k.ord <= pg_catalog.cardinality($2::text[])) = $2::pg_catalog.name[])`,
+		ident(schema, table), key).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("look for an index on the key of %s.%s: %w", schema, table, err)
+	}
+	return ok, nil
+}
+
+// HasRows reads at most one row.
+func (snapshot) HasRows(ctx context.Context, db fsql.Querier, schema, table string) (bool, error) {
+	var ok bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM `+ident(schema, table)+`)`).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look for rows in %s.%s: %w", schema, table, err)
+	}
+	return ok, nil
+}

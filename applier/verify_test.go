@@ -134,7 +134,8 @@ func TestVerifyFindsEachPlantedDifferenceAndRepairsIt(t *testing.T) {
 		}
 	}
 	if fmt.Sprint(found) != fmt.Sprint(want) {
-		t.Fatalf("differences:\n got %v\nwant %v", found, want)
+		b, _ := json.MarshalIndent(got, "", "  ")
+		t.Fatalf("differences:\n got %v\nwant %v\n%.4000s", found, want, b)
 	}
 	if r.Missing != 1 || r.Extra != 1 || r.Different != 4 || r.Unexplained != 6 || r.Matched != 295 || r.Rows != 301 {
 		t.Errorf("counts: %+v", r)

@@ -18,9 +18,11 @@ func TestUpAdvisesSnapshotsAndKeyIndexes(t *testing.T) {
 	pgtest.Exec(t, db,
 		`CREATE TABLE full_one (id int PRIMARY KEY)`, `INSERT INTO full_one VALUES (1)`,
 		`CREATE TABLE empty_one (id int PRIMARY KEY)`,
-		`CREATE TABLE badges (no int, x text)`)
+		// The key's unique index lists its columns in another order, which
+		// a key-ordered read cannot use.
+		`CREATE TABLE badges (no int NOT NULL, series int NOT NULL, x text, UNIQUE (series, no))`)
 	m := migrator(t, db, source(config.Table{Name: "public.full_one"}, config.Table{Name: "public.empty_one"},
-		config.Table{Name: "public.badges", Key: []string{"no"}}))
+		config.Table{Name: "public.badges", Key: []string{"no", "series"}}))
 	advice, err := m.Advice(context.Background(), up(t, m))
 	if err != nil {
 		t.Fatal(err)
@@ -28,13 +30,13 @@ func TestUpAdvisesSnapshotsAndKeyIndexes(t *testing.T) {
 	text := strings.Join(advice, "\n")
 	if len(advice) != 2 || !strings.Contains(text, "public.full_one holds rows from before capture") ||
 		!strings.Contains(text, "ferry snapshot -c test.yaml --source hq --table public.full_one") ||
-		!strings.Contains(text, "no index on the key (no) of public.badges") {
+		!strings.Contains(text, "no index on the key (no, series) of public.badges") {
 		t.Fatalf("advice:\n%s", text)
 	}
 	// With an index and a snapshot requested, nothing more to say.
-	pgtest.Exec(t, db, `CREATE INDEX ON badges (no)`, `INSERT INTO badges VALUES (1, 'x')`)
+	pgtest.Exec(t, db, `CREATE INDEX ON badges (no, series)`, `INSERT INTO badges VALUES (1, 1, 'x')`)
 	m2 := migrator(t, db, source(config.Table{Name: "public.full_one"}, config.Table{Name: "public.empty_one"},
-		config.Table{Name: "public.badges", Key: []string{"no"}}, config.Table{Name: "public.empty_two"}))
+		config.Table{Name: "public.badges", Key: []string{"no", "series"}}, config.Table{Name: "public.empty_two"}))
 	pgtest.Exec(t, db, `CREATE TABLE public.empty_two (id int PRIMARY KEY)`)
 	advice, err = m2.Advice(context.Background(), up(t, m2))
 	if err != nil || len(advice) != 0 {

@@ -14,8 +14,8 @@ import (
 
 // TestLeastPrivilegeRoles runs the pipeline with the roles the README's
 // Least privilege section describes, each with exactly the grants it lists:
-// an installing role that may create the capture schema and triggers on
-// the captured tables; the application's role, unchanged, which writes the
+// an installing role that may create the capture schema and is a member of
+// the role that owns the captured tables; the application's role, unchanged, which writes the
 // table and is captured without any right on the capture schema; the
 // relay's role, which reads and purges the outbox; and the applier's role,
 // with DML on the routed table and a schema of its own in the target.
@@ -25,9 +25,9 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	p := "lp" + hex.EncodeToString(b)
-	install, app, relay, apply := p+"_install", p+"_app", p+"_relay", p+"_apply"
+	install, app, relay, apply, owner := p+"_install", p+"_app", p+"_relay", p+"_apply", p+"_owner"
 	admin := pgtest.Open(t, pgtest.AdminDSN(t))
-	for _, r := range []string{install, app, relay, apply} {
+	for _, r := range []string{install, app, relay, apply, owner} {
 		pgtest.Exec(t, admin, `CREATE ROLE `+r+` LOGIN`)
 		// Registered before the databases, so that it runs after they are dropped.
 		t.Cleanup(func() { admin.Exec(`DROP ROLE IF EXISTS ` + r) })
@@ -42,8 +42,9 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	pgtest.Exec(t, src,
 		`CREATE TABLE emp (id int PRIMARY KEY, name text, pay numeric(10,2))`,
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON emp TO `+app,
+		`ALTER TABLE emp OWNER TO `+owner,
 		`GRANT CREATE ON DATABASE `+srcDB+` TO `+install,
-		`GRANT TRIGGER ON emp TO `+install)
+		`GRANT `+owner+` TO `+install)
 	pgtest.Exec(t, tgt,
 		`CREATE TABLE emp (id int PRIMARY KEY, name text, pay numeric(10,2))`,
 		`CREATE SCHEMA ferry AUTHORIZATION `+apply,
@@ -78,7 +79,10 @@ relay:
 		`GRANT USAGE ON SCHEMA ferry TO `+relay,
 		`GRANT SELECT, DELETE ON ferry.outbox TO `+relay,
 		`GRANT SELECT ON ferry.captured TO `+relay,
-		`GRANT SELECT ON SEQUENCE ferry.outbox_seq_seq TO `+relay)
+		`GRANT SELECT ON SEQUENCE ferry.outbox_seq_seq TO `+relay,
+		`GRANT SELECT, UPDATE ON ferry.snapshot_request TO `+relay)
+	// And the application's owner lets the relay read the table for snapshots.
+	pgtest.Exec(t, src, `GRANT SELECT ON emp TO `+relay)
 
 	appDB := pgtest.Open(t, as(srcDSN, app))
 	pgtest.Exec(t, appDB, `INSERT INTO emp SELECT g, 'n' || g, g FROM generate_series(1, 50) g`)
@@ -98,6 +102,11 @@ relay:
 			t.Fatalf("the relay did not purge the outbox:\n%s", r.out)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// A snapshot, requested by the installing role, read by the relay's.
+	if out, errOut, code := ferry(t, nil, "snapshot", "-c", config(install, apply), "--table", "public.emp", "--wait"); code != 0 ||
+		!strings.Contains(out+errOut, "done") {
+		t.Fatalf("snapshot as %s: exit %d\n%s%s\nrelay:\n%s", install, code, out, errOut, r.out)
 	}
 	for name, p := range map[string]*process{"relay": r, "apply": a} {
 		if code := p.stop(); code != 0 || strings.Contains(p.out.String(), "permission denied") {

@@ -56,11 +56,13 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 }
 
 // strictArgs makes every misuse of arguments a usage error (exit 2): a
-// command that only groups others refuses to run without one it knows, and
+// command that only groups others refuses to run without one it knows (a
+// command that also runs itself, like snapshot, refuses what its own Args
+// refuse), and
 // a command's extra or missing arguments are refused, so that `ferry
 // migrate upp && deploy` stops at the typo.
 func strictArgs(cmd *cobra.Command) {
-	if cmd.HasSubCommands() {
+	if cmd.HasSubCommands() && cmd.RunE == nil && cmd.Run == nil {
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			cmd.SetOut(cmd.ErrOrStderr())

@@ -162,9 +162,12 @@ FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
 		defs[i] = ident(k.Name) + " " + k.typ
 		join[i] = "t." + ident(k.Name) + " OPERATOR(pg_catalog.=) k." + ident(k.Name)
 	}
-	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(k), %s
+	// A key with no row gets a NULL image: the image expression itself
+	// would make a row of NULLs of the missing row when it blanks
+	// excluded columns. Key columns are never NULL in a row that exists.
+	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(k), CASE WHEN t.%s IS NULL THEN NULL ELSE %s END
 FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS k(%s)) k
-LEFT JOIN %s t ON %s`, image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
+LEFT JOIN %s t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
 	return r, nil
 }
 

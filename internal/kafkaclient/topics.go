@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,12 +74,28 @@ func MaxMessageBytes(ctx context.Context, admin *kafka.AdminClient, topics []str
 	for i, t := range topics {
 		rs[i] = kafka.ConfigResource{Type: kafka.ResourceTopic, Name: t}
 	}
-	res, err := admin.DescribeConfigs(ctx, rs, kafka.SetAdminRequestTimeout(30*time.Second))
-	if err != nil {
-		if perm := Permanent(err); perm != nil {
-			return nil, perm
+	var res []kafka.ConfigResourceResult
+	// A topic created a moment ago may not be known yet to the broker that
+	// answers (its metadata propagates): ask again for a little while.
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		var err error
+		res, err = admin.DescribeConfigs(ctx, rs, kafka.SetAdminRequestTimeout(30*time.Second))
+		if err != nil {
+			if perm := Permanent(err); perm != nil {
+				return nil, perm
+			}
+			return nil, fmt.Errorf("describe the configs of %d topics: %w", len(topics), err)
 		}
-		return nil, fmt.Errorf("describe the configs of %d topics: %w", len(topics), err)
+		unknown := slices.ContainsFunc(res, func(r kafka.ConfigResourceResult) bool {
+			return r.Error.Code() == kafka.ErrUnknownTopicOrPart
+		})
+		if !unknown || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 	out := make(map[string]int, len(res))
 	for _, r := range res {

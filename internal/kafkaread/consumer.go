@@ -2,6 +2,7 @@ package kafkaread
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -73,7 +74,7 @@ func bounds(ctx context.Context, c *kafka.Consumer, topics []string, wait time.D
 		}
 		for _, id := range ids {
 			p := partition{topic, id}
-			low, high, err := c.QueryWatermarkOffsets(topic, id, remainingMs(ctx))
+			low, high, err := watermarks(ctx, c, topic, id)
 			if err != nil {
 				return nil, fmt.Errorf("query the watermarks of %s: %w", p, err)
 			}
@@ -81,6 +82,29 @@ func bounds(ctx context.Context, c *kafka.Consumer, topics []string, wait time.D
 		}
 	}
 	return out, nil
+}
+
+// watermarks queries a partition's low and high offsets. Just after a topic
+// is created, the broker its metadata names as leader may not lead it yet
+// for a moment: that answer is asked again for up to ten seconds.
+func watermarks(ctx context.Context, c *kafka.Consumer, topic string, partition int32) (low, high int64, err error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		low, high, err = c.QueryWatermarkOffsets(topic, partition, remainingMs(ctx))
+		var ke kafka.Error
+		if err == nil || !errors.As(err, &ke) || time.Now().After(deadline) || ctx.Err() != nil {
+			return low, high, err
+		}
+		switch ke.Code() {
+		case kafka.ErrNotLeaderForPartition, kafka.ErrLeaderNotAvailable, kafka.ErrUnknownTopicOrPart:
+		default:
+			return low, high, err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // partitions lists the topic's partitions, waiting up to wait while one has

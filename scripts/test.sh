@@ -32,7 +32,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$SCRIPT_DIR/services-up.sh"
+# A broker this script starts holds only the topics of earlier test runs:
+# start it on an empty log directory (not exported: the fault tests restart
+# the broker and must find their topics again).
+fresh=0
+[ "$kafka_was_up" = 0 ] && fresh=1
+FERRY_KAFKA_FRESH=$fresh "$SCRIPT_DIR/services-up.sh"
 # shellcheck disable=SC1091
 . "$FERRY_SERVICES_DIR/env"
 

@@ -2,6 +2,7 @@ package kafkaread
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -176,4 +177,42 @@ func remainingMs(ctx context.Context) int {
 		return 30_000
 	}
 	return max(int(time.Until(d).Milliseconds()), 1)
+}
+
+// Watermark is a partition's low watermark and, for a read_committed
+// consumer, its last stable offset: where a reader that commits the
+// offsets it has applied is at the end.
+type Watermark struct {
+	Topic     string
+	Partition int32
+	Low, High int64
+}
+
+// Watermarks reads the watermarks of every partition of topics with c; a
+// topic that does not exist has none.
+func Watermarks(ctx context.Context, c *kafka.Consumer, topics []string) ([]Watermark, error) {
+	var out []Watermark
+	for _, t := range topics {
+		bs, err := bounds(ctx, c, []string{t}, 5*time.Second)
+		if errors.Is(err, ErrNoTopic) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			out = append(out, Watermark{Topic: b.topic, Partition: b.id, Low: b.low, High: b.high})
+		}
+	}
+	return out, nil
+}
+
+// ReadWatermarks is Watermarks with a read_committed consumer of its own.
+func ReadWatermarks(ctx context.Context, brokers string, topics []string, opts Options) ([]Watermark, error) {
+	c, err := newConsumer(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return Watermarks(ctx, c, topics)
 }

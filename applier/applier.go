@@ -99,7 +99,7 @@ func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.D
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
 		m:       newMetrics(reg, target.Name),
-		group:   cfg.Apply.GroupID + "-" + target.Name,
+		group:   Group(cfg, target.Name),
 		next:    map[tp]int64{},
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
@@ -115,6 +115,10 @@ func ops(d fsql.Dialect) operations {
 	o, _ := d.(operations)
 	return o
 }
+
+// Group is the consumer group of the appliers of target, which also keys
+// their state in the target.
+func Group(cfg *config.Config, target string) string { return cfg.Apply.GroupID + "-" + target }
 
 // errFenced: another applier has moved an offset this one was about to
 // move; its batch is dropped and the consumer joins the group again.

@@ -42,7 +42,7 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 	for _, r := range a.cfg.Routes {
 		if t, _ := r.SplitTo(); t == a.target.Name {
 			if topic, err := topicOf(a.cfg, r); err == nil {
-				running[topic] = routeName(r)
+				running[topic] = RouteName(r)
 			}
 		}
 	}
@@ -72,7 +72,7 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 			rl.Notes = append(rl.Notes, fmt.Sprintf("route %s is gone from the file: it runs until the applier restarts", name))
 		}
 		for _, r := range a.cfg.Routes {
-			if routeName(r) == name {
+			if RouteName(r) == name {
 				merged.Routes = append(merged.Routes, r)
 			}
 		}
@@ -149,4 +149,13 @@ func stopAll(stops map[string]func()) {
 	for _, stop := range stops {
 		stop()
 	}
+}
+
+// CountReload counts a SIGHUP reload, taken or refused, in the metrics.
+func (a *Applier) CountReload(ok bool) {
+	result := "refused"
+	if ok {
+		result = "ok"
+	}
+	a.m.reloads.WithLabelValues(result).Inc()
 }

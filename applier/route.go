@@ -58,7 +58,7 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		}
 		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
 		rt := &route{
-			name: routeName(r), topic: topic, cfg: r, schema: tschema, tname: tn,
+			name: RouteName(r), topic: topic, cfg: r, schema: tschema, tname: tn,
 			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
 		}
 		for _, c := range r.Drop {
@@ -86,8 +86,8 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 	return out, nil
 }
 
-// routeName names a route in metrics, logs, the DLQ and ferry route.
-func routeName(r config.Route) string { return r.From + " -> " + r.To }
+// RouteName names a route in metrics, logs, the DLQ and ferry route.
+func RouteName(r config.Route) string { return r.From + " -> " + r.To }
 
 // errNotCaptured: a route's from names no captured table (Validate says so).
 var errNotCaptured = errors.New("the route's table is not captured")

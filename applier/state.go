@@ -40,6 +40,9 @@ type RouteStatus struct {
 	Held        int `json:"held"`
 	BlockedKeys int `json:"blocked_keys"`
 	Parked      int `json:"parked"`
+	// DLQ counts the route's outstanding DLQ entries, which ferry status
+	// reads from the DLQ topic; -1 when it was not read.
+	DLQ int `json:"dlq"`
 	// ConsumerLag sums the partitions' consumer lag; -1 when Kafka did not say.
 	ConsumerLag int64             `json:"consumer_lag"`
 	Partitions  []PartitionStatus `json:"partitions"`
@@ -89,7 +92,7 @@ func Status(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 	if err != nil {
 		return nil, err
 	}
-	st, err := ReadState(ctx, ops, db, cfg.Apply.GroupID+"-"+target.Name, refs, marks)
+	st, err := ReadState(ctx, ops, db, Group(cfg, target.Name), refs, marks)
 	for i := range st {
 		st[i].Target = target.Name
 	}
@@ -109,7 +112,7 @@ func routeRefs(cfg *config.Config, target string) ([]routeRef, error) {
 			return nil, err
 		}
 		source, _ := r.SplitFrom()
-		refs = append(refs, routeRef{name: routeName(r), topic: topic, source: source})
+		refs = append(refs, routeRef{name: RouteName(r), topic: topic, source: source})
 	}
 	return refs, nil
 }
@@ -150,7 +153,7 @@ func ReadState(ctx context.Context, ops operations, db *stdsql.DB, group string,
 	out := make([]RouteStatus, len(refs))
 	for i, r := range refs {
 		rs := RouteStatus{Route: r.name, Source: r.source, Topic: r.topic, Held: held[r.topic],
-			BlockedKeys: blocked[r.name], Parked: parked[r.name], ConsumerLag: -1}
+			BlockedKeys: blocked[r.name], Parked: parked[r.name], ConsumerLag: -1, DLQ: -1}
 		for _, s := range states {
 			if s.Route == r.name {
 				rs.Paused, rs.PausedSince, rs.PausedBy, rs.Reason = s.Paused, s.Since, s.By, s.Reason

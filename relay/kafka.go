@@ -125,10 +125,14 @@ func (s *sink) limits(ctx context.Context, topics []string) (map[string]int, err
 // position reads this source's last committed position from the offsets
 // topic, as a read_committed consumer sees it; nil when there is none.
 func (s *sink) position(ctx context.Context) ([]byte, error) {
+	return readPosition(ctx, s.kafka, s.offsets, s.source)
+}
+
+func readPosition(ctx context.Context, k config.Kafka, offsets, source string) ([]byte, error) {
 	var pos []byte
-	brokers := strings.Join(s.kafka.Brokers, ",")
-	err := kafkaread.ToEnd(ctx, brokers, []string{s.offsets}, kafkaread.Options{Props: kafkaclient.ConsumerProperties(s.kafka)}, func(m *kafka.Message) error {
-		if string(m.Key) == s.source {
+	brokers := strings.Join(k.Brokers, ",")
+	err := kafkaread.ToEnd(ctx, brokers, []string{offsets}, kafkaread.Options{Props: kafkaclient.ConsumerProperties(k)}, func(m *kafka.Message) error {
+		if string(m.Key) == source {
 			pos = m.Value
 		}
 		return nil
@@ -137,7 +141,7 @@ func (s *sink) position(ctx context.Context) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.offsets, err)
+		return nil, fmt.Errorf("read %s: %w", offsets, err)
 	}
 	return pos, nil
 }

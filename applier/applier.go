@@ -233,7 +233,8 @@ func (a *Applier) session(ctx context.Context) error {
 		}
 		wctx, stopWatch := context.WithCancel(ctx)
 		watched := make(chan struct{})
-		go func() { defer close(watched); a.watchState(wctx, c, refs) }()
+		k := a.cfg.Kafka
+		go func() { defer close(watched); a.watchState(wctx, refs, k) }()
 		defer func() { stopWatch(); <-watched }()
 	}
 	var batch []*kafka.Message

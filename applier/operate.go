@@ -7,10 +7,14 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/internal/kafkaclient"
+	"github.com/ferry-cdc/ferry/internal/kafkaread"
 	"github.com/ferry-cdc/ferry/internal/latency"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -261,14 +265,22 @@ type routeRef struct {
 // consumer lag, held changes, blocked keys, paused or not. It covers every
 // partition of the routes, whichever applier of the group holds it, so a
 // stopped applier's routes show their lag in the others' metrics.
-func (a *Applier) watchState(ctx context.Context, c *kafka.Consumer, refs []routeRef) {
+func (a *Applier) watchState(ctx context.Context, refs []routeRef, k config.Kafka) {
 	t := time.NewTicker(stateCheck)
 	defer t.Stop()
+	marks, err := kafkaread.NewWatermarker(strings.Join(k.Brokers, ","), kafkaread.Options{Props: kafkaclient.ConsumerProperties(k)})
+	if err != nil {
+		a.log.Warn("the consumer lag is not measured", "err", err)
+	} else {
+		defer marks.Close()
+	}
 	for {
 		sctx, cancel := context.WithTimeout(ctx, stateCheck*4)
-		st, err := ReadState(sctx, a.ops, a.db, a.group, refs, func(ctx context.Context, topics []string) ([]kafkaWatermark, error) {
-			return watermarks(ctx, c, topics)
-		})
+		var read func(context.Context, []string) ([]kafkaread.Watermark, error)
+		if marks != nil {
+			read = marks.Read
+		}
+		st, err := ReadState(sctx, a.ops, a.db, a.group, refs, read)
 		cancel()
 		if ctx.Err() != nil {
 			return

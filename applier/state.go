@@ -9,8 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkaread"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -70,14 +68,6 @@ type PartitionStatus struct {
 // source, the relay, Kafka, the applier, a paused route).
 func Lag(h *fsql.Heartbeat, applied, now time.Time) time.Duration {
 	return max(applied.Sub(h.Committed), now.Sub(h.Committed)-h.Interval, 0)
-}
-
-type kafkaWatermark = kafkaread.Watermark
-
-// watermarks reads the last stable offsets of topics with the applier's
-// own consumer (read_committed).
-func watermarks(ctx context.Context, c *kafka.Consumer, topics []string) ([]kafkaWatermark, error) {
-	return kafkaread.Watermarks(ctx, c, topics)
 }
 
 // Status reads the state of target's routes from the target database and,

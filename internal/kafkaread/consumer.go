@@ -188,12 +188,29 @@ type Watermark struct {
 	Low, High int64
 }
 
-// Watermarks reads the watermarks of every partition of topics with c; a
-// topic that does not exist has none.
-func Watermarks(ctx context.Context, c *kafka.Consumer, topics []string) ([]Watermark, error) {
+// Watermarker reads watermarks with a consumer of its own, which is never
+// assigned a partition: reading them polls it for errors, which would take
+// the messages of a consumer in use.
+type Watermarker struct{ c *kafka.Consumer }
+
+// NewWatermarker connects a read_committed Watermarker to brokers.
+func NewWatermarker(brokers string, opts Options) (*Watermarker, error) {
+	c, err := newConsumer(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Watermarker{c}, nil
+}
+
+// Close closes its consumer.
+func (w *Watermarker) Close() { w.c.Close() }
+
+// Read reads the watermarks of every partition of topics; a topic that
+// does not exist has none.
+func (w *Watermarker) Read(ctx context.Context, topics []string) ([]Watermark, error) {
 	var out []Watermark
 	for _, t := range topics {
-		bs, err := bounds(ctx, c, []string{t}, 5*time.Second)
+		bs, err := bounds(ctx, w.c, []string{t}, 5*time.Second)
 		if errors.Is(err, ErrNoTopic) {
 			continue
 		}
@@ -207,12 +224,12 @@ func Watermarks(ctx context.Context, c *kafka.Consumer, topics []string) ([]Wate
 	return out, nil
 }
 
-// ReadWatermarks is Watermarks with a read_committed consumer of its own.
+// ReadWatermarks reads the watermarks of topics once.
 func ReadWatermarks(ctx context.Context, brokers string, topics []string, opts Options) ([]Watermark, error) {
-	c, err := newConsumer(brokers, opts)
+	w, err := NewWatermarker(brokers, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	return Watermarks(ctx, c, topics)
+	defer w.Close()
+	return w.Read(ctx, topics)
 }

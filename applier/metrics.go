@@ -89,8 +89,8 @@ func newMetrics(reg prometheus.Registerer, target string) *metrics {
 		}),
 	}
 	age := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "ferry_apply_change_age_seconds",
-		Help: "Time from a change's source commit to a stage of the applier: consumed (from Kafka), applied (its target transaction committed).",
+		Name:        "ferry_apply_change_age_seconds",
+		Help:        "Time from a change's source commit to a stage of the applier: consumed (from Kafka), applied (its target transaction committed).",
 		ConstLabels: labels, Buckets: latency.Buckets,
 	}, []string{"stage"})
 	m.ageConsumed, m.ageApplied = age.WithLabelValues("consumed"), age.WithLabelValues("applied")

@@ -324,8 +324,10 @@ func (a *Applier) session(ctx context.Context) error {
 			if err := a.checkPaused(ctx); err != nil {
 				return err
 			}
-			a.takeReload()
 			lastPause = time.Now()
+		}
+		if len(batch) == 0 {
+			a.takeReload()
 		}
 		if len(batch) == 0 && len(a.stopped) > 0 && time.Since(lastCheck) > stopCheck {
 			if err := a.checkStopped(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ferry-cdc/ferry/config"
 )
@@ -18,6 +19,7 @@ type Reload struct {
 	cfg    *config.Config
 	routes map[string]*route
 	stops  map[string]func()
+	taken  chan struct{}
 	// Notes say what the reload leaves for a restart.
 	Notes []string
 }
@@ -46,7 +48,7 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 			}
 		}
 	}
-	rl := &Reload{routes: map[string]*route{}}
+	rl := &Reload{routes: map[string]*route{}, taken: make(chan struct{})}
 	merged := *a.cfg
 	merged.Routes = slices.DeleteFunc(slices.Clone(a.cfg.Routes), func(r config.Route) bool {
 		t, _ := r.SplitTo()
@@ -86,14 +88,22 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 }
 
 // Take has the applier run rl's routes from its next batch on; the
-// routes it does not change keep running as they are.
-func (a *Applier) Take(rl *Reload) {
+// routes it does not change keep running as they are. It returns once the
+// applier has them, or after wait, when the applier is between sessions
+// (the next session starts with them) or busy with a batch.
+func (a *Applier) Take(rl *Reload, wait time.Duration) bool {
 	select {
 	case old := <-a.reloads:
 		old.Discard() // superseded before it was taken
 	default:
 	}
 	a.reloads <- rl
+	select {
+	case <-rl.taken:
+		return true
+	case <-time.After(wait):
+		return false
+	}
 }
 
 // takeReload swaps in a reload waiting for the session, between batches.
@@ -105,6 +115,7 @@ func (a *Applier) takeReload() {
 		return
 	}
 	a.cfg = rl.cfg
+	defer close(rl.taken)
 	if a.routes == nil {
 		rl.Discard() // no session runs: the next one reads a.cfg
 		return

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -144,7 +145,9 @@ func reload(ctx context.Context, path string, appliers []*applier.Applier) {
 		for _, n := range prepared[i].Notes {
 			log.Warn("SIGHUP: not taken until a restart", "note", n)
 		}
-		a.Take(prepared[i])
+		if !a.Take(prepared[i], 10*time.Second) {
+			log.Info("SIGHUP: an applier not consuming now takes the routes when it starts again")
+		}
 		a.CountReload(true)
 	}
 	log.Info("SIGHUP: reloaded the routes' rules and lookups")

@@ -182,3 +182,77 @@ func TestPauseOneOfTwoRoutes(t *testing.T) {
 	}
 	_ = strings.Join
 }
+
+// BenchmarkPauseOtherRouteLatency: 1,000 single-row inserts a second, half
+// into each of two tables, for 10 s with both routes running and 10 s with
+// the first paused; the second route's end-to-end latency in each phase
+// (from the source COMMIT returning to the target's trigger seeing the row).
+//
+//	go test -run '^$' -bench PauseOtherRouteLatency -benchtime 1x ./applier/
+func BenchmarkPauseOtherRouteLatency(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		p := newPipelineWith(b, options{targetSQL: []string{
+			`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
+			`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
+			`CREATE TRIGGER stamp AFTER INSERT ON lb FOR EACH ROW EXECUTE FUNCTION stamp()`,
+		}}, `CREATE TABLE la (id bigint PRIMARY KEY, v int NOT NULL)`, `CREATE TABLE lb (id bigint PRIMARY KEY, v int NOT NULL)`)
+		p.run()
+		time.Sleep(3 * time.Second)
+		const rate, seconds = 1000, 10
+		n := rate * seconds / 2
+		committed := make([]time.Time, 2*n+1)
+		p.src.SetMaxOpenConns(8)
+		phase := func(first int) {
+			sem := make(chan struct{}, 8)
+			start := time.Now()
+			for k := 0; k < rate*seconds; {
+				due := int(time.Since(start).Seconds() * rate)
+				for ; k < due && k < rate*seconds; k++ {
+					sem <- struct{}{}
+					go func(k int) {
+						defer func() { <-sem }()
+						id := first + k/2
+						if k%2 == 0 {
+							p.src.Exec(`INSERT INTO la VALUES ($1, 0)`, id)
+							return
+						}
+						if _, err := p.src.Exec(`INSERT INTO lb VALUES ($1, 0)`, id); err == nil {
+							committed[id] = time.Now()
+						}
+					}(k)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			for len(sem) > 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		report := func(name string, from, to int) {
+			deadline := time.Now().Add(time.Minute)
+			for pgtest.QueryValue[int](b, p.tgt, `SELECT count(*) FROM arrived WHERE id BETWEEN $1 AND $2`, from, to) < to-from+1 && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+			}
+			part := make([]time.Time, len(committed))
+			copy(part[from:to+1], committed[from:to+1])
+			lat := latencies(b, p.tgt, part)
+			if len(lat) < (to-from)*9/10 {
+				b.Fatalf("%s: only %d of %d changes measured", name, len(lat), to-from+1)
+			}
+			b.ReportMetric(lat[len(lat)/2], "p50_ms_"+name)
+			b.ReportMetric(lat[len(lat)*99/100], "p99_ms_"+name)
+		}
+		phase(1)
+		report("running", 1, n)
+		set := func(paused bool) {
+			if err := (postgres.Dialect{}).SetRouteState(context.Background(), p.tgt, applier.Schema, applier.Group(p.cfg, "branch"),
+				fsql.RouteState{Route: applier.RouteName(p.cfg.Routes[0]), Paused: paused, By: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		set(true)
+		time.Sleep(3 * time.Second)
+		phase(n + 1)
+		report("paused", n+1, 2*n)
+		set(false)
+	}
+}

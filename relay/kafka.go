@@ -260,9 +260,9 @@ func tooLargeForTopic(k config.Kafka, err error) error {
 }
 
 // message builds the Kafka message for one event.
-// Room is left for the headers the caller adds (internal/latency).
+// Room is left for the header the caller adds (internal/latency).
 func message(topic *string, source string, ev change.Event) *kafka.Message {
-	h := make([]kafka.Header, 3, 5)
+	h := make([]kafka.Header, 3, 4)
 	h[0] = kafka.Header{Key: "ferry.source", Value: []byte(source)}
 	h[1] = kafka.Header{Key: "ferry.seq", Value: strconv.AppendInt(nil, ev.Seq, 10)}
 	h[2] = kafka.Header{Key: "ferry.txid", Value: strconv.AppendUint(nil, ev.TxID, 10)}

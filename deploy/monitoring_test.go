@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,16 +34,6 @@ func prometheusBin(t *testing.T) (prom, promtool string) {
 		t.Skip("prometheus is not installed: run scripts/prometheus.sh bin (make test does) or set FERRY_PROMETHEUS_BIN")
 	}
 	return prom, promtool
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestAlertRulesAndConfigAreValid runs promtool over deploy/prometheus.
@@ -145,11 +134,11 @@ relay:
 	if out, err := exec.Command(ferrytest.Binary(t), "migrate", "up", "-c", cfg).CombinedOutput(); err != nil {
 		t.Fatalf("migrate up: %v\n%s", err, out)
 	}
-	relayAddr, applyAddr := freeAddr(t), freeAddr(t)
+	relayAddr, applyAddr := ferrytest.FreeAddr(t), ferrytest.FreeAddr(t)
 	relay := ferrytest.Start(t, "relay", "-c", cfg, "--metrics-addr", relayAddr)
 	apply := ferrytest.Start(t, "apply", "-c", cfg, "--metrics-addr", applyAddr)
 
-	promAddr := freeAddr(t)
+	promAddr := ferrytest.FreeAddr(t)
 	promCfg := filepath.Join(dir, "prometheus.yml")
 	alerts, err := filepath.Abs("prometheus/alerts.yml")
 	if err != nil {

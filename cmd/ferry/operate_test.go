@@ -14,8 +14,30 @@ import (
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
-// writeOpsConfig writes the config with the route's rules.
-func writeOpsConfig(t *testing.T, path, prefix, srcDSN, tgtDSN, brokers, rules string) {
+// opsEnv is a source and a target with table emp(id, v), captured, and a
+// config file with one route between them.
+type opsEnv struct {
+	path, prefix, srcDSN, tgtDSN, brokers string
+	src, tgt                              *stdsql.DB
+}
+
+func newOpsEnv(t *testing.T, rules string) *opsEnv {
+	t.Helper()
+	e := &opsEnv{brokers: kafkatest.Brokers(t), prefix: kafkatest.Prefix(t), path: writeFile(t, "ferry.yaml", "")}
+	e.srcDSN, e.src = pgtest.NewDB(t)
+	e.tgtDSN, e.tgt = pgtest.NewDB(t)
+	for _, db := range []*stdsql.DB{e.src, e.tgt} {
+		pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY, v int NOT NULL)`)
+	}
+	e.write(t, rules)
+	if _, errOut, code := ferry(t, nil, "migrate", "up", "-c", e.path); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	return e
+}
+
+// write writes the config with the route's rules.
+func (e *opsEnv) write(t *testing.T, rules string) {
 	t.Helper()
 	text := fmt.Sprintf(`sources:
   - name: %[1]s
@@ -37,8 +59,8 @@ apply:
   group_id: %[1]s
 relay:
   heartbeat: 200ms
-`, prefix, srcDSN, tgtDSN, brokers, rules)
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+`, e.prefix, e.srcDSN, e.tgtDSN, e.brokers, rules)
+	if err := os.WriteFile(e.path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -64,21 +86,11 @@ func waitUntil(t *testing.T, what string, ok func() bool, logs ...*process) {
 // the rules in force keep running.
 func TestSIGHUPReloadsRules(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
-	srcDSN, src := pgtest.NewDB(t)
-	tgtDSN, tgt := pgtest.NewDB(t)
-	for _, db := range []*stdsql.DB{src, tgt} {
-		pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY, v int NOT NULL)`)
-	}
-	prefix := kafkatest.Prefix(t)
-	path := writeFile(t, "ferry.yaml", "")
 	rules := func(when string) string {
 		return fmt.Sprintf("    rules: [{name: big, when: %q, action: skip}]", when)
 	}
-	writeOpsConfig(t, path, prefix, srcDSN, tgtDSN, brokers, rules("v > 100"))
-	if _, errOut, code := ferry(t, nil, "migrate", "up", "-c", path); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
+	e := newOpsEnv(t, rules("v > 100"))
+	path, src, tgt := e.path, e.src, e.tgt
 	relay := start(t, nil, "relay", "-c", path, "--log-format", "text")
 	apply := start(t, nil, "apply", "-c", path, "--log-format", "text")
 	has := func(id int) func() bool {
@@ -93,7 +105,7 @@ func TestSIGHUPReloadsRules(t *testing.T) {
 	}
 	hup := func(rules, logged string) {
 		t.Helper()
-		writeOpsConfig(t, path, prefix, srcDSN, tgtDSN, brokers, rules)
+		e.write(t, rules)
 		before := strings.Count(apply.out.String(), logged)
 		apply.cmd.Process.Signal(syscall.SIGHUP)
 		waitUntil(t, "the applier says "+logged, func() bool { return strings.Count(apply.out.String(), logged) > before }, apply)
@@ -143,18 +155,8 @@ func statusJSON(t *testing.T, path string) (rep statusReport, code int) {
 // ferry status still reads the pipeline's state.
 func TestRoutePauseAndStatusFromTheCommandLine(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
-	srcDSN, src := pgtest.NewDB(t)
-	tgtDSN, tgt := pgtest.NewDB(t)
-	for _, db := range []*stdsql.DB{src, tgt} {
-		pgtest.Exec(t, db, `CREATE TABLE emp (id int PRIMARY KEY, v int NOT NULL)`)
-	}
-	prefix := kafkatest.Prefix(t)
-	path := writeFile(t, "ferry.yaml", "")
-	writeOpsConfig(t, path, prefix, srcDSN, tgtDSN, brokers, "")
-	if _, errOut, code := ferry(t, nil, "migrate", "up", "-c", path); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
+	e := newOpsEnv(t, "")
+	path, src, tgt, prefix := e.path, e.src, e.tgt, e.prefix
 	relay := start(t, nil, "relay", "-c", path, "--log-format", "text")
 	apply := start(t, nil, "apply", "-c", path, "--log-format", "text")
 	pgtest.Exec(t, src, `INSERT INTO emp VALUES (1, 1)`)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -86,6 +87,9 @@ type Applier struct {
 	// lookups stops the lookups of the routes in force.
 	reloads chan *Reload
 	lookups map[string]func()
+	// cfgMu guards cfg between the session, which alone changes it (a
+	// reload), and PrepareReload, which reads it from another goroutine.
+	cfgMu sync.Mutex
 }
 
 type tp struct {

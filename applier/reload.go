@@ -40,17 +40,20 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 	if err != nil {
 		return nil, err
 	}
+	a.cfgMu.Lock()
+	current := a.cfg
+	a.cfgMu.Unlock()
 	running := map[string]string{} // the running config's routes: name by topic
-	for _, r := range a.cfg.Routes {
+	for _, r := range current.Routes {
 		if t, _ := r.SplitTo(); t == a.target.Name {
-			if topic, err := topicOf(a.cfg, r); err == nil {
+			if topic, err := topicOf(current, r); err == nil {
 				running[topic] = RouteName(r)
 			}
 		}
 	}
 	rl := &Reload{routes: map[string]*route{}, taken: make(chan struct{})}
-	merged := *a.cfg
-	merged.Routes = slices.DeleteFunc(slices.Clone(a.cfg.Routes), func(r config.Route) bool {
+	merged := *current
+	merged.Routes = slices.DeleteFunc(slices.Clone(current.Routes), func(r config.Route) bool {
 		t, _ := r.SplitTo()
 		return t == a.target.Name
 	})
@@ -73,7 +76,7 @@ func (a *Applier) PrepareReload(ctx context.Context, cfg *config.Config) (*Reloa
 		if _, ok := fresh[topic]; !ok {
 			rl.Notes = append(rl.Notes, fmt.Sprintf("route %s is gone from the file: it runs until the applier restarts", name))
 		}
-		for _, r := range a.cfg.Routes {
+		for _, r := range current.Routes {
 			if RouteName(r) == name {
 				merged.Routes = append(merged.Routes, r)
 			}
@@ -114,7 +117,9 @@ func (a *Applier) takeReload() {
 	default:
 		return
 	}
+	a.cfgMu.Lock()
 	a.cfg = rl.cfg
+	a.cfgMu.Unlock()
 	defer close(rl.taken)
 	if a.routes == nil {
 		rl.Discard() // no session runs: the next one reads a.cfg

@@ -98,6 +98,10 @@ routes:
 		run(env, "migrate", "generate", "-c", path, "--dir", t.TempDir())
 		run(env, "dlq", "list", "-c", path)
 		run(env, "dlq", "replay", "--dry-run", "-c", path)
+		run(env, "status", "-c", path)
+		run(env, "status", "--json", "-c", path)
+		run(env, "route", "list", "-c", path)
+		run(env, "route", "resume", "-c", path, "hq.public.emp")
 	}
 	run(wrongSASL, "check", "-c", good)
 	run(wrongSASL, "dlq", "list", "-c", good)

@@ -3,6 +3,7 @@ package applier
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -47,28 +48,17 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		if tname != target.Name {
 			continue
 		}
-		sname, sref := r.SplitFrom()
-		src, ok := cfg.Source(sname)
-		if !ok {
+		topic, err := topicOf(cfg, r)
+		if errors.Is(err, errNotCaptured) {
 			continue // Validate reports it
 		}
-		ct, ok := src.Table(sref)
-		if !ok {
-			continue
-		}
-		sd, err := dialects.Lookup(src.Dialect)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
-		schema, table := ct.QualifiedName(sd.DefaultSchema())
-		topic := ct.Topic
-		if topic == "" {
-			topic = relay.TopicName(cfg.Kafka.TopicPrefix, schema, table)
-		}
 		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
 		rt := &route{
-			name: r.From + " -> " + r.To, topic: topic, cfg: r, schema: tschema, tname: tn,
+			name: RouteName(r), topic: topic, cfg: r, schema: tschema, tname: tn,
 			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
 		}
 		for _, c := range r.Drop {
@@ -94,6 +84,34 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// RouteName names a route in metrics, logs, the DLQ and ferry route.
+func RouteName(r config.Route) string { return r.From + " -> " + r.To }
+
+// errNotCaptured: a route's from names no captured table (Validate says so).
+var errNotCaptured = errors.New("the route's table is not captured")
+
+// topicOf is the topic a route's source table's changes go to.
+func topicOf(cfg *config.Config, r config.Route) (string, error) {
+	sname, sref := r.SplitFrom()
+	src, ok := cfg.Source(sname)
+	if !ok {
+		return "", errNotCaptured
+	}
+	ct, ok := src.Table(sref)
+	if !ok {
+		return "", errNotCaptured
+	}
+	if ct.Topic != "" {
+		return ct.Topic, nil
+	}
+	sd, err := dialects.Lookup(src.Dialect)
+	if err != nil {
+		return "", err
+	}
+	schema, table := ct.QualifiedName(sd.DefaultSchema())
+	return relay.TopicName(cfg.Kafka.TopicPrefix, schema, table), nil
 }
 
 // describe reads the target table from the catalog and compiles the rules

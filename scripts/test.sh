@@ -43,6 +43,11 @@ FERRY_KAFKA_FRESH=$fresh "$SCRIPT_DIR/services-up.sh"
 
 if [ $# -eq 0 ]; then set -- ./...; fi
 
+# Prometheus for the dashboard's test (deploy/monitoring_test.go), from Debian's
+# packages like PostgreSQL; the test runs the binary itself.
+FERRY_PROMETHEUS_BIN="$("$SCRIPT_DIR/prometheus.sh" bin)"
+export FERRY_PROMETHEUS_BIN
+
 echo "test: go vet" >&2
 go vet ./...
 rc=0

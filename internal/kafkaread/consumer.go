@@ -201,3 +201,58 @@ func remainingMs(ctx context.Context) int {
 	}
 	return max(int(time.Until(d).Milliseconds()), 1)
 }
+
+// Watermark is a partition's low watermark and, for a read_committed
+// consumer, its last stable offset: where a reader that commits the
+// offsets it has applied is at the end.
+type Watermark struct {
+	Topic     string
+	Partition int32
+	Low, High int64
+}
+
+// Watermarker reads watermarks with a consumer of its own, which is never
+// assigned a partition: reading them polls it for errors, which would take
+// the messages of a consumer in use.
+type Watermarker struct{ c *kafka.Consumer }
+
+// NewWatermarker connects a read_committed Watermarker to brokers.
+func NewWatermarker(brokers string, opts Options) (*Watermarker, error) {
+	c, err := newConsumer(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Watermarker{c}, nil
+}
+
+// Close closes its consumer.
+func (w *Watermarker) Close() { w.c.Close() }
+
+// Read reads the watermarks of every partition of topics; a topic that
+// does not exist has none.
+func (w *Watermarker) Read(ctx context.Context, topics []string) ([]Watermark, error) {
+	var out []Watermark
+	for _, t := range topics {
+		bs, err := bounds(ctx, w.c, []string{t}, 5*time.Second)
+		if errors.Is(err, ErrNoTopic) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			out = append(out, Watermark{Topic: b.topic, Partition: b.id, Low: b.low, High: b.high})
+		}
+	}
+	return out, nil
+}
+
+// ReadWatermarks reads the watermarks of topics once.
+func ReadWatermarks(ctx context.Context, brokers string, topics []string, opts Options) ([]Watermark, error) {
+	w, err := NewWatermarker(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	return w.Read(ctx, topics)
+}

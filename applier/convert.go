@@ -45,8 +45,9 @@ func decodeEnvelope(value []byte) (*envelope, error) {
 
 // toTarget turns an envelope value into the text form the target's
 // json_populate_recordset reads for a column of kind k: bytes travel as
-// base64 and arrive as \x hex, json columns travel as a string and arrive
-// as the JSON value itself; every other value is already in its input form.
+// base64 and arrive as \x hex, json columns travel as a string of their
+// text and stay one (the target casts the text: JSON null stays JSON null);
+// every other value is already in its input form.
 func toTarget(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
 	if string(raw) == "null" {
 		return raw, nil
@@ -55,14 +56,12 @@ func toTarget(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
 	case fsql.KindBinary:
 		return binaryValue(raw)
 	case fsql.KindJSON:
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return raw, nil // a JSON value already (a Debezium producer may send one)
+		// It stays a string: JSON null as a value would read as SQL NULL.
+		// The target reads the string's text as the column's type.
+		if _, err := jsonText(c, raw); err != nil {
+			return nil, err
 		}
-		if !json.Valid([]byte(s)) {
-			return nil, fmt.Errorf("column %s: %q is not JSON", c.Name, s)
-		}
-		return json.RawMessage(s), nil
+		return raw, nil
 	case fsql.KindArray:
 		if c.Elem != fsql.KindBinary && c.Elem != fsql.KindJSON || raw[0] == '"' {
 			// A string is an array with bounds other than 1 in its text
@@ -74,15 +73,36 @@ func toTarget(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
 			return nil, fmt.Errorf("column %s: not an array: %w", c.Name, err)
 		}
 		for i, it := range items {
-			v, err := toTarget(fsql.Column{Name: c.Name, Kind: c.Elem}, it)
+			var err error
+			if string(it) == "null" {
+				continue
+			}
+			if c.Elem == fsql.KindJSON {
+				items[i], err = jsonText(c, it)
+			} else {
+				items[i], err = binaryValue(it)
+			}
 			if err != nil {
 				return nil, err
 			}
-			items[i] = v
 		}
 		return json.Marshal(items)
 	}
 	return raw, nil
+}
+
+// jsonText is the JSON value a json column's string carries, checked; a
+// JSON value rather than a string (a Debezium producer may send one) is
+// taken as it is.
+func jsonText(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return raw, nil
+	}
+	if !json.Valid([]byte(s)) {
+		return nil, fmt.Errorf("column %s: %q is not JSON", c.Name, s)
+	}
+	return json.RawMessage(s), nil
 }
 
 func binaryValue(raw json.RawMessage) (json.RawMessage, error) {

@@ -160,7 +160,17 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 	}
 	table := ident(t.Schema, t.Name)
 	list := strings.Join(cols, ", ")
-	source := fmt.Sprintf(`SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json)`, list, table)
+	// A json or jsonb value arrives as a JSON string of its text, cast here
+	// to the column's type: as a JSON value, a JSON null would read as SQL
+	// NULL.
+	values := make([]string, len(columns))
+	for i, c := range columns {
+		values[i] = "ferry_r." + cols[i]
+		if col, _ := t.Column(c); col.Kind == fsql.KindJSON {
+			values[i] = fmt.Sprintf("(ferry_r.%s OPERATOR(pg_catalog.#>>) '{}')::%s AS %s", cols[i], col.Type, cols[i])
+		}
+	}
+	source := fmt.Sprintf(`SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json) ferry_r`, strings.Join(values, ", "), table)
 	if !t.KeyDeferrable {
 		onConflict := "DO NOTHING"
 		if len(sets) > 0 {

@@ -2,6 +2,7 @@ package applier_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,6 +150,71 @@ func TestVerifyFindsEachPlantedDifferenceAndRepairsIt(t *testing.T) {
 	}
 	if n := pgtest.QueryValue[int](t, p.tgt, `SELECT count(*) FROM emp WHERE id = 1000`); n != 0 {
 		t.Errorf("the extra row is still in the target")
+	}
+}
+
+// TestVerifyTellsJSONNullFromSQLNull: a json or jsonb column holding JSON
+// null differs from one holding SQL NULL, and an array from one with other
+// bounds (json[] and jsonb[] are refused at capture), both where a chunk is hashed in each database (docs, an identity route) and
+// where rows are read and compared (renamed, whose route renames j); equal
+// rows still match on both paths.
+func TestVerifyTellsJSONNullFromSQLNull(t *testing.T) {
+	t.Parallel()
+	ddl := func(name, j string) string {
+		return `CREATE TABLE ` + name + ` (id int PRIMARY KEY, ` + j + ` json, jb jsonb, ia int[])`
+	}
+	p := newPipelineWith(t, options{
+		route:     map[string]string{"renamed": "    columns: {j: j2}\n"},
+		targetDDL: map[string]string{"renamed": ddl("renamed", "j2")},
+	}, ddl("docs", "j"), ddl("renamed", "j"))
+	// The same rows in both, written directly: verify alone is under test.
+	for _, tab := range p.tables {
+		for _, db := range []*sql.DB{p.src, p.tgt} {
+			pgtest.Exec(t, db, `INSERT INTO `+tab+` VALUES
+  (1, 'null', NULL, '[0:1]={7,8}'),
+  (2, NULL, 'null', '{7,8}'),
+  (3, '{"a": [1, 2.50]}', '{"b": 1}', '[2:2]={9}'),
+  (4, NULL, NULL, NULL)`)
+		}
+	}
+	rep, ok := p.verify("--recheck-after", "0s")
+	if ok != 0 {
+		t.Fatalf("verify exited %d on equal tables: %+v", ok, rep.Routes)
+	}
+	for _, r := range rep.Routes {
+		if r.Rows != 4 || r.Matched != 4 {
+			t.Fatalf("equal tables: %+v", r)
+		}
+	}
+
+	for _, tab := range p.tables {
+		j := "j"
+		if tab == "renamed" {
+			j = "j2"
+		}
+		pgtest.Exec(t, p.tgt,
+			`UPDATE `+tab+` SET `+j+` = NULL, ia = '{7,8}' WHERE id = 1`,
+			`UPDATE `+tab+` SET jb = NULL, ia = '[0:1]={7,8}' WHERE id = 2`,
+			`UPDATE `+tab+` SET `+j+` = 'null' WHERE id = 4`)
+	}
+	got, code := p.verify("--recheck-after", "0s")
+	if code != 1 {
+		t.Fatalf("verify exited %d with JSON nulls and SQL NULLs swapped", code)
+	}
+	for _, r := range got.Routes {
+		j := "j"
+		if strings.Contains(r.Route, "renamed") {
+			j = "j2"
+		}
+		want := map[string]string{`{"id":1}`: "different ia " + j, `{"id":2}`: "different ia jb", `{"id":4}`: "different " + j}
+		found := map[string]string{}
+		for _, d := range r.Differences {
+			found[compact(d.Key)] = d.Kind + " " + strings.Join(d.Columns, " ")
+		}
+		if fmt.Sprint(found) != fmt.Sprint(want) || r.Matched != 1 {
+			b, _ := json.MarshalIndent(r, "", "  ")
+			t.Errorf("%s: differences\n got %v\nwant %v\n%.4000s", r.Route, found, want, b)
+		}
 	}
 }
 

@@ -94,18 +94,19 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 		r.key = append(r.key, kc)
 	}
 
-	// The image is the triggers' own expression. A table Ferry does not
-	// capture (a target read by verify) has no image function, so values
-	// that row_to_json may not carry exactly (arrays with other bounds,
-	// json text) are compared in row_to_json's form there.
+	// The image is the triggers' own expression; a table Ferry does not
+	// capture (both sides of verify) has no image function and gets
+	// plainImage, which writes the same values in the same forms.
 	g, err := newGen(fsql.CaptureSpec{CaptureSchema: spec.CaptureSchema, ID: spec.CaptureID, Table: t, Key: spec.Key, Exclude: spec.Exclude})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t, err)
 	}
+	var image string
 	if spec.CaptureID == 0 {
-		g.reread = nil
+		image = plainImage(t, spec.Exclude, "t")
+	} else {
+		image = g.imageAt("t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
 	}
-	image := g.imageAt("t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
 	keyArgs := make([]string, len(r.key))
 	for i, k := range r.key {
 		keyArgs[i] = literal(k.Name) + ", t." + ident(k.Name)
@@ -169,6 +170,60 @@ FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
 FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS k(%s)) k
 LEFT JOIN %s t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
 	return r, nil
+}
+
+// plainImage is the image of row, the alias of a row of t, without the
+// capture's image function: row_to_json's, except for the values it
+// loses, written as exact_image writes them. A json or jsonb value's text
+// goes in the member fsql.JSONTexts (row_to_json writes a JSON null as it
+// writes SQL NULL, which would make the two equal); an array that does not
+// read back as itself (bounds other than 1, a json[] element that is a
+// JSON null or a JSON array) is written as its text form.
+func plainImage(t *fsql.Table, exclude []string, row string) string {
+	var names, texts []string
+	hasArray := false
+	for _, c := range t.Columns {
+		if slices.Contains(exclude, c.Name) {
+			continue
+		}
+		if c.Kind == fsql.KindJSON {
+			names = append(names, literal(c.Name))
+			texts = append(texts, row+"."+ident(c.Name)+"::pg_catalog.text")
+		}
+		hasArray = hasArray || c.Kind == fsql.KindArray
+	}
+	var body string
+	switch {
+	case hasArray:
+		// Each column by name, in order: the subquery's row is the
+		// table's, with arrays checked as exact_image checks them.
+		cols := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			v := row + "." + ident(c.Name)
+			switch {
+			case slices.Contains(exclude, c.Name):
+				v = "NULL"
+			case c.Kind == fsql.KindArray:
+				v = fmt.Sprintf(`CASE WHEN %[1]s::pg_catalog.text IS NOT DISTINCT FROM
+  (pg_catalog.json_populate_record(NULL::%[2]s, pg_catalog.json_build_object(%[3]s, pg_catalog.to_json(%[1]s)))).%[4]s::pg_catalog.text
+  THEN pg_catalog.to_json(%[1]s) ELSE pg_catalog.to_json(%[1]s::pg_catalog.text) END`,
+					v, ident(t.Schema, t.Name), literal(c.Name), ident(c.Name))
+			}
+			cols[i] = v + " AS " + ident(c.Name)
+		}
+		body = "(SELECT pg_catalog.row_to_json(ferry_image) FROM (SELECT " + strings.Join(cols, ", ") + ") ferry_image)"
+	case len(exclude) > 0:
+		body = "pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(" + row + ".*, " + excludeLiteral(exclude) + "))"
+	default:
+		body = "pg_catalog.row_to_json(" + row + ".*)"
+	}
+	if len(names) == 0 {
+		return body
+	}
+	// json_object takes the texts as an array, with no limit on columns;
+	// json_strip_nulls leaves out SQL NULLs, which the body writes as null.
+	return fmt.Sprintf("pg_catalog.concat(%s, pg_catalog.json_strip_nulls(pg_catalog.json_object(ARRAY[%s]::pg_catalog.text[], ARRAY[%s]::pg_catalog.text[])), ',', pg_catalog.substr(%s::pg_catalog.text, 2))::pg_catalog.json",
+		literal(`{"`+fsql.JSONTexts+`":`), strings.Join(names, ", "), strings.Join(texts, ", "), body)
 }
 
 type keyType struct {

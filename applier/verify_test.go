@@ -260,3 +260,43 @@ func compact(v json.RawMessage) string {
 	json.Compact(&b, v)
 	return b.String()
 }
+
+// TestGeneratedAliasesNeverCollideWithColumns: a table whose columns are
+// named like the aliases of the SQL Ferry generates to read, hash, re-read
+// by key and apply (k, t, s, u, v, p, img) goes through apply, verify (its
+// hashes and its re-check by key) and a snapshot of some keys.
+func TestGeneratedAliasesNeverCollideWithColumns(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{},
+		`CREATE TABLE aliases (k int PRIMARY KEY, t int, s int, u int, v int, p int, img text, i int, r int)`)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO aliases SELECT g, g, g, g, g, g, 'img ' || g, g, g FROM generate_series(1, 50) g`)
+	if r := p.verified(2 * time.Minute).Routes[0]; r.Rows != 50 || r.Matched != 50 {
+		t.Fatalf("equal tables: %+v", r)
+	}
+
+	pgtest.Exec(t, p.tgt, `UPDATE aliases SET img = 'planted' WHERE k = 5`, `DELETE FROM aliases WHERE k = 6`)
+	got, code := p.verify("--recheck-after", "0s")
+	found := map[string]string{}
+	for _, d := range got.Routes[0].Differences {
+		found[compact(d.Key)] = strings.TrimSpace(d.Kind + " " + strings.Join(d.Columns, " "))
+	}
+	want := map[string]string{`{"k":5}`: "different img", `{"k":6}`: "missing"}
+	if code != 1 || fmt.Sprint(found) != fmt.Sprint(want) {
+		t.Fatalf("verify exited %d, differences %v, want %v: %+v", code, found, want, got.Routes[0])
+	}
+
+	keys := filepath.Join(t.TempDir(), "keys.jsonl")
+	if err := os.WriteFile(keys, []byte("{\"k\":5}\n{\"k\":6}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := p.ferry("snapshot", "--table", "public.aliases", "--keys", keys, "--wait"); code != 0 {
+		t.Fatalf("ferry snapshot --keys exited %d:\n%s", code, out)
+	}
+	if r := p.verified(2 * time.Minute).Routes[0]; r.Matched != 50 {
+		t.Fatalf("after the snapshot of the keys: %+v", r)
+	}
+	if img := pgtest.QueryValue[string](t, p.tgt, `SELECT img FROM aliases WHERE k = 5`); img != "img 5" {
+		t.Errorf("k = 5 has img %q after the snapshot", img)
+	}
+}

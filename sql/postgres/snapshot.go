@@ -82,7 +82,7 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 			return nil, fmt.Errorf("read %s: key column %s is of type %s, which cannot be read in key order", t, k, c.Type)
 		}
 		kt := types[k]
-		kc := keyColumn{Column: c, typ: kt.typ, order: "t." + ident(k), cast: "::" + kt.typ}
+		kc := keyColumn{Column: c, typ: kt.typ, order: "ferry_t." + ident(k), cast: "::" + kt.typ}
 		if spec.CodePointOrder && c.Kind == fsql.KindText && !kt.codePoint {
 			if kt.collatable {
 				kc.order += ` COLLATE "C"`
@@ -103,13 +103,13 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 	}
 	var image string
 	if spec.CaptureID == 0 {
-		image = plainImage(t, spec.Exclude, "t")
+		image = plainImage(t, spec.Exclude, "ferry_t")
 	} else {
-		image = g.imageAt("t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
+		image = g.imageAt("ferry_t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
 	}
 	keyArgs := make([]string, len(r.key))
 	for i, k := range r.key {
-		keyArgs[i] = literal(k.Name) + ", t." + ident(k.Name)
+		keyArgs[i] = literal(k.Name) + ", ferry_t." + ident(k.Name)
 	}
 	keyObject := "pg_catalog.json_build_object(" + strings.Join(keyArgs, ", ") + ")"
 	order := make([]string, len(r.key))
@@ -117,7 +117,7 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 	for i, k := range r.key {
 		order[i] = k.order
 		if k.Nullable {
-			notNull = append(notNull, "t."+ident(k.Name)+" IS NOT NULL")
+			notNull = append(notNull, "ferry_t."+ident(k.Name)+" IS NOT NULL")
 		}
 	}
 	bound := func(first int) string {
@@ -144,31 +144,31 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 			cond = "\nWHERE " + strings.Join(where, "\n  AND ")
 		}
 		tail := fmt.Sprintf("\nORDER BY %s LIMIT $%d", strings.Join(order, ", "), n)
-		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s t", image, name) + cond + tail
+		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s ferry_t", image, name) + cond + tail
 		// The same rows, summed up where they are: a count, the md5 of the
 		// images, and the key of the limit-th row. The aggregates take the
 		// rows in the subquery's key order; an ORDER BY in them would sort
 		// again and cost four times as much. Were the order ever another,
 		// the hashes would differ and verify would read the rows: a wrong
 		// order costs time, never a wrong answer.
-		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(s.img, E'\n')),
-  (pg_catalog.array_agg(s.k))[$%d]
-FROM (SELECT %s::pg_catalog.text AS img, %s::pg_catalog.text AS k
-FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
+		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(ferry_s.ferry_img, E'\n')),
+  (pg_catalog.array_agg(ferry_s.ferry_k))[$%d]
+FROM (SELECT %s::pg_catalog.text AS ferry_img, %s::pg_catalog.text AS ferry_k
+FROM %s ferry_t`, n, image, keyObject, name) + cond + tail + ") ferry_s"
 	}
 
 	defs := make([]string, len(r.key))
 	join := make([]string, len(r.key))
 	for i, k := range r.key {
 		defs[i] = ident(k.Name) + " " + k.typ
-		join[i] = "t." + ident(k.Name) + " OPERATOR(pg_catalog.=) k." + ident(k.Name)
+		join[i] = "ferry_t." + ident(k.Name) + " OPERATOR(pg_catalog.=) ferry_k." + ident(k.Name)
 	}
 	// A key with no row gets a NULL image: the image expression itself
 	// would make a row of NULLs of the missing row when it blanks
 	// excluded columns. Key columns are never NULL in a row that exists.
-	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(k), CASE WHEN t.%s IS NULL THEN NULL ELSE %s END
-FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS k(%s)) k
-LEFT JOIN %s t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
+	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(ferry_k), CASE WHEN ferry_t.%s IS NULL THEN NULL ELSE %s END
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k(%s)) ferry_k
+LEFT JOIN %s ferry_t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
 	return r, nil
 }
 

@@ -2,6 +2,7 @@ package applier_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,6 +153,71 @@ func TestVerifyFindsEachPlantedDifferenceAndRepairsIt(t *testing.T) {
 	}
 }
 
+// TestVerifyTellsJSONNullFromSQLNull: a json or jsonb column holding JSON
+// null differs from one holding SQL NULL, and an array from one with other
+// bounds (json[] and jsonb[] are refused at capture), both where a chunk is hashed in each database (docs, an identity route) and
+// where rows are read and compared (renamed, whose route renames j); equal
+// rows still match on both paths.
+func TestVerifyTellsJSONNullFromSQLNull(t *testing.T) {
+	t.Parallel()
+	ddl := func(name, j string) string {
+		return `CREATE TABLE ` + name + ` (id int PRIMARY KEY, ` + j + ` json, jb jsonb, ia int[])`
+	}
+	p := newPipelineWith(t, options{
+		route:     map[string]string{"renamed": "    columns: {j: j2}\n"},
+		targetDDL: map[string]string{"renamed": ddl("renamed", "j2")},
+	}, ddl("docs", "j"), ddl("renamed", "j"))
+	// The same rows in both, written directly: verify alone is under test.
+	for _, tab := range p.tables {
+		for _, db := range []*sql.DB{p.src, p.tgt} {
+			pgtest.Exec(t, db, `INSERT INTO `+tab+` VALUES
+  (1, 'null', NULL, '[0:1]={7,8}'),
+  (2, NULL, 'null', '{7,8}'),
+  (3, '{"a": [1, 2.50]}', '{"b": 1}', '[2:2]={9}'),
+  (4, NULL, NULL, NULL)`)
+		}
+	}
+	rep, ok := p.verify("--recheck-after", "0s")
+	if ok != 0 {
+		t.Fatalf("verify exited %d on equal tables: %+v", ok, rep.Routes)
+	}
+	for _, r := range rep.Routes {
+		if r.Rows != 4 || r.Matched != 4 {
+			t.Fatalf("equal tables: %+v", r)
+		}
+	}
+
+	for _, tab := range p.tables {
+		j := "j"
+		if tab == "renamed" {
+			j = "j2"
+		}
+		pgtest.Exec(t, p.tgt,
+			`UPDATE `+tab+` SET `+j+` = NULL, ia = '{7,8}' WHERE id = 1`,
+			`UPDATE `+tab+` SET jb = NULL, ia = '[0:1]={7,8}' WHERE id = 2`,
+			`UPDATE `+tab+` SET `+j+` = 'null' WHERE id = 4`)
+	}
+	got, code := p.verify("--recheck-after", "0s")
+	if code != 1 {
+		t.Fatalf("verify exited %d with JSON nulls and SQL NULLs swapped", code)
+	}
+	for _, r := range got.Routes {
+		j := "j"
+		if strings.Contains(r.Route, "renamed") {
+			j = "j2"
+		}
+		want := map[string]string{`{"id":1}`: "different ia " + j, `{"id":2}`: "different ia jb", `{"id":4}`: "different " + j}
+		found := map[string]string{}
+		for _, d := range r.Differences {
+			found[compact(d.Key)] = d.Kind + " " + strings.Join(d.Columns, " ")
+		}
+		if fmt.Sprint(found) != fmt.Sprint(want) || r.Matched != 1 {
+			b, _ := json.MarshalIndent(r, "", "  ")
+			t.Errorf("%s: differences\n got %v\nwant %v\n%.4000s", r.Route, found, want, b)
+		}
+	}
+}
+
 // TestVerifyExplainsRulesAndTheDLQ: rows a rule rejects are explained by
 // their DLQ entries, rows held by a rule by the held change, and a row that
 // predates capture and breaks a rule by the rule itself; nothing else
@@ -193,4 +259,44 @@ func compact(v json.RawMessage) string {
 	var b bytes.Buffer
 	json.Compact(&b, v)
 	return b.String()
+}
+
+// TestGeneratedAliasesNeverCollideWithColumns: a table whose columns are
+// named like the aliases of the SQL Ferry generates to read, hash, re-read
+// by key and apply (k, t, s, u, v, p, img) goes through apply, verify (its
+// hashes and its re-check by key) and a snapshot of some keys.
+func TestGeneratedAliasesNeverCollideWithColumns(t *testing.T) {
+	t.Parallel()
+	p := newPipelineWith(t, options{},
+		`CREATE TABLE aliases (k int PRIMARY KEY, t int, s int, u int, v int, p int, img text, i int, r int)`)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO aliases SELECT g, g, g, g, g, g, 'img ' || g, g, g FROM generate_series(1, 50) g`)
+	if r := p.verified(2 * time.Minute).Routes[0]; r.Rows != 50 || r.Matched != 50 {
+		t.Fatalf("equal tables: %+v", r)
+	}
+
+	pgtest.Exec(t, p.tgt, `UPDATE aliases SET img = 'planted' WHERE k = 5`, `DELETE FROM aliases WHERE k = 6`)
+	got, code := p.verify("--recheck-after", "0s")
+	found := map[string]string{}
+	for _, d := range got.Routes[0].Differences {
+		found[compact(d.Key)] = strings.TrimSpace(d.Kind + " " + strings.Join(d.Columns, " "))
+	}
+	want := map[string]string{`{"k":5}`: "different img", `{"k":6}`: "missing"}
+	if code != 1 || fmt.Sprint(found) != fmt.Sprint(want) {
+		t.Fatalf("verify exited %d, differences %v, want %v: %+v", code, found, want, got.Routes[0])
+	}
+
+	keys := filepath.Join(t.TempDir(), "keys.jsonl")
+	if err := os.WriteFile(keys, []byte("{\"k\":5}\n{\"k\":6}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := p.ferry("snapshot", "--table", "public.aliases", "--keys", keys, "--wait"); code != 0 {
+		t.Fatalf("ferry snapshot --keys exited %d:\n%s", code, out)
+	}
+	if r := p.verified(2 * time.Minute).Routes[0]; r.Matched != 50 {
+		t.Fatalf("after the snapshot of the keys: %+v", r)
+	}
+	if img := pgtest.QueryValue[string](t, p.tgt, `SELECT img FROM aliases WHERE k = 5`); img != "img 5" {
+		t.Errorf("k = 5 has img %q after the snapshot", img)
+	}
 }

@@ -21,6 +21,8 @@ var (
 	validName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	// Kafka's legal topic characters; the prefix starts every topic name.
 	validTopic = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// topicUnsafe is what TopicName turns into '_'.
+	topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 )
 
 // Validate checks what decoding cannot: names present and unique, dialects
@@ -54,6 +56,7 @@ func (c *Config) Validate() error {
 		for _, t := range s.Tables {
 			v.table(what, t, tables)
 		}
+		v.topics(what, s.Tables, c.Kafka.TopicPrefix)
 	}
 
 	targets := map[string]int{}
@@ -141,6 +144,47 @@ func (v *validation) table(src string, t Table, seen map[string]int) {
 			v.add(t.Line, "%s: key column %q is also excluded: a key must leave the source", what, x)
 		}
 	}
+}
+
+// topics finds tables of one source whose changes would go to one topic,
+// which the relay refuses to start with. A table named without a schema
+// gets the dialect's default schema, which config does not know: it is
+// compared only with the other tables named without one.
+func (v *validation) topics(src string, tables []Table, prefix string) {
+	type owner struct {
+		ref  string
+		line int
+	}
+	seen := map[string]owner{}
+	for _, t := range tables {
+		if t.Name == "" || !cleanText(t.Name) || !cleanText(t.Schema) {
+			continue // reported by table
+		}
+		topic, key := t.Topic, t.Topic
+		if topic == "" {
+			schema, name := t.QualifiedName("")
+			topic = TopicName(prefix, schema, name)
+			key = topic
+			if schema == "" {
+				key = "\x00" + topic // never a qualified table's topic
+				topic = strings.Replace(topic, "..", ".<default schema>.", 1)
+			}
+		}
+		prev, ok := seen[key]
+		switch {
+		case !ok:
+			seen[key] = owner{t.ref(), t.Line}
+		case prev.ref != t.ref(): // a table listed twice is reported by table
+			v.add(t.Line, "%s: tables %s (line %d) and %s would share topic %s: give one of them a topic:",
+				src, prev.ref, prev.line, t.ref(), topic)
+		}
+	}
+}
+
+// TopicName is the default topic of a table: <prefix>.<schema>.<table>,
+// with characters Kafka does not allow in a name turned into '_'.
+func TopicName(prefix, schema, name string) string {
+	return prefix + "." + topicUnsafe.ReplaceAllString(schema, "_") + "." + topicUnsafe.ReplaceAllString(name, "_")
 }
 
 // columns checks a list of column names and returns the well-formed ones,

@@ -71,6 +71,12 @@ var badFiles = map[string][]string{
 		"tables.bad.yml:14: source hq: table public.emp is already listed at line 6",
 		"tables.bad.yml:16: source hq: table public.dept: key column with an empty name",
 	},
+	"topics.bad.yml": {
+		"topics.bad.yml:8: source hq: tables My Schema.Odd Table (line 6) and My_Schema.Odd_Table would share topic prod.My_Schema.Odd_Table: give one of them a topic:",
+		"topics.bad.yml:10: source hq: tables public.emp (line 9) and other.emp would share topic prod.public.emp: give one of them a topic:",
+		"topics.bad.yml:12: source hq: tables My Schema.Odd Table (line 6) and public.dept would share topic prod.My_Schema.Odd_Table: give one of them a topic:",
+		"topics.bad.yml:15: source hq: tables a b (line 14) and a_b would share topic prod.<default schema>.a_b: give one of them a topic:",
+	},
 	"kafka.bad.yml": {
 		"kafka.bad.yml:7: kafka: no brokers",
 		`kafka.bad.yml:7: kafka: topic_prefix "ferry/prod" may hold only letters, digits, '.', '_' and '-'`,

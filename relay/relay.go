@@ -64,6 +64,14 @@ func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, 
 // Run leads when it can and waits when another relay leads, until ctx ends.
 // It returns nil on a clean stop, or an error that retrying cannot cure.
 func (r *Relay) Run(ctx context.Context) error {
+	// Wrong credentials or an untrusted certificate show in seconds, by
+	// name, before the lease: a standby relay would otherwise wait to take
+	// over with a config that can never work. Kafka not answering is not
+	// the config's fault: leading retries it.
+	if err := kafkaclient.Probe(ctx, r.kafka, 10*time.Second); err != nil && !errors.Is(err, kafkaclient.ErrUnreachable) {
+		r.m.errors.WithLabelValues(kindKafka).Inc()
+		return err
+	}
 	backoff := daemon.NewBackoff()
 	for ctx.Err() == nil {
 		ok, err := r.lease.TryAcquire(ctx)

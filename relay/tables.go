@@ -2,7 +2,6 @@ package relay
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/ferry-cdc/ferry/change"
 	"github.com/ferry-cdc/ferry/config"
@@ -19,13 +18,9 @@ type table struct {
 	limit int
 }
 
-var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
-
-// TopicName is the default topic of a table: <prefix>.<schema>.<table>,
-// with characters Kafka does not allow in a name turned into '_'.
-func TopicName(prefix, schema, name string) string {
-	return prefix + "." + topicUnsafe.ReplaceAllString(schema, "_") + "." + topicUnsafe.ReplaceAllString(name, "_")
-}
+// TopicName is the default topic of a table (config.TopicName, which
+// config validation checks tables against).
+func TopicName(prefix, schema, name string) string { return config.TopicName(prefix, schema, name) }
 
 // tables maps the registry's table ids to what the relay needs, with the
 // topic each table's changes go to. Two tables may not share a topic.

@@ -11,14 +11,15 @@ import (
 // packages that use them declare the interfaces they need.
 
 // Heartbeat is one heartbeat of a source as it reached a partition.
+// The json names are ferry status --json's.
 type Heartbeat struct {
-	Source string
-	Seq    int64
+	Source string `json:"source"`
+	Seq    int64  `json:"seq"`
 	// Committed is when the heartbeat committed at the source, as the relay
 	// bounds it (see package internal/latency).
-	Committed time.Time
+	Committed time.Time `json:"committed"`
 	// Interval is how often the relay that wrote it writes one.
-	Interval time.Duration
+	Interval time.Duration `json:"interval_ns"`
 }
 
 // Progress is what one committed batch did on one partition, recorded in
@@ -61,11 +62,14 @@ type RouteState struct {
 }
 
 // LeaseHolder is the session that holds a relay's lease in a source.
+// The json names are ferry status --json's.
 type LeaseHolder struct {
-	PID int
+	PID int `json:"pid"`
 	// Application is the session's application_name; Client its address.
-	Application, Client, User string
-	Since                     time.Time
+	Application string    `json:"application"`
+	Client      string    `json:"client"`
+	User        string    `json:"user"`
+	Since       time.Time `json:"since"`
 }
 
 // ErrNoHeartbeat is returned (wrapped) when a source's capture schema is

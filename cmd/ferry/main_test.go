@@ -347,3 +347,35 @@ kafka:
 		t.Errorf("want exactly two warnings, none for public.small:\n%s", out)
 	}
 }
+
+// TestCheckAndMigrateRefuseTablesSharingATopic: two tables whose default
+// topics are one (the relay would refuse to start) fail check and migrate
+// up, naming the line, before migrate up writes anything to the source.
+func TestCheckAndMigrateRefuseTablesSharingATopic(t *testing.T) {
+	t.Parallel()
+	dsn, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE SCHEMA "My Schema"`, `CREATE SCHEMA "My_Schema"`,
+		`CREATE TABLE "My Schema"."Odd Table" (id int PRIMARY KEY)`,
+		`CREATE TABLE "My_Schema"."Odd_Table" (id int PRIMARY KEY)`)
+	path := writeFile(t, "ferry.yaml", `sources:
+  - name: hq
+    dialect: postgres
+    dsn: ${SRC_DSN}
+    tables:
+      - {schema: My Schema, name: Odd Table}
+      - {schema: My_Schema, name: Odd_Table}
+kafka:
+  brokers: [127.0.0.1:9]
+  topic_prefix: prefix
+`)
+	want := path + ":7: source hq: tables My Schema.Odd Table (line 6) and My_Schema.Odd_Table would share topic prefix.My_Schema.Odd_Table"
+	for _, args := range [][]string{{"check"}, {"migrate", "up"}} {
+		out, errOut, code := ferry(t, []string{"SRC_DSN=" + dsn}, append(args, "-c", path)...)
+		if code != exitUsage || !strings.Contains(out+errOut, want) {
+			t.Errorf("ferry %v: exit %d, want %d and %q:\n%s%s", args, code, exitUsage, want, out, errOut)
+		}
+	}
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM pg_namespace WHERE nspname = 'ferry'`); n != 0 {
+		t.Errorf("migrate up created the capture schema")
+	}
+}

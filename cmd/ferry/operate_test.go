@@ -4,7 +4,9 @@ import (
 	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -148,6 +150,40 @@ func statusJSON(t *testing.T, path string) (rep statusReport, code int) {
 	return rep, code
 }
 
+// statusFieldNames checks the names of the nested objects of ferry status
+// --json, with a relay leading and a heartbeat applied: snake_case, like
+// the rest of the report.
+func statusFieldNames(t *testing.T, path string) {
+	t.Helper()
+	out, errOut, code := ferry(t, nil, "status", "-c", path, "--json")
+	var rep struct {
+		Sources []struct {
+			Leader map[string]any `json:"leader"`
+		} `json:"sources"`
+		Routes []struct {
+			Partitions []struct {
+				Heartbeat map[string]any `json:"heartbeat"`
+			} `json:"partitions"`
+		} `json:"routes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Sources) != 1 || len(rep.Routes) != 1 || len(rep.Routes[0].Partitions) == 0 {
+		t.Fatalf("ferry status --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	names := func(m map[string]any) string { return strings.Join(slices.Sorted(maps.Keys(m)), " ") }
+	if got, want := names(rep.Sources[0].Leader), "application client pid since user"; got != want {
+		t.Errorf("leader fields: %s, want %s", got, want)
+	}
+	var hb map[string]any
+	for _, p := range rep.Routes[0].Partitions {
+		if p.Heartbeat != nil {
+			hb = p.Heartbeat
+		}
+	}
+	if got, want := names(hb), "committed interval_ns seq source"; got != want {
+		t.Errorf("heartbeat fields: %s, want %s\n%s", got, want, out)
+	}
+}
+
 // TestRoutePauseAndStatusFromTheCommandLine: ferry route pause stops the
 // route in the running applier, ferry route list and ferry status say so,
 // with the leading relay, the lag growing and the change waiting in
@@ -173,6 +209,7 @@ func TestRoutePauseAndStatusFromTheCommandLine(t *testing.T) {
 		rep, _ := statusJSON(t, path)
 		return lag(rep) >= 0 && lag(rep) < time.Second
 	}, relay, apply)
+	statusFieldNames(t, path)
 	out, errOut, code := ferry(t, nil, "status", "-c", path)
 	if code != 0 || !strings.Contains(out, "ferry relay "+prefix) || !strings.Contains(out, route) || !strings.Contains(out, "running") {
 		t.Errorf("ferry status: exit %d\n%s%s", code, out, errOut)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,9 +24,11 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/ferrytest"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
+	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -434,5 +437,34 @@ func TestATopicTooSmallThatTheRelayCannotSee(t *testing.T) {
 	}
 	if n := len(s.broker.ReadAll(t, []string{topic})); n != 0 {
 		t.Errorf("the topic holds %d messages: the batch with the refused change was committed", n)
+	}
+}
+
+// TestAStandbyRelayWithAWrongPasswordStops: while another relay holds the
+// source's lease, a relay with a wrong Kafka password still stops within
+// seconds, exit code 1, naming the cause, instead of waiting to take over
+// with a config that can never work.
+func TestAStandbyRelayWithAWrongPasswordStops(t *testing.T) {
+	t.Parallel()
+	s := newSecuredPipeline(t, `CREATE TABLE emp (id int PRIMARY KEY, name text)`)
+	s.broker.Allow(t, s.relayUser, s.relayACLs()...)
+	if out, errOut, code := ferry(t, s.env(s.relayUser, s.password), "migrate", "up", "-c", s.path); code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
+	}
+	// The leading relay's lease, held by the test.
+	lease := postgres.Dialect{}.Leader(s.src, config.DefaultCaptureSchema, s.source)
+	if ok, err := lease.TryAcquire(context.Background()); !ok || err != nil {
+		t.Fatalf("take the lease: %t %v", ok, err)
+	}
+	t.Cleanup(func() { lease.Release(context.Background()) })
+
+	p := start(t, s.env(s.relayUser, "not-"+s.password), "relay", "-c", s.path, "--log-format", "text")
+	code := p.exited(30 * time.Second)
+	out := p.out.String()
+	if code != 1 || !strings.Contains(out, "authentication failed") || !strings.Contains(out, "sasl.password") {
+		t.Fatalf("the standby relay: exit %d within 30s, want 1 naming the password:\n%s", code, out)
+	}
+	if strings.Contains(out, "waiting to take over") {
+		t.Errorf("the relay waited for the lease before checking Kafka:\n%s", out)
 	}
 }

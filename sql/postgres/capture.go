@@ -131,23 +131,26 @@ func newGen(s fsql.CaptureSpec) (*gen, error) {
 		}
 	}
 	if len(s.Exclude) > 0 {
-		var b strings.Builder
-		b.WriteByte('{')
-		for i, c := range s.Exclude {
-			name, err := json.Marshal(c)
-			if err != nil {
-				return nil, fmt.Errorf("encode excluded column %q: %w", c, err)
-			}
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(name)
-			b.WriteString(":null")
-		}
-		b.WriteByte('}')
-		g.exclude = literal(b.String()) + "::pg_catalog.jsonb"
+		g.exclude = excludeLiteral(s.Exclude)
 	}
 	return g, nil
+}
+
+// excludeLiteral is a jsonb literal with a null for each excluded column,
+// which jsonb_populate_record blanks them with.
+func excludeLiteral(exclude []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range exclude {
+		name, _ := json.Marshal(c) // a string always encodes
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(name)
+		b.WriteString(":null")
+	}
+	b.WriteByte('}')
+	return literal(b.String()) + "::pg_catalog.jsonb"
 }
 
 func (g *gen) fn(op string) string { return ident(g.s.CaptureSchema, functionName(g.s.ID, op)) }

@@ -82,7 +82,7 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 			return nil, fmt.Errorf("read %s: key column %s is of type %s, which cannot be read in key order", t, k, c.Type)
 		}
 		kt := types[k]
-		kc := keyColumn{Column: c, typ: kt.typ, order: "t." + ident(k), cast: "::" + kt.typ}
+		kc := keyColumn{Column: c, typ: kt.typ, order: "ferry_t." + ident(k), cast: "::" + kt.typ}
 		if spec.CodePointOrder && c.Kind == fsql.KindText && !kt.codePoint {
 			if kt.collatable {
 				kc.order += ` COLLATE "C"`
@@ -94,21 +94,22 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 		r.key = append(r.key, kc)
 	}
 
-	// The image is the triggers' own expression. A table Ferry does not
-	// capture (a target read by verify) has no image function, so values
-	// that row_to_json may not carry exactly (arrays with other bounds,
-	// json text) are compared in row_to_json's form there.
+	// The image is the triggers' own expression; a table Ferry does not
+	// capture (both sides of verify) has no image function and gets
+	// plainImage, which writes the same values in the same forms.
 	g, err := newGen(fsql.CaptureSpec{CaptureSchema: spec.CaptureSchema, ID: spec.CaptureID, Table: t, Key: spec.Key, Exclude: spec.Exclude})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t, err)
 	}
+	var image string
 	if spec.CaptureID == 0 {
-		g.reread = nil
+		image = plainImage(t, spec.Exclude, "ferry_t")
+	} else {
+		image = g.imageAt("ferry_t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
 	}
-	image := g.imageAt("t.*", literal(name)+"::pg_catalog.regclass::pg_catalog.oid")
 	keyArgs := make([]string, len(r.key))
 	for i, k := range r.key {
-		keyArgs[i] = literal(k.Name) + ", t." + ident(k.Name)
+		keyArgs[i] = literal(k.Name) + ", ferry_t." + ident(k.Name)
 	}
 	keyObject := "pg_catalog.json_build_object(" + strings.Join(keyArgs, ", ") + ")"
 	order := make([]string, len(r.key))
@@ -116,7 +117,7 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 	for i, k := range r.key {
 		order[i] = k.order
 		if k.Nullable {
-			notNull = append(notNull, "t."+ident(k.Name)+" IS NOT NULL")
+			notNull = append(notNull, "ferry_t."+ident(k.Name)+" IS NOT NULL")
 		}
 	}
 	bound := func(first int) string {
@@ -143,32 +144,86 @@ func newReader(spec fsql.ReadSpec, types map[string]keyType) (*reader, error) {
 			cond = "\nWHERE " + strings.Join(where, "\n  AND ")
 		}
 		tail := fmt.Sprintf("\nORDER BY %s LIMIT $%d", strings.Join(order, ", "), n)
-		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s t", image, name) + cond + tail
+		r.chunks[b] = fmt.Sprintf("SELECT %s FROM %s ferry_t", image, name) + cond + tail
 		// The same rows, summed up where they are: a count, the md5 of the
 		// images, and the key of the limit-th row. The aggregates take the
 		// rows in the subquery's key order; an ORDER BY in them would sort
 		// again and cost four times as much. Were the order ever another,
 		// the hashes would differ and verify would read the rows: a wrong
 		// order costs time, never a wrong answer.
-		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(s.img, E'\n')),
-  (pg_catalog.array_agg(s.k))[$%d]
-FROM (SELECT %s::pg_catalog.text AS img, %s::pg_catalog.text AS k
-FROM %s t`, n, image, keyObject, name) + cond + tail + ") s"
+		r.hashes[b] = fmt.Sprintf(`SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(ferry_s.ferry_img, E'\n')),
+  (pg_catalog.array_agg(ferry_s.ferry_k))[$%d]
+FROM (SELECT %s::pg_catalog.text AS ferry_img, %s::pg_catalog.text AS ferry_k
+FROM %s ferry_t`, n, image, keyObject, name) + cond + tail + ") ferry_s"
 	}
 
 	defs := make([]string, len(r.key))
 	join := make([]string, len(r.key))
 	for i, k := range r.key {
 		defs[i] = ident(k.Name) + " " + k.typ
-		join[i] = "t." + ident(k.Name) + " OPERATOR(pg_catalog.=) k." + ident(k.Name)
+		join[i] = "ferry_t." + ident(k.Name) + " OPERATOR(pg_catalog.=) ferry_k." + ident(k.Name)
 	}
 	// A key with no row gets a NULL image: the image expression itself
 	// would make a row of NULLs of the missing row when it blanks
 	// excluded columns. Key columns are never NULL in a row that exists.
-	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(k), CASE WHEN t.%s IS NULL THEN NULL ELSE %s END
-FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS k(%s)) k
-LEFT JOIN %s t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
+	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(ferry_k), CASE WHEN ferry_t.%s IS NULL THEN NULL ELSE %s END
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k(%s)) ferry_k
+LEFT JOIN %s ferry_t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
 	return r, nil
+}
+
+// plainImage is the image of row, the alias of a row of t, without the
+// capture's image function: row_to_json's, except for the values it
+// loses, written as exact_image writes them. A json or jsonb value's text
+// goes in the member fsql.JSONTexts (row_to_json writes a JSON null as it
+// writes SQL NULL, which would make the two equal); an array that does not
+// read back as itself (bounds other than 1, a json[] element that is a
+// JSON null or a JSON array) is written as its text form.
+func plainImage(t *fsql.Table, exclude []string, row string) string {
+	var names, texts []string
+	hasArray := false
+	for _, c := range t.Columns {
+		if slices.Contains(exclude, c.Name) {
+			continue
+		}
+		if c.Kind == fsql.KindJSON {
+			names = append(names, literal(c.Name))
+			texts = append(texts, row+"."+ident(c.Name)+"::pg_catalog.text")
+		}
+		hasArray = hasArray || c.Kind == fsql.KindArray
+	}
+	var body string
+	switch {
+	case hasArray:
+		// Each column by name, in order: the subquery's row is the
+		// table's, with arrays checked as exact_image checks them.
+		cols := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			v := row + "." + ident(c.Name)
+			switch {
+			case slices.Contains(exclude, c.Name):
+				v = "NULL"
+			case c.Kind == fsql.KindArray:
+				v = fmt.Sprintf(`CASE WHEN %[1]s::pg_catalog.text IS NOT DISTINCT FROM
+  (pg_catalog.json_populate_record(NULL::%[2]s, pg_catalog.json_build_object(%[3]s, pg_catalog.to_json(%[1]s)))).%[4]s::pg_catalog.text
+  THEN pg_catalog.to_json(%[1]s) ELSE pg_catalog.to_json(%[1]s::pg_catalog.text) END`,
+					v, ident(t.Schema, t.Name), literal(c.Name), ident(c.Name))
+			}
+			cols[i] = v + " AS " + ident(c.Name)
+		}
+		body = "(SELECT pg_catalog.row_to_json(ferry_image) FROM (SELECT " + strings.Join(cols, ", ") + ") ferry_image)"
+	case len(exclude) > 0:
+		body = "pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(" + row + ".*, " + excludeLiteral(exclude) + "))"
+	default:
+		body = "pg_catalog.row_to_json(" + row + ".*)"
+	}
+	if len(names) == 0 {
+		return body
+	}
+	// json_object takes the texts as an array, with no limit on columns;
+	// json_strip_nulls leaves out SQL NULLs, which the body writes as null.
+	return fmt.Sprintf("pg_catalog.concat(%s, pg_catalog.json_strip_nulls(pg_catalog.json_object(ARRAY[%s]::pg_catalog.text[], ARRAY[%s]::pg_catalog.text[])), ',', pg_catalog.substr(%s::pg_catalog.text, 2))::pg_catalog.json",
+		literal(`{"`+fsql.JSONTexts+`":`), strings.Join(names, ", "), strings.Join(texts, ", "), body)
 }
 
 type keyType struct {

@@ -79,6 +79,9 @@ func (c column) Bind(v json.RawMessage) (bound, error) {
 	case "float", "real":
 		return c.bindFloat(v)
 	}
+	if c.Type.Base == "json" {
+		return bindJSON(v)
+	}
 	s, isString, err := scalarText(v)
 	if err != nil {
 		return bound{}, err
@@ -86,14 +89,6 @@ func (c column) Bind(v json.RawMessage) (bound, error) {
 	switch c.Type.Base {
 	case "char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml":
 		return c.bindText(s)
-	case "json":
-		if !isString {
-			return bound{Param: s, Bulk: s}, nil // a JSON value sent as itself
-		}
-		if !json.Valid([]byte(s)) {
-			return bound{}, fmt.Errorf("%q is not JSON", s)
-		}
-		return bound{Param: s, Bulk: s}, nil
 	}
 	if !isString {
 		return bound{}, fmt.Errorf("%s is not a %s value (a string is expected)", v, c.Type)
@@ -138,6 +133,21 @@ func (c column) Bind(v json.RawMessage) (bound, error) {
 		return c.bindTimestampTZ(s)
 	}
 	return bound{}, fmt.Errorf("Ferry cannot write type %s", c.Type)
+}
+
+// bindJSON takes the neutral json form, a string holding the JSON text,
+// or a JSON value itself (as a Debezium producer sends one).
+func bindJSON(v json.RawMessage) (bound, error) {
+	s := string(v)
+	if v[0] == '"' {
+		if err := json.Unmarshal(v, &s); err != nil {
+			return bound{}, fmt.Errorf("%s is not a JSON string: %w", v, err)
+		}
+		if !json.Valid([]byte(s)) {
+			return bound{}, fmt.Errorf("%q is not JSON", s)
+		}
+	}
+	return bound{Param: s, Bulk: s}, nil
 }
 
 // scalarText is a JSON scalar's text: a string's content, or a number's
@@ -278,8 +288,8 @@ func (c column) bindFloat(v json.RawMessage) (bound, error) {
 	if cmpNumber(n, back) != 0 {
 		return bound{}, fmt.Errorf("%s is not exactly a %s value (the nearest is %s)", n, c.Type.Base, back)
 	}
-	if n.Neg && f == 0 {
-		f = math.Copysign(0, -1)
+	if f == 0 && bytes.HasPrefix(bytes.TrimLeft(v, `"`), []byte("-")) {
+		f = math.Copysign(0, -1) // -0 is a float value of its own (parseNumber folds it into 0)
 	}
 	if bits == 32 {
 		return bound{Param: float32(f), Bulk: float32(f)}, nil

@@ -60,7 +60,7 @@ func Redact(dsn string) string {
 	q := url.Values{}
 	for k, v := range cfg.Parameters {
 		switch strings.ToLower(k) {
-		case "server", "user id", "uid", "port", "password", "pwd", "data source", "addr", "address", "network address":
+		case "server", "user id", "port", "password":
 			continue // shown in the URL's parts, or secret
 		}
 		if secret(k) {

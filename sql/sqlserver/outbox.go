@@ -175,15 +175,19 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the outbox window: %w", err)
 	}
-	next := p
-	if len(batch.Rows) == limit {
-		next.RV = batch.Rows[len(batch.Rows)-1].Seq
-	} else {
-		next.RV = max(p.RV, bound-1)
-	}
-	batch.Next = next.encode()
+	batch.Next = p.advance(bound, batch.Rows, limit).encode()
 	batch.Idle = len(batch.Rows) == 0
 	return batch, nil
+}
+
+// advance is the position after a read of rows below bound: the last row
+// read when the read was cut short by limit (more may wait below bound),
+// else everything below bound.
+func (p position) advance(bound int64, rows []fsql.OutboxRow, limit int) position {
+	if len(rows) > 0 && len(rows) >= limit {
+		return position{RV: rows[len(rows)-1].Seq}
+	}
+	return position{RV: max(p.RV, bound-1)}
 }
 
 // Purge deletes rows at or below the position: the relay has published

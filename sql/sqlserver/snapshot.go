@@ -14,6 +14,13 @@ import (
 // captured rows alike. first reads from the start; otherwise the rows come
 // after the key given as @p2, @p3, ... (ChunkArgs). It takes no table lock.
 func ChunkSelect(s fsql.CaptureSpec, first bool) (string, error) {
+	for _, k := range s.Key {
+		if c, ok := s.Table.Column(k); !ok || c.Nullable {
+			// WHERE k > @p and ORDER BY cannot walk past a NULL: its rows
+			// would be left out of the snapshot without a word.
+			return "", fmt.Errorf("%s: snapshot chunks need a key of NOT NULL columns; %s is nullable or missing", s.Table, k)
+		}
+	}
 	cols, types, err := imageColumns(s)
 	if err != nil {
 		return "", err

@@ -105,6 +105,10 @@ func newWrite(t *fsql.Table, key, columns []string, forDelete bool) (*write, err
 	if len(w.key) == 0 {
 		return nil, fmt.Errorf("%s: no key to write by", t)
 	}
+	if w.noBulk && len(w.cols) > maxParams {
+		return nil, fmt.Errorf("%s: %d columns with a json column: more than one statement's %d parameters, and bulk copy cannot send json",
+			t, len(w.cols), maxParams)
+	}
 	return w, nil
 }
 
@@ -275,7 +279,7 @@ func chunks(rows [][]bound, cols int) [][][]bound {
 
 // useStage says whether a batch goes through bulk copy.
 func (w *write) useStage(rows int) bool {
-	return !w.noBulk && rows*len(w.cols) > stageAbove
+	return !w.noBulk && (rows*len(w.cols) > stageAbove || len(w.cols) > maxParams)
 }
 
 // stageCreate makes the stage table, empty, with the written columns' types

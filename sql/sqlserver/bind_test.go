@@ -30,7 +30,9 @@ func mustColumn(t *testing.T, typ string, nullable bool, f facts) column {
 func TestBind(t *testing.T) {
 	t.Parallel()
 	utf8Facts := facts{Collation: "Latin1_General_100_CI_AS_SC_UTF8", CodePage: utf8CodePage}
-	at := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time { return time.Date(y, mo, d, h, mi, s, ns, time.UTC) }
+	at := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
 	for _, tc := range []struct {
 		typ         string
 		f           facts

@@ -284,6 +284,11 @@ func (c column) bindFloat(v json.RawMessage) (bound, error) {
 	if err != nil || math.IsInf(f, 0) {
 		return bound{}, fmt.Errorf("%s is out of the range of %s", n, c.Type.Base)
 	}
+	// SQL Server documents float down to 2.23E-308 and real down to
+	// 1.18E-38 besides 0: a subnormal value may not survive.
+	if tiny := map[int]float64{64: 0x1p-1022, 32: 0x1p-126}[bits]; f != 0 && math.Abs(f) < tiny {
+		return bound{}, fmt.Errorf("%s is below the smallest %s SQL Server documents (%g)", n, c.Type.Base, tiny)
+	}
 	back, _ := parseNumber(strconv.FormatFloat(f, 'g', -1, bits))
 	if cmpNumber(n, back) != 0 {
 		return bound{}, fmt.Errorf("%s is not exactly a %s value (the nearest is %s)", n, c.Type.Base, back)

@@ -2,7 +2,7 @@
 DECLARE @bound binary(8) = MIN_ACTIVE_ROWVERSION();
 SELECT CAST(@bound AS bigint);
 SELECT TOP (@p1) CAST([rv] AS bigint), [txid], [table_id], [op], [ts], [before], [after]
-FROM [ferry].[outbox] WITH (READCOMMITTEDLOCK)
+FROM [ferry].[outbox]
 WHERE [rv] > CAST(@p2 AS binary(8)) AND [rv] < @bound
 ORDER BY [rv];
 GO
@@ -12,7 +12,7 @@ GO
 -- backlog
 DECLARE @bound binary(8) = MIN_ACTIVE_ROWVERSION();
 SELECT COUNT_BIG(*), MIN([ts])
-FROM [ferry].[outbox] WITH (READCOMMITTEDLOCK)
+FROM [ferry].[outbox]
 WHERE [rv] > CAST(@p1 AS binary(8)) AND [rv] < @bound;
 GO
 -- snapshot mark

@@ -132,6 +132,20 @@ func installCapture(t *testing.T, db *stdsql.DB, spec fsql.CaptureSpec) {
 	}
 }
 
+// captured creates a table with ddl, the capture schema, and capture of the
+// table by its primary key, and returns the table as Describe reads it.
+func captured(t *testing.T, db *stdsql.DB, ddl, table string) *fsql.Table {
+	t.Helper()
+	exec(t, db, ddl)
+	tbl, err := Dialect{}.Describe(t.Context(), db, "dbo", table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	installSchema(t, db)
+	installCapture(t, db, fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: tbl.PrimaryKey})
+	return tbl
+}
+
 const everyTypeDDL = `CREATE TABLE dbo.every_type (
     id int NOT NULL PRIMARY KEY, c_bit bit NULL, c_tinyint tinyint NULL, c_smallint smallint NULL, c_int int NULL,
     c_bigint bigint NULL, c_decimal decimal(38,10) NULL, c_numeric numeric(38,0) NULL, c_fraction decimal(38,38) NULL,
@@ -310,13 +324,7 @@ func TestIntegrationOutOfOrderCommit(t *testing.T) {
 		t.Run(fmt.Sprintf("read_committed_snapshot=%v", rcsi), func(t *testing.T) {
 			db := testDB(t, rcsi)
 			ctx := t.Context()
-			exec(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)")
-			tbl, err := Dialect{}.Describe(ctx, db, "dbo", "k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			installSchema(t, db)
-			installCapture(t, db, fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: []string{"id"}})
+			captured(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)", "k")
 			o := Dialect{}.Outbox(db, "ferry").(*outbox)
 			_, pos := o.readAll(t, nil)
 
@@ -371,14 +379,7 @@ func TestIntegrationOutOfOrderCommit(t *testing.T) {
 // table for the after image, and left out of the before image.
 func TestIntegrationLargeObjects(t *testing.T) {
 	db := testDB(t, false)
-	ctx := t.Context()
-	exec(t, db, "CREATE TABLE dbo.documents (doc_id uniqueidentifier NOT NULL PRIMARY KEY, title nvarchar(200) NOT NULL, body text NULL, body_u ntext NULL, scan image NULL)")
-	tbl, err := Dialect{}.Describe(ctx, db, "dbo", "documents")
-	if err != nil {
-		t.Fatal(err)
-	}
-	installSchema(t, db)
-	installCapture(t, db, fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: []string{"doc_id"}})
+	tbl := captured(t, db, "CREATE TABLE dbo.documents (doc_id uniqueidentifier NOT NULL PRIMARY KEY, title nvarchar(200) NOT NULL, body text NULL, body_u ntext NULL, scan image NULL)", "documents")
 	exec(t, db, "INSERT INTO dbo.documents VALUES ('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', N'one', 'old body', N'ünï', 0x0102)")
 	exec(t, db, "UPDATE dbo.documents SET body = 'new body', title = N'two'")
 	o := Dialect{}.Outbox(db, "ferry").(*outbox)
@@ -686,10 +687,7 @@ func TestIntegrationTarget(t *testing.T) {
 func TestIntegrationPurgeBacklogMark(t *testing.T) {
 	db := testDB(t, false)
 	ctx := t.Context()
-	exec(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY)")
-	tbl, _ := Dialect{}.Describe(ctx, db, "dbo", "k")
-	installSchema(t, db)
-	installCapture(t, db, fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: []string{"id"}})
+	captured(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY)", "k")
 	exec(t, db, "INSERT INTO dbo.k (id) VALUES (1), (2), (3), (4), (5)")
 	o := Dialect{}.Outbox(db, "ferry").(*outbox)
 	if n, oldest, err := o.Backlog(ctx, nil); err != nil || n != 5 || oldest.IsZero() {

@@ -341,23 +341,10 @@ func UpsertRows(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns 
 		return err
 	}
 	bound, err := w.bindRows(rows)
-	if err != nil || len(bound) == 0 {
+	if err != nil {
 		return err
 	}
-	if w.useStage(len(bound)) {
-		if err := w.stage(ctx, tx, bound); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, stageCheck()+w.merge(ident(stageTable)+" AS s")+stageDrop(), int64(len(bound)))
-		return err
-	}
-	for _, c := range chunks(bound, len(w.cols)) {
-		src, args := w.constructor(c)
-		if _, err := tx.ExecContext(ctx, w.merge(src), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.run(ctx, tx, bound, w.merge)
 }
 
 // DeleteRows deletes the rows whose keys (neutral forms, one value per key
@@ -368,19 +355,29 @@ func DeleteRows(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []string,
 		return err
 	}
 	bound, err := w.bindRows(keys)
-	if err != nil || len(bound) == 0 {
+	if err != nil {
 		return err
 	}
-	if w.useStage(len(bound)) {
-		if err := w.stage(ctx, tx, bound); err != nil {
+	return w.run(ctx, tx, bound, w.deleteFrom)
+}
+
+// run sends rows with statement(source) as the source it is given: the
+// stage table after bulk copy, or constructors of at most maxParams
+// parameters.
+func (w *write) run(ctx context.Context, tx *stdsql.Tx, rows [][]bound, statement func(source string) string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if w.useStage(len(rows)) {
+		if err := w.stage(ctx, tx, rows); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, stageCheck()+w.deleteFrom(ident(stageTable)+" AS s")+stageDrop(), int64(len(bound)))
+		_, err := tx.ExecContext(ctx, stageCheck()+statement(ident(stageTable)+" AS s")+stageDrop(), int64(len(rows)))
 		return err
 	}
-	for _, c := range chunks(bound, len(w.cols)) {
+	for _, c := range chunks(rows, len(w.cols)) {
 		src, args := w.constructor(c)
-		if _, err := tx.ExecContext(ctx, w.deleteFrom(src), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, statement(src), args...); err != nil {
 			return err
 		}
 	}

@@ -177,3 +177,30 @@ func DefaultSchemaOf(ctx context.Context, db fsql.Querier) (string, error) {
 	}
 	return s.String, nil
 }
+
+// schemaOwner reads who owns a schema, and the kind of principal it is.
+const schemaOwner = `
+SELECT p.[name], p.[type]
+FROM sys.schemas AS s
+JOIN sys.database_principals AS p ON p.[principal_id] = s.[principal_id]
+WHERE s.[name] = @p1`
+
+// CheckOwner refuses to capture tables of a schema that a role owns: the
+// capture trigger runs WITH EXECUTE AS OWNER, and SQL Server cannot
+// impersonate a role, so every write to the table would fail. Migrating
+// should call it once per captured schema before installing triggers.
+func CheckOwner(ctx context.Context, db fsql.Querier, schema string) error {
+	var owner, typ string
+	err := db.QueryRowContext(ctx, schemaOwner, schema).Scan(&owner, &typ)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return fmt.Errorf("schema %s does not exist", schema)
+	}
+	if err != nil {
+		return fmt.Errorf("read the owner of schema %s: %w", schema, err)
+	}
+	if trimType(typ) == "R" {
+		return fmt.Errorf("schema %s is owned by the role %s: the capture trigger runs as the table's owner "+
+			"(WITH EXECUTE AS OWNER), which cannot be a role; make a user own the schema (ALTER AUTHORIZATION)", schema, owner)
+	}
+	return nil
+}

@@ -235,6 +235,14 @@ func TestIntegrationCaptureEveryType(t *testing.T) {
 			t.Errorf("column %s: %v", c.Name, err)
 		}
 	}
+	if err := CheckOwner(ctx, db, "dbo"); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, "CREATE ROLE ferry_owners")
+	exec(t, db, "CREATE SCHEMA role_owned AUTHORIZATION ferry_owners")
+	if err := CheckOwner(ctx, db, "role_owned"); err == nil || !strings.Contains(err.Error(), "role") {
+		t.Errorf("a role-owned schema passed: %v", err)
+	}
 	if fmt.Sprint(tbl.PrimaryKey) != "[id]" {
 		t.Fatalf("primary key %v", tbl.PrimaryKey)
 	}

@@ -33,6 +33,7 @@ func TestCatalogGolden(t *testing.T) {
 		"-- registry exists\nSELECT CASE WHEN OBJECT_ID(@p1, N'U') IS NULL THEN 0 ELSE 1 END",
 		"-- registry\n"+registrySelect("ferry"),
 		"-- installed triggers\n"+strings.TrimSpace(installedTriggers),
+		"-- schema owner\n"+strings.TrimSpace(schemaOwner),
 	))
 }
 

@@ -41,3 +41,9 @@ JOIN sys.schemas AS s ON s.[schema_id] = o.[schema_id]
 WHERE s.[name] = @p1 AND o.[name] = @p2 AND tr.[name] = @p3 AND tr.[is_disabled] = 0
   AND (SELECT COUNT(DISTINCT te.[type]) FROM sys.trigger_events AS te
        WHERE te.[object_id] = tr.[object_id] AND te.[type] IN (1, 2, 3)) = 3;
+GO
+-- schema owner
+SELECT p.[name], p.[type]
+FROM sys.schemas AS s
+JOIN sys.database_principals AS p ON p.[principal_id] = s.[principal_id]
+WHERE s.[name] = @p1;

@@ -1,0 +1,117 @@
+IF SCHEMA_ID(N'ferry') IS NULL EXEC(N'CREATE SCHEMA [ferry]');
+GO
+IF OBJECT_ID(N'[ferry].[apply_offsets]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_offsets] (
+    [group_id]    nvarchar(255) NOT NULL,
+    [topic]       varchar(249) NOT NULL,
+    [partition]   int NOT NULL,
+    [next_offset] bigint NOT NULL,
+    [applied_at]  datetime2(7) NOT NULL CONSTRAINT [apply_offsets_applied_at] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_offsets_pk] PRIMARY KEY ([group_id], [topic], [partition])
+);
+GO
+IF OBJECT_ID(N'[ferry].[apply_held]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_held] (
+    [id]            bigint IDENTITY(1,1) NOT NULL CONSTRAINT [apply_held_pk] PRIMARY KEY,
+    [group_id]      nvarchar(255) NOT NULL,
+    [key_hash]      binary(32) NOT NULL,
+    [key]           nvarchar(max) NOT NULL,
+    [kind]          varchar(16) NOT NULL,
+    [topic]         varchar(249) NOT NULL,
+    [partition]     int NOT NULL,
+    [kafka_offset]  bigint NOT NULL,
+    [reason]        nvarchar(max) NOT NULL,
+    [since]         datetime2(7) NOT NULL CONSTRAINT [apply_held_since] DEFAULT (SYSUTCDATETIME()),
+    [message_key]   varbinary(max) NULL,
+    [message_value] varbinary(max) NULL
+);
+GO
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE [object_id] = OBJECT_ID(N'[ferry].[apply_held]') AND [name] = N'apply_held_key')
+CREATE INDEX [apply_held_key] ON [ferry].[apply_held] ([group_id], [key_hash], [id]);
+GO
+IF OBJECT_ID(N'[ferry].[apply_blocked]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_blocked] (
+    [group_id] nvarchar(255) NOT NULL,
+    [key_hash] binary(32) NOT NULL,
+    [key]      nvarchar(max) NOT NULL,
+    [parked]   int NOT NULL,
+    [since]    datetime2(7) NOT NULL CONSTRAINT [apply_blocked_since] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_blocked_pk] PRIMARY KEY ([group_id], [key_hash])
+);
+GO
+IF OBJECT_ID(N'[ferry].[apply_replayed]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_replayed] (
+    [group_id]    nvarchar(255) NOT NULL,
+    [entry_hash]  binary(32) NOT NULL,
+    [entry]       nvarchar(max) NOT NULL,
+    [replayed_at] datetime2(7) NOT NULL CONSTRAINT [apply_replayed_at] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_replayed_pk] PRIMARY KEY ([group_id], [entry_hash])
+);
+GO
+-- select offsets
+SELECT [partition], [next_offset] FROM [ferry].[apply_offsets] WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249));
+GO
+-- insert offset
+INSERT INTO [ferry].[apply_offsets] ([group_id], [topic], [partition], [next_offset])
+SELECT @p1, CAST(@p2 AS varchar(249)), @p3, @p4
+WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_offsets] WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3);
+GO
+-- advance offset
+UPDATE [ferry].[apply_offsets] SET [next_offset] = @p5, [applied_at] = SYSUTCDATETIME()
+WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3 AND [next_offset] = @p4;
+GO
+-- select blocked
+SELECT b.[key], b.[parked]
+FROM OPENJSON(@p2) AS j
+JOIN [ferry].[apply_blocked] AS b WITH (UPDLOCK, HOLDLOCK)
+    ON b.[group_id] = @p1 AND b.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND b.[key] = j.[value];
+GO
+-- upsert blocked
+MERGE [ferry].[apply_blocked] WITH (HOLDLOCK) AS b
+USING (SELECT @p1 AS [group_id], CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AS [key_hash], @p2 AS [key], @p3 AS [parked]) AS s
+ON b.[group_id] = s.[group_id] AND b.[key_hash] = s.[key_hash]
+WHEN MATCHED THEN UPDATE SET b.[parked] = s.[parked]
+WHEN NOT MATCHED THEN INSERT ([group_id], [key_hash], [key], [parked]) VALUES (s.[group_id], s.[key_hash], s.[key], s.[parked]);
+GO
+-- delete blocked
+DELETE FROM [ferry].[apply_blocked] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2;
+GO
+-- select held keys
+SELECT j.[value], k.[kind]
+FROM OPENJSON(@p2) AS j
+CROSS APPLY (SELECT MIN(h.[kind]) AS [kind] FROM [ferry].[apply_held] AS h
+    WHERE h.[group_id] = @p1 AND h.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND h.[key] = j.[value]) AS k
+WHERE k.[kind] IS NOT NULL;
+GO
+-- drop held
+DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2 AND [kind] = @p3;
+GO
+-- hold
+INSERT INTO [ferry].[apply_held] ([group_id], [key_hash], [key], [kind], [topic], [partition], [kafka_offset], [reason], [message_key], [message_value])
+VALUES (@p1, CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)), @p2, @p3, CAST(@p4 AS varchar(249)), @p5, @p6, @p7, @p8, @p9);
+GO
+-- select held
+SELECT [id], [key], [kind], [topic], [partition], [kafka_offset], [reason], [since], [message_key], [message_value]
+FROM [ferry].[apply_held] WHERE [group_id] = @p1 ORDER BY [key_hash], [id];
+GO
+-- unhold
+DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [id] = @p2;
+GO
+-- replayed
+SELECT COUNT(*) FROM [ferry].[apply_replayed] WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2;
+GO
+-- mark replayed
+INSERT INTO [ferry].[apply_replayed] ([group_id], [entry_hash], [entry])
+SELECT @p1, CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)), @p2
+WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_replayed] WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2);
+GO
+-- savepoint
+SAVE TRANSACTION ferry_change;
+GO
+-- transaction state
+SELECT XACT_STATE();
+GO
+-- roll back to it
+ROLLBACK TRANSACTION ferry_change;

@@ -357,13 +357,13 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 type item struct {
 	msg   *kafka.Message
 	route *route
-	key   string          // the route's name and the key, identifying the row
-	op    byte            // 'u' upsert, 'd' delete, 0 nothing to apply
-	hold  string          // the rule that holds this change, if one does
-	skip  string          // the rule that drops this change, if one does
-	row   json.RawMessage // the target row (upsert) or key (delete) as a JSON object
-	cols  []string        // the columns row holds
-	fail  *dlq.Entry      // set when the change cannot apply
+	key   string            // the route's name and the key, identifying the row
+	op    byte              // 'u' upsert, 'd' delete, 0 nothing to apply
+	hold  string            // the rule that holds this change, if one does
+	skip  string            // the rule that drops this change, if one does
+	cols  []string          // the target columns the change writes (upsert) or its key (delete)
+	vals  []json.RawMessage // their values, in their neutral forms
+	fail  *dlq.Entry        // set when the change cannot apply
 
 	// missing names the route and the target column the change writes but
 	// the target table lacks ("<route>|<column>"); fail says so too.
@@ -447,12 +447,7 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		if c.Generated {
 			continue // the target computes it
 		}
-		v, err := toTarget(c, raw)
-		if err != nil {
-			it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
-			return it
-		}
-		out[to] = v
+		out[to] = raw
 	}
 	for _, k := range r.key {
 		if v, ok := out[k]; !ok || string(v) == "null" {
@@ -461,41 +456,33 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		}
 	}
 	if op == 'd' {
-		keyOnly := map[string]json.RawMessage{}
-		for _, k := range r.key {
-			keyOnly[k] = out[k]
+		it.cols = r.key
+		it.vals = make([]json.RawMessage, len(r.key))
+		for i, k := range r.key {
+			it.vals[i] = out[k]
 		}
-		out = keyOnly
 	} else {
 		for c, v := range r.constants {
-			b, _ := json.Marshal(v)
-			out[c] = b
+			out[c] = v
 		}
+		it.cols, it.vals = targetRow(r, out)
 	}
-	it.row, it.cols = object(r, out)
 	it.op = op
 	return it
 }
 
-// object writes a row as a JSON object, in the target table's column
-// order, with each value's bytes as they are: encoding/json would compact
-// them, and a json column's whitespace is part of its value.
-func object(r *route, values map[string]json.RawMessage) (json.RawMessage, []string) {
-	b := make([]byte, 0, 256)
+// targetRow lists a change's values in the target table's column order, each in
+// its neutral form, as it came: the target dialect turns it into its own.
+func targetRow(r *route, values map[string]json.RawMessage) ([]string, []json.RawMessage) {
 	cols := make([]string, 0, len(values))
-	b = append(b, '{')
+	vals := make([]json.RawMessage, 0, len(values))
 	for _, c := range r.table.Columns {
-		v, ok := values[c.Name]
-		if !ok {
-			continue
+		if v, ok := values[c.Name]; ok {
+			cols = append(cols, c.Name)
+			vals = append(vals, v)
 		}
-		if len(cols) > 0 {
-			b = append(b, ',')
-		}
-		b = append(append(append(b, r.names[c.Name]...), ':'), v...)
-		cols = append(cols, c.Name)
 	}
-	return append(b, '}'), cols
+	return cols, vals
 }
 
 func (a *Applier) entry(it *item, class, why, rule string) *dlq.Entry {

@@ -3,9 +3,11 @@ package applier
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -265,30 +267,16 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 // write applies a run of changes of one route and op.
 func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	r := run[0].route
-	columns := map[string]bool{}
-	body := make([]byte, 0, len(run)*(len(run[0].row)+1)+2)
-	body = append(body, '[')
-	for i, it := range run {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = append(body, it.row...)
-		for _, c := range it.cols {
-			columns[c] = true
-		}
-	}
-	body = append(body, ']')
 	var err error
 	if run[0].op == 'd' {
-		err = a.tg.Delete(ctx, tx, r.table, r.key, body)
-	} else {
-		cols := make([]string, 0, len(columns))
-		for _, c := range r.table.Columns {
-			if columns[c.Name] {
-				cols = append(cols, c.Name)
-			}
+		keys := make([][]json.RawMessage, len(run))
+		for i, it := range run {
+			keys[i] = it.vals
 		}
-		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, body)
+		err = a.tg.Delete(ctx, tx, r.table, r.key, keys)
+	} else {
+		cols, rows := runRows(r, run)
+		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, rows)
 	}
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.name, err)
@@ -299,6 +287,45 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	}
 	a.written[[2]string{r.name, op}] += len(run)
 	return nil
+}
+
+// runRows lines up a run's rows on the columns any of them writes, in the
+// table's order; a row without one of them writes NULL there.
+func runRows(r *route, run []*item) ([]string, [][]json.RawMessage) {
+	cols := run[0].cols
+	for _, it := range run[1:] {
+		if !slices.Equal(it.cols, cols) {
+			cols = nil
+			break
+		}
+	}
+	rows := make([][]json.RawMessage, len(run))
+	if cols != nil { // the usual case: every row writes the same columns
+		for i, it := range run {
+			rows[i] = it.vals
+		}
+		return cols, rows
+	}
+	columns := map[string]bool{}
+	for _, it := range run {
+		for _, c := range it.cols {
+			columns[c] = true
+		}
+	}
+	at := map[string]int{}
+	for _, c := range r.table.Columns {
+		if columns[c.Name] {
+			at[c.Name] = len(cols)
+			cols = append(cols, c.Name)
+		}
+	}
+	for i, it := range run {
+		rows[i] = make([]json.RawMessage, len(cols))
+		for j, c := range it.cols {
+			rows[i][at[c]] = it.vals[j]
+		}
+	}
+	return cols, rows
 }
 
 // advance moves each partition's stored offset past the batch, from the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ferry-cdc/ferry/applier/lookup"
@@ -18,14 +19,16 @@ import (
 
 // route is one config route, resolved against the target's catalog.
 type route struct {
-	name      string // "hq.public.emp -> branch.public.staff"
-	topic     string
-	cfg       config.Route
-	schema    string // the target table's, as the config names it
-	tname     string
-	rename    map[string]string
-	drop      map[string]bool
-	constants map[string]string
+	name   string // "hq.public.emp -> branch.public.staff"
+	topic  string
+	cfg    config.Route
+	schema string // the target table's, as the config names it
+	tname  string
+	rename map[string]string
+	drop   map[string]bool
+	// constants are the route's constant columns' values in their
+	// neutral forms, for the target's columns' kinds.
+	constants map[string]json.RawMessage
 	rules     *rule.Set
 	lookups   *lookup.Set
 
@@ -69,7 +72,7 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
 		rt := &route{
 			name: r.From + " -> " + r.To, topic: topic, cfg: r, schema: tschema, tname: tn,
-			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
+			rename: r.Columns, drop: map[string]bool{},
 		}
 		for _, c := range r.Drop {
 			rt.drop[c] = true
@@ -120,8 +123,34 @@ func (r *route) describe(ctx context.Context, d fsql.Dialect, db fsql.Querier) e
 			return err
 		}
 	}
+	r.constants = map[string]json.RawMessage{}
+	for c, v := range r.cfg.Constants {
+		r.constants[c] = constant(columns[c], v)
+	}
 	r.table, r.key, r.columns, r.names, r.typed, r.rules = t, slices.Clone(t.PrimaryKey), columns, names, typed, rules
 	return nil
+}
+
+// constant is a constant's text from the config in the neutral form of
+// the column's kind: a number or a boolean as itself, anything else (and
+// text that is not one) as a string.
+func constant(c fsql.Column, v string) json.RawMessage {
+	switch c.Kind {
+	case fsql.KindInteger:
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return json.RawMessage(v)
+		}
+	case fsql.KindFloat:
+		if _, err := strconv.ParseFloat(v, 64); err == nil && json.Valid([]byte(v)) {
+			return json.RawMessage(v)
+		}
+	case fsql.KindBool:
+		if b, err := strconv.ParseBool(v); err == nil {
+			return json.RawMessage(strconv.FormatBool(b))
+		}
+	}
+	b, _ := json.Marshal(v) // a string always encodes
+	return b
 }
 
 // target is the target column a source column writes, or "" when dropped.

@@ -271,7 +271,7 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 	}
 	c := &routeCheck{name: r.name, r: r, tgtName: r.table.String(), tgtDialect: td, tgtDB: tdb,
 		group: v.cfg.Apply.GroupID + "-" + tgt.Name}
-	c.srcTable = &change.Table{Source: src.Name, DB: src.Name, Schema: st.Schema, Name: st.Name, Key: key, Columns: st.Columns}
+	c.srcTable = &change.Table{Source: src.Name, DB: src.Name, Schema: st.Schema, Name: st.Name, Key: key, Columns: st.Columns, Values: sd.Values()}
 
 	// The target's key is the source's, renamed, in the source's order.
 	var tkey []string
@@ -291,7 +291,7 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 		return nil, fmt.Errorf("the target's primary key (%s) is not the source's key (%s) renamed (%s)",
 			strings.Join(r.key, ", "), strings.Join(key, ", "), strings.Join(tkey, ", "))
 	}
-	c.tgtTable = &change.Table{Source: tgt.Name, DB: tgt.Name, Schema: r.table.Schema, Name: r.table.Name, Key: tkey, Columns: r.table.Columns}
+	c.tgtTable = &change.Table{Source: tgt.Name, DB: tgt.Name, Schema: r.table.Schema, Name: r.table.Name, Key: tkey, Columns: r.table.Columns, Values: td.Values()}
 
 	// The target is read with what the route writes only: its other
 	// columns are the target's own business.
@@ -703,8 +703,7 @@ func (c *routeCheck) sourceRow(img []byte) (*row, error) {
 		}
 	}
 	for col, val := range r.constants {
-		b, _ := json.Marshal(val)
-		s.cols[col] = b
+		s.cols[col] = val
 	}
 	return s, nil
 }

@@ -86,7 +86,7 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 		t.Fatalf("registry %+v: %v", registry, err)
 	}
 	reg := registry[0]
-	tab := &change.Table{Source: "hq", DB: "ferry_source", Schema: reg.Schema, Name: reg.Name, Key: reg.Key, Columns: reg.Columns}
+	tab := &change.Table{Source: "hq", DB: "ferry_source", Schema: reg.Schema, Name: reg.Name, Key: reg.Key, Columns: reg.Columns, Values: postgres.Values{}}
 	pgtest.Exec(t, db,
 		`INSERT INTO public.types VALUES `+strings.Join(pgValues, ", "),
 		`CREATE TABLE public.expected AS SELECT * FROM public.types`,

@@ -75,7 +75,7 @@ func TestUpgradeFromTheFirstCaptureSchema(t *testing.T) {
 	}
 	tables := map[int]*change.Table{}
 	for _, r := range reg {
-		tables[r.ID] = &change.Table{Source: "hq", Schema: r.Schema, Name: r.Name, Key: r.Key, Columns: r.Columns, Exclude: r.Exclude}
+		tables[r.ID] = &change.Table{Source: "hq", Schema: r.Schema, Name: r.Name, Key: r.Key, Columns: r.Columns, Exclude: r.Exclude, Values: postgres.Values{}}
 	}
 	pgtest.Exec(t, db,
 		`TRUNCATE public.emp`,

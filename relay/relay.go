@@ -332,7 +332,7 @@ func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error)
 	if err != nil {
 		return nil, &kindError{kindDatabase, err}
 	}
-	tabs, err := tables(r.src, r.d.DefaultSchema(), r.kafka.TopicPrefix, reg)
+	tabs, err := tables(r.src, r.d.DefaultSchema(), r.kafka.TopicPrefix, r.d.Values(), reg)
 	if err != nil {
 		return nil, &daemon.Fatal{Err: err}
 	}

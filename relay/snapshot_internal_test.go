@@ -75,7 +75,7 @@ kafka: {brokers: ["127.0.0.1:1"], topic_prefix: p}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.tabs, err = tables(&cfg.Sources[0], "public", "p", reg); err != nil {
+	if st.tabs, err = tables(&cfg.Sources[0], "public", "p", postgres.Values{}, reg); err != nil {
 		t.Fatal(err)
 	}
 	for _, tab := range st.tabs {

@@ -29,6 +29,9 @@ type Dialect interface {
 	// CheckType says why a column's type cannot be carried exactly by the
 	// change envelope, or returns nil when it can.
 	CheckType(c Column) error
+	// Values turns the values of this database's images (its outbox's,
+	// its Reader's) into the neutral forms (values.go).
+	Values() Values
 
 	// Capture generates the capture side: outbox schema, triggers, registry.
 	Capture() Capture

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"time"
 )
 
@@ -19,17 +20,19 @@ type Target interface {
 	// applier has moved it, and tx must be rolled back. want -1 means no
 	// offset is stored yet.
 	AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, partition int32, want, next int64) (bool, error)
-	// Upsert writes rows (a JSON array of objects keyed by column name, in
-	// the database's own text forms) into table, inserting or updating by
-	// key. It writes identity columns as given (an always-identity column
-	// only when the row is inserted) and works with a deferrable key.
-	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows []byte) error
-	// Delete deletes the rows whose keys are in keys (a JSON array of objects).
-	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys []byte) error
-	// DeleteMatching deletes every row whose columns equal match (a JSON
-	// object of column values in the database's text forms); every row of
-	// the table when match is empty.
-	DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *Table, match map[string]string) error
+	// Upsert writes rows into table, inserting or updating by key: each row
+	// is the values of columns, in that order, in their neutral forms
+	// (values.go; nil or JSON null is NULL). It writes identity columns as
+	// given (an always-identity column only when the row is inserted) and
+	// works with a deferrable key. A value a column cannot hold exactly is
+	// a *ValueError; nothing is rounded.
+	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows [][]json.RawMessage) error
+	// Delete deletes the rows whose keys are in keys: each the values of
+	// the key columns, in key's order, in their neutral forms.
+	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys [][]json.RawMessage) error
+	// DeleteMatching deletes every row whose columns equal match (neutral
+	// forms by column name); every row of the table when match is empty.
+	DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *Table, match map[string]json.RawMessage) error
 	// Truncate empties the table.
 	Truncate(ctx context.Context, tx *stdsql.Tx, t *Table) error
 	// Immediate makes the rest of tx check deferrable constraints at each

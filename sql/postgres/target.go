@@ -128,8 +128,12 @@ func (target) AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, t
 	return n == 1, err
 }
 
-func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns []string, rows []byte) error {
-	_, err := tx.ExecContext(ctx, upsertSQL(t, key, columns), string(rows))
+func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns []string, rows [][]json.RawMessage) error {
+	body, err := rowsJSON(t, key, columns, rows)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, upsertSQL(t, key, columns), string(body))
 	return err
 }
 
@@ -199,7 +203,11 @@ func prefixed(alias string, idents []string) string {
 	return strings.Join(out, ", ")
 }
 
-func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []string, keys []byte) error {
+func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []string, keys [][]json.RawMessage) error {
+	body, err := rowsJSON(t, key, key, keys)
+	if err != nil {
+		return err
+	}
 	cols := make([]string, len(key))
 	for i, k := range key {
 		cols[i] = ident(k)
@@ -207,11 +215,11 @@ func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []st
 	list := strings.Join(cols, ", ")
 	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json))`,
 		ident(t.Schema, t.Name), list, list, ident(t.Schema, t.Name))
-	_, err := tx.ExecContext(ctx, q, string(keys))
+	_, err = tx.ExecContext(ctx, q, string(body))
 	return err
 }
 
-func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, match map[string]string) error {
+func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, match map[string]json.RawMessage) error {
 	table := ident(t.Schema, t.Name)
 	if len(match) == 0 {
 		_, err := tx.ExecContext(ctx, `DELETE FROM `+table)
@@ -219,14 +227,17 @@ func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, 
 	}
 	names := slices.Sorted(maps.Keys(match))
 	cols := make([]string, len(names))
+	row := make([]json.RawMessage, len(names))
 	for i, n := range names {
 		cols[i] = ident(n)
+		row[i] = match[n]
 	}
 	list := strings.Join(cols, ", ")
-	b, err := json.Marshal(match)
+	b, err := rowsJSON(t, nil, names, [][]json.RawMessage{row})
 	if err != nil {
 		return err
 	}
+	b = b[1 : len(b)-1] // the one object
 	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) = (SELECT %s FROM pg_catalog.json_populate_record(NULL::%s, $1::pg_catalog.json))`,
 		table, list, list, table)
 	_, err = tx.ExecContext(ctx, q, string(b))

@@ -14,6 +14,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
@@ -31,6 +32,7 @@ type Applier struct {
 	target *config.Target
 	d      fsql.Dialect
 	tg     fsql.Target
+	book   *bookkeeping.Store
 	db     *stdsql.DB
 	log    *slog.Logger
 	m      *metrics
@@ -80,10 +82,12 @@ type tp struct {
 // New builds the applier of target. db is a pool for the target's DSN.
 func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
 	log = log.With("target", target.Name)
+	group := cfg.Apply.GroupID + "-" + target.Name
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
+		book:    bookkeeping.New(d.Target().Bookkeeping(Schema), group),
 		m:       newMetrics(reg, target.Name),
-		group:   cfg.Apply.GroupID + "-" + target.Name,
+		group:   group,
 		next:    map[tp]int64{},
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
@@ -127,7 +131,7 @@ func (a *Applier) State() string { return a.state.Get() }
 
 // session consumes with one consumer until it fails or ctx ends.
 func (a *Applier) session(ctx context.Context) error {
-	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
+	if err := a.book.Prepare(ctx, a.db, Schema); err != nil {
 		return err
 	}
 	rs, err := a.loadRoutes(ctx)
@@ -326,7 +330,7 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 	for i, p := range parts {
 		topic := *p.Topic
 		if stored[topic] == nil {
-			o, err := a.tg.Offsets(ctx, a.db, Schema, a.group, topic)
+			o, err := a.book.Offsets(ctx, a.db, topic)
 			if err != nil {
 				return err
 			}

@@ -187,7 +187,7 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			continue
 		case held[it.key] == fsql.HeldByRule:
 			// A version that passes the rules supersedes the held ones.
-			if err := a.tg.DropHeld(ctx, tx, Schema, a.group, it.key, fsql.HeldByRule); err != nil {
+			if err := a.book.DropHeld(ctx, tx, it.key, fsql.HeldByRule); err != nil {
 				return err
 			}
 			delete(held, it.key)
@@ -345,7 +345,7 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 			a.log.Debug("offset not assigned", "topic", k.topic, "partition", k.partition, "assigned", fmt.Sprint(a.next))
 			return nil, errFenced // not assigned any more
 		}
-		moved, err := a.tg.AdvanceOffset(ctx, tx, Schema, a.group, k.topic, k.partition, want, next)
+		moved, err := a.book.AdvanceOffset(ctx, tx, k.topic, k.partition, want, next)
 		if err != nil {
 			return nil, err
 		}

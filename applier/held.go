@@ -31,19 +31,19 @@ func batchKeys(items []*item) []string {
 // have changes in the DLQ (so that `ferry dlq replay` and the applier take
 // turns on a key).
 func (a *Applier) blocked(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]int, error) {
-	return a.tg.Blocked(ctx, tx, Schema, a.group, batchKeys(items))
+	return a.book.Blocked(ctx, tx, batchKeys(items))
 }
 
 // saveBlocked records the counts of keys that changed.
 func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string]int) error {
-	return a.tg.SetBlocked(ctx, tx, Schema, a.group, counts)
+	return a.book.SetBlocked(ctx, tx, counts)
 }
 
 func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]string, error) {
 	if !a.mayHold {
 		return map[string]string{}, nil
 	}
-	return a.tg.HeldKeys(ctx, tx, Schema, a.group, batchKeys(items))
+	return a.book.HeldKeys(ctx, tx, batchKeys(items))
 }
 
 // hold keeps a change in the target, with its message byte for byte.
@@ -52,7 +52,7 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 	a.mayHold = true
 	a.retrying = a.retrying || kind == fsql.HeldForRow
 	a.m.held.WithLabelValues(it.route.name).Inc()
-	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
+	return a.book.Hold(ctx, tx, fsql.HeldChange{
 		Key: it.key, Kind: kind, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
 		Offset: int64(m.TopicPartition.Offset), Reason: why, MessageKey: m.Key, MessageValue: m.Value,
 	})
@@ -71,7 +71,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	if !a.mayHold {
 		return nil
 	}
-	held, err := a.tg.Held(ctx, tx, Schema, a.group)
+	held, err := a.book.Held(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		it := a.prepare(m)
 		if _, loaded := blocked[it.key]; !loaded {
 			// Not a key of this batch: read its count before changing it.
-			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			have, err := a.book.Blocked(ctx, tx, []string{it.key})
 			if err != nil {
 				return err
 			}
@@ -135,7 +135,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			*entries = append(*entries, it.fail)
 			blocked[it.key]++
 		}
-		if err := a.tg.Unhold(ctx, tx, Schema, a.group, h.ID); err != nil {
+		if err := a.book.Unhold(ctx, tx, h.ID); err != nil {
 			return err
 		}
 	}
@@ -165,7 +165,7 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 			continue // the changes in order say what happens
 		}
 		if _, loaded := blocked[it.key]; !loaded {
-			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			have, err := a.book.Blocked(ctx, tx, []string{it.key})
 			if err != nil {
 				return nil, err
 			}
@@ -187,7 +187,7 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 		}
 		for _, hh := range held {
 			if hh.Key == key && hh.Kind == fsql.HeldForRow {
-				if err := a.tg.Unhold(ctx, tx, Schema, a.group, hh.ID); err != nil {
+				if err := a.book.Unhold(ctx, tx, hh.ID); err != nil {
 					return nil, err
 				}
 			}
@@ -238,7 +238,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
 		return err
 	}
-	if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, blocked); err != nil {
+	if err := a.book.SetBlocked(ctx, tx, blocked); err != nil {
 		return err
 	}
 	if err := a.dlq.Write(ctx, entries); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/applier/lookup"
 	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/change"
@@ -886,7 +887,7 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 		if err != nil {
 			return err
 		}
-		hs, err := c.tgtDialect.Target().Held(ctx, tx, Schema, c.group)
+		hs, err := bookkeeping.New(c.tgtDialect.Target().Bookkeeping(Schema), c.group).Held(ctx, tx)
 		tx.Rollback()
 		if err != nil {
 			return err

@@ -1,68 +1,39 @@
 package sqlserver
 
-import "fmt"
+import (
+	"fmt"
 
-// BookkeepingSQL is the applier's own tables and statements for SQL
-// Server, as SQL strings with @pN placeholders: the generic applier code
-// runs them (as goose's dialects give SQL strings). Keys of changes are
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Bookkeeping is the applier's own tables and statements for SQL Server,
+// with @pN placeholders; applier/bookkeeping runs them. Keys of changes are
 // JSON texts of any length, too long for an index key (900 bytes), so each
 // table indexes a SHA-256 of the key (HASHBYTES over the nvarchar's UTF-16
 // bytes, computed by the statement, not by a computed column, which would
 // need particular SET options on every writer) and compares the key too.
-// Topics are varchar (Kafka names are ASCII) and compared with a varchar
-// parameter, so that the primary key is used.
-type BookkeepingSQL struct {
-	// Create makes the schema and the tables if they are missing; each
-	// statement stands alone, in order, outside a transaction.
-	Create []string
-	// SelectOffsets: @p1 group, @p2 topic; rows of partition, next_offset.
-	SelectOffsets string
-	// InsertOffset: @p1 group, @p2 topic, @p3 partition, @p4 next offset;
-	// one row affected, or none when the partition has an offset already.
-	InsertOffset string
-	// AdvanceOffset: @p1 group, @p2 topic, @p3 partition, @p4 the offset
-	// expected, @p5 the next; one row affected, or none when another
-	// applier moved it.
-	AdvanceOffset string
-	// SelectBlocked: @p1 group, @p2 a JSON array of keys; rows of key,
-	// parked, locked until the transaction ends.
-	SelectBlocked string
-	// UpsertBlocked: @p1 group, @p2 key, @p3 count.
-	UpsertBlocked string
-	// DeleteBlocked: @p1 group, @p2 key.
-	DeleteBlocked string
-	// SelectHeldKeys: @p1 group, @p2 a JSON array of keys; rows of key and
-	// the least kind held ("row" sorts before "rule").
-	SelectHeldKeys string
-	// DropHeld: @p1 group, @p2 key, @p3 kind.
-	DropHeld string
-	// Hold: @p1 group, @p2 key, @p3 kind, @p4 topic, @p5 partition, @p6
-	// offset, @p7 reason, @p8 message key, @p9 message value.
-	Hold string
-	// SelectHeld: @p1 group; rows of id, key, kind, topic, partition,
-	// offset, reason, since, message key, message value, each key's in the
-	// order they were held.
-	SelectHeld string
-	// Unhold: @p1 group, @p2 id.
-	Unhold string
-	// Replayed: @p1 group, @p2 DLQ entry id; one row, a count.
-	Replayed string
-	// MarkReplayed: @p1 group, @p2 DLQ entry id.
-	MarkReplayed string
-}
-
-// Bookkeeping returns the applier's SQL for its tables in schema.
-func Bookkeeping(schema string) BookkeepingSQL {
+// Topics are varchar (Kafka names are ASCII) and the statements cast their
+// parameter to varchar, so that the primary key is used. Lists arrive as
+// JSON arrays, read with OPENJSON. Locks: UPDLOCK, HOLDLOCK where
+// PostgreSQL says FOR UPDATE or relies on ON CONFLICT.
+func (target) Bookkeeping(schema string) fsql.Bookkeeping {
 	offsets, held := ident(schema, "apply_offsets"), ident(schema, "apply_held")
 	blocked, replayed := ident(schema, "apply_blocked"), ident(schema, "apply_replayed")
+	barrier, arrival, truncated := ident(schema, "apply_barrier"), ident(schema, "apply_barrier_arrival"), ident(schema, "apply_truncated")
 	ifMissing := func(table string) string {
 		return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NULL\n", literal(ident(schema, table)))
 	}
 	const topic = "CAST(@p2 AS varchar(249))"
 	const keyHash = "CAST(HASHBYTES('SHA2_256', @p2) AS binary(32))"
-	return BookkeepingSQL{
+	const jsonHash = "CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32))"
+	// prefix compares bytes: the column's collation may ignore case, and
+	// = ignores trailing spaces. (The hashed key columns compare exactly
+	// through their hash.)
+	const prefix = "CAST(LEFT([key], LEN(@p2 + N'x') - 1) AS varbinary(max)) = CAST(@p2 AS varbinary(max))"
+	const seqs = "(SELECT CAST(j.[value] AS bigint) FROM OPENJSON(@p3) AS j)"
+	return fsql.Bookkeeping{
+		CreateSchema: fmt.Sprintf("IF SCHEMA_ID(%s) IS NULL EXEC(%s)", literal(schema), literal("CREATE SCHEMA "+ident(schema))),
 		Create: []string{
-			fmt.Sprintf("IF SCHEMA_ID(%s) IS NULL EXEC(%s)", literal(schema), literal("CREATE SCHEMA "+ident(schema))),
 			ifMissing("apply_offsets") + `CREATE TABLE ` + offsets + ` (
     [group_id]    nvarchar(255) NOT NULL,
     [topic]       varchar(249) NOT NULL,
@@ -102,7 +73,33 @@ CREATE INDEX [apply_held_key] ON ` + held + ` ([group_id], [key_hash], [id])`,
     [replayed_at] datetime2(7) NOT NULL CONSTRAINT [apply_replayed_at] DEFAULT (SYSUTCDATETIME()),
     CONSTRAINT [apply_replayed_pk] PRIMARY KEY ([group_id], [entry_hash])
 )`,
+			ifMissing("apply_barrier") + `CREATE TABLE ` + barrier + ` (
+    [group_id]   nvarchar(255) NOT NULL,
+    [topic]      varchar(249) NOT NULL,
+    [seq]        bigint NOT NULL,
+    [partitions] int NOT NULL,
+    [done]       bit NOT NULL CONSTRAINT [apply_barrier_done] DEFAULT (0),
+    [since]      datetime2(7) NOT NULL CONSTRAINT [apply_barrier_since] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_barrier_pk] PRIMARY KEY ([group_id], [topic], [seq])
+)`,
+			ifMissing("apply_barrier_arrival") + `CREATE TABLE ` + arrival + ` (
+    [group_id]     nvarchar(255) NOT NULL,
+    [topic]        varchar(249) NOT NULL,
+    [seq]          bigint NOT NULL,
+    [partition]    int NOT NULL,
+    [kafka_offset] bigint NOT NULL,
+    CONSTRAINT [apply_barrier_arrival_pk] PRIMARY KEY ([group_id], [topic], [seq], [partition])
+)`,
+			ifMissing("apply_truncated") + `CREATE TABLE ` + truncated + ` (
+    [group_id]     nvarchar(255) NOT NULL,
+    [topic]        varchar(249) NOT NULL,
+    [partition]    int NOT NULL,
+    [kafka_offset] bigint NOT NULL,
+    [truncated_at] datetime2(7) NOT NULL CONSTRAINT [apply_truncated_at] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_truncated_pk] PRIMARY KEY ([group_id], [topic], [partition])
+)`,
 		},
+
 		SelectOffsets: `SELECT [partition], [next_offset] FROM ` + offsets + ` WHERE [group_id] = @p1 AND [topic] = ` + topic,
 		InsertOffset: `INSERT INTO ` + offsets + ` ([group_id], [topic], [partition], [next_offset])
 SELECT @p1, ` + topic + `, @p3, @p4
@@ -110,31 +107,67 @@ WHERE NOT EXISTS (SELECT 1 FROM ` + offsets + ` WITH (UPDLOCK, HOLDLOCK)
     WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [partition] = @p3)`,
 		AdvanceOffset: `UPDATE ` + offsets + ` SET [next_offset] = @p5, [applied_at] = SYSUTCDATETIME()
 WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [partition] = @p3 AND [next_offset] = @p4`,
+
 		SelectBlocked: `SELECT b.[key], b.[parked]
 FROM OPENJSON(@p2) AS j
 JOIN ` + blocked + ` AS b WITH (UPDLOCK, HOLDLOCK)
-    ON b.[group_id] = @p1 AND b.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND b.[key] = j.[value]`,
+    ON b.[group_id] = @p1 AND b.[key_hash] = ` + jsonHash + ` AND b.[key] = j.[value]`,
 		UpsertBlocked: `MERGE ` + blocked + ` WITH (HOLDLOCK) AS b
 USING (SELECT @p1 AS [group_id], ` + keyHash + ` AS [key_hash], @p2 AS [key], @p3 AS [parked]) AS s
 ON b.[group_id] = s.[group_id] AND b.[key_hash] = s.[key_hash]
 WHEN MATCHED THEN UPDATE SET b.[parked] = s.[parked]
 WHEN NOT MATCHED THEN INSERT ([group_id], [key_hash], [key], [parked]) VALUES (s.[group_id], s.[key_hash], s.[key], s.[parked]);`,
 		DeleteBlocked: `DELETE FROM ` + blocked + ` WHERE [group_id] = @p1 AND [key_hash] = ` + keyHash + ` AND [key] = @p2`,
+		// A prefix cannot use the hash; a truncate, which asks, is rare.
+		ForgetBlocked: `DELETE FROM ` + blocked + ` WHERE [group_id] = @p1 AND ` + prefix,
+
 		SelectHeldKeys: `SELECT j.[value], k.[kind]
 FROM OPENJSON(@p2) AS j
 CROSS APPLY (SELECT MIN(h.[kind]) AS [kind] FROM ` + held + ` AS h
-    WHERE h.[group_id] = @p1 AND h.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND h.[key] = j.[value]) AS k
+    WHERE h.[group_id] = @p1 AND h.[key_hash] = ` + jsonHash + ` AND h.[key] = j.[value]) AS k
 WHERE k.[kind] IS NOT NULL`,
-		DropHeld: `DELETE FROM ` + held + ` WHERE [group_id] = @p1 AND [key_hash] = ` + keyHash + ` AND [key] = @p2 AND [kind] = @p3`,
 		Hold: `INSERT INTO ` + held + ` ([group_id], [key_hash], [key], [kind], [topic], [partition], [kafka_offset], [reason], [message_key], [message_value])
-VALUES (@p1, ` + keyHash + `, @p2, @p3, CAST(@p4 AS varchar(249)), @p5, @p6, @p7, @p8, @p9)`,
+VALUES (@p1, ` + keyHash + `, @p2, CAST(@p3 AS varchar(16)), CAST(@p4 AS varchar(249)), @p5, @p6, @p7,
+    CAST(@p8 AS varbinary(max)), CAST(@p9 AS varbinary(max)))`,
 		SelectHeld: `SELECT [id], [key], [kind], [topic], [partition], [kafka_offset], [reason], [since], [message_key], [message_value]
 FROM ` + held + ` WHERE [group_id] = @p1 ORDER BY [key_hash], [id]`,
-		Unhold:   `DELETE FROM ` + held + ` WHERE [group_id] = @p1 AND [id] = @p2`,
+		DropHeld:   `DELETE FROM ` + held + ` WHERE [group_id] = @p1 AND [key_hash] = ` + keyHash + ` AND [key] = @p2 AND [kind] = CAST(@p3 AS varchar(16))`,
+		Unhold:     `DELETE FROM ` + held + ` WHERE [group_id] = @p1 AND [id] = @p2`,
+		ForgetHeld: `DELETE FROM ` + held + ` WHERE [group_id] = @p1 AND ` + prefix,
+
 		Replayed: `SELECT COUNT(*) FROM ` + replayed + ` WHERE [group_id] = @p1 AND [entry_hash] = ` + keyHash + ` AND [entry] = @p2`,
 		MarkReplayed: `INSERT INTO ` + replayed + ` ([group_id], [entry_hash], [entry])
 SELECT @p1, ` + keyHash + `, @p2
 WHERE NOT EXISTS (SELECT 1 FROM ` + replayed + ` WITH (UPDLOCK, HOLDLOCK)
     WHERE [group_id] = @p1 AND [entry_hash] = ` + keyHash + ` AND [entry] = @p2)`,
+
+		InsertBarrier: `INSERT INTO ` + barrier + ` ([group_id], [topic], [seq], [partitions])
+SELECT @p1, ` + topic + `, @p3, @p4
+WHERE NOT EXISTS (SELECT 1 FROM ` + barrier + ` WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3)`,
+		LockBarrier: `SELECT [partitions], [done], [since] FROM ` + barrier + ` WITH (UPDLOCK, HOLDLOCK)
+WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3`,
+		InsertArrival: `INSERT INTO ` + arrival + ` ([group_id], [topic], [seq], [partition], [kafka_offset])
+SELECT @p1, ` + topic + `, @p3, @p4, @p5
+WHERE NOT EXISTS (SELECT 1 FROM ` + arrival + ` WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3 AND [partition] = @p4)`,
+		SelectArrivals: `SELECT [seq], [partition], [kafka_offset] FROM ` + arrival + `
+WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] IN ` + seqs,
+		SelectBarriers: `SELECT [seq], [partitions], [done], [since] FROM ` + barrier + `
+WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] IN ` + seqs,
+		FinishBarrier: `UPDATE ` + barrier + ` SET [done] = 1 WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3`,
+		RecordTruncated: `MERGE ` + truncated + ` WITH (HOLDLOCK) AS t
+USING (SELECT [group_id], [topic], [partition], [kafka_offset] FROM ` + arrival + `
+    WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3) AS s
+ON t.[group_id] = s.[group_id] AND t.[topic] = s.[topic] AND t.[partition] = s.[partition]
+WHEN MATCHED THEN UPDATE SET t.[kafka_offset] = CASE WHEN s.[kafka_offset] > t.[kafka_offset] THEN s.[kafka_offset] ELSE t.[kafka_offset] END,
+    t.[truncated_at] = SYSUTCDATETIME()
+WHEN NOT MATCHED THEN INSERT ([group_id], [topic], [partition], [kafka_offset])
+    VALUES (s.[group_id], s.[topic], s.[partition], s.[kafka_offset]);`,
+		DeleteArrival: `DELETE FROM ` + arrival + ` WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [seq] = @p3 AND [partition] = @p4`,
+		ForgetBarrier: `DELETE b FROM ` + barrier + ` AS b
+WHERE b.[group_id] = @p1 AND b.[topic] = ` + topic + ` AND b.[seq] = @p3 AND b.[done] = 1 AND NOT EXISTS (
+    SELECT 1 FROM ` + arrival + ` AS a WHERE a.[group_id] = b.[group_id] AND a.[topic] = b.[topic] AND a.[seq] = b.[seq])`,
+		SelectTruncated: `SELECT [partition], [kafka_offset] FROM ` + truncated + ` WHERE [group_id] = @p1 AND [topic] = ` + topic,
 	}
 }

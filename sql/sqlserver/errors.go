@@ -158,18 +158,9 @@ func Doomed(err error) bool {
 
 var errDoomed = errors.New("the transaction can no longer commit (XACT_STATE() is not 1): roll it back")
 
-// ValueError is a value the target column cannot hold exactly. It names
+// ValueError is a value the target column cannot hold exactly; it names
 // the table, the column and the row's key.
-type ValueError struct {
-	Table, Column, Key string
-	Err                error
-}
-
-func (e *ValueError) Error() string {
-	return fmt.Sprintf("%s column %s, key %s: %v", e.Table, e.Column, e.Key, e.Err)
-}
-
-func (e *ValueError) Unwrap() error { return e.Err }
+type ValueError = fsql.ValueError
 
 // classOf is Class in the current contract's terms.
 func classOf(c Class) fsql.ErrorClass {

@@ -48,16 +48,7 @@ func TestLeaderGolden(t *testing.T) {
 
 func TestBookkeepingGolden(t *testing.T) {
 	t.Parallel()
-	b := Bookkeeping("ferry")
-	stmts := append([]string{}, b.Create...)
-	for _, s := range []struct{ name, sql string }{
-		{"select offsets", b.SelectOffsets}, {"insert offset", b.InsertOffset}, {"advance offset", b.AdvanceOffset},
-		{"select blocked", b.SelectBlocked}, {"upsert blocked", b.UpsertBlocked}, {"delete blocked", b.DeleteBlocked},
-		{"select held keys", b.SelectHeldKeys}, {"drop held", b.DropHeld}, {"hold", b.Hold}, {"select held", b.SelectHeld},
-		{"unhold", b.Unhold}, {"replayed", b.Replayed}, {"mark replayed", b.MarkReplayed},
-	} {
-		stmts = append(stmts, "-- "+s.name+"\n"+s.sql)
-	}
+	stmts := []string{strings.TrimSuffix(fsql.BookkeepingText(target{}.Bookkeeping("ferry"), "GO"), "GO\n")}
 	sp, _ := savepointSQL("SAVE", "ferry_change")
 	rb, _ := savepointSQL("ROLLBACK", "ferry_change")
 	stmts = append(stmts, "-- savepoint\n"+sp, "-- transaction state\nSELECT XACT_STATE()", "-- roll back to it\n"+rb)

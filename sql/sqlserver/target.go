@@ -409,200 +409,118 @@ type target struct{}
 // Target is SQL Server as a target.
 func (Dialect) Target() fsql.Target { return target{} }
 
-// decodeObjects turns today's applier rows (a JSON array of objects keyed
-// by column name) into values in names' order. The applier passes
-// PostgreSQL's input forms: bytes as \x hex (Bind reads those too) and
-// json columns as the JSON value itself (a json column's Bind takes it).
-func decodeObjects(body []byte, names []string) ([][]json.RawMessage, error) {
-	var objs []map[string]json.RawMessage
-	if err := json.Unmarshal(body, &objs); err != nil {
-		return nil, fmt.Errorf("decode rows: %w", err)
-	}
-	out := make([][]json.RawMessage, len(objs))
-	for i, o := range objs {
-		row := make([]json.RawMessage, len(names))
-		for j, n := range names {
-			if v, ok := o[n]; ok {
-				row[j] = v
-			} else {
-				row[j] = json.RawMessage("null")
+// Upsert writes neutral rows with MERGE (UpsertRows).
+func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns []string, rows [][]json.RawMessage) error {
+	return UpsertRows(ctx, tx, t, key, columns, nullRows(rows))
+}
+
+// Delete deletes by neutral keys (DeleteRows).
+func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []string, keys [][]json.RawMessage) error {
+	return DeleteRows(ctx, tx, t, key, nullRows(keys))
+}
+
+// nullRows makes the values the applier leaves out (nil) JSON nulls.
+func nullRows(rows [][]json.RawMessage) [][]json.RawMessage {
+	for _, r := range rows {
+		for i, v := range r {
+			if len(v) == 0 {
+				r[i] = json.RawMessage("null")
 			}
 		}
-		out[i] = row
 	}
-	return out, nil
+	return rows
 }
 
-// Upsert is the adapter from today's contract to UpsertRows.
-func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns []string, rows []byte) error {
-	vals, err := decodeObjects(rows, columns)
+// DeleteMatching deletes the rows whose columns equal match's values, each
+// bound as its column's type; every row when match is empty.
+func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, match map[string]json.RawMessage) error {
+	q, args, err := deleteMatching(t, match)
 	if err != nil {
 		return err
 	}
-	return UpsertRows(ctx, tx, t, key, columns, vals)
+	_, err = tx.ExecContext(ctx, q, args...)
+	return err
 }
 
-// Delete is the adapter from today's contract to DeleteRows.
-func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []string, keys []byte) error {
-	vals, err := decodeObjects(keys, key)
-	if err != nil {
-		return err
-	}
-	return DeleteRows(ctx, tx, t, key, vals)
-}
-
-func (target) Prepare(ctx context.Context, db *stdsql.DB, schema string) error {
-	for _, s := range Bookkeeping(schema).Create {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("prepare the applier's tables in schema %s: %w", schema, err)
+func deleteMatching(t *fsql.Table, match map[string]json.RawMessage) (string, []any, error) {
+	q := "SET XACT_ABORT OFF;\nDELETE FROM " + ident(t.Schema, t.Name)
+	var conds []string
+	var args []any
+	for _, n := range slices.Sorted(maps.Keys(match)) {
+		fc, ok := t.Column(n)
+		if !ok {
+			return "", nil, fmt.Errorf("%s has no column %s", t, n)
 		}
-	}
-	return nil
-}
-
-func (target) Offsets(ctx context.Context, q fsql.Querier, schema, group, topic string) (map[int32]int64, error) {
-	rows, err := q.QueryContext(ctx, Bookkeeping(schema).SelectOffsets, group, topic)
-	if err != nil {
-		return nil, fmt.Errorf("read applied offsets of %s: %w", topic, err)
-	}
-	defer rows.Close()
-	out := map[int32]int64{}
-	for rows.Next() {
-		var p int32
-		var o int64
-		if err := rows.Scan(&p, &o); err != nil {
-			return nil, err
-		}
-		out[p] = o
-	}
-	return out, rows.Err()
-}
-
-func (target) AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, partition int32, want, next int64) (bool, error) {
-	sql := Bookkeeping(schema)
-	var res stdsql.Result
-	var err error
-	if want < 0 {
-		res, err = tx.ExecContext(ctx, sql.InsertOffset, group, topic, partition, next)
-	} else {
-		res, err = tx.ExecContext(ctx, sql.AdvanceOffset, group, topic, partition, want, next)
-	}
-	if err != nil {
-		return false, fmt.Errorf("record offset %d of %s[%d]: %w", next, topic, partition, err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-func keysJSON(keys []string) string {
-	b, _ := json.Marshal(nonNil(keys)) // strings always encode
-	return string(b)
-}
-
-func (target) Blocked(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]int, error) {
-	out := map[string]int{}
-	rows, err := tx.QueryContext(ctx, Bookkeeping(schema).SelectBlocked, group, keysJSON(keys))
-	if err != nil {
-		return nil, fmt.Errorf("read blocked keys: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
-}
-
-func (target) SetBlocked(ctx context.Context, tx *stdsql.Tx, schema, group string, counts map[string]int) error {
-	sql := Bookkeeping(schema)
-	for k, n := range counts {
-		var err error
-		if n <= 0 {
-			_, err = tx.ExecContext(ctx, sql.DeleteBlocked, group, k)
-		} else {
-			_, err = tx.ExecContext(ctx, sql.UpsertBlocked, group, k, n)
-		}
+		c, err := targetColumn(fc)
 		if err != nil {
-			return fmt.Errorf("record blocked key %s: %w", k, err)
+			return "", nil, fmt.Errorf("%s: %w", t, err)
 		}
+		c.Nullable = true
+		b, err := c.Bind(match[n])
+		if err != nil {
+			return "", nil, &ValueError{Table: t.String(), Column: n, Err: err}
+		}
+		args = append(args, b.Param)
+		conds = append(conds, fmt.Sprintf("%s = CAST(@p%d AS %s)", ident(n), len(args), c.castType(b.Wide)))
 	}
-	return nil
+	if len(conds) > 0 {
+		q += "\nWHERE " + strings.Join(conds, " AND ")
+	}
+	return q + ";", args, nil
 }
 
-func (target) HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]string, error) {
-	out := map[string]string{}
-	rows, err := tx.QueryContext(ctx, Bookkeeping(schema).SelectHeldKeys, group, keysJSON(keys))
-	if err != nil {
-		return nil, fmt.Errorf("read held keys: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, kind string
-		if err := rows.Scan(&k, &kind); err != nil {
-			return nil, err
-		}
-		out[k] = kind
-	}
-	return out, rows.Err()
-}
-
-func (target) DropHeld(ctx context.Context, tx *stdsql.Tx, schema, group, key, kind string) error {
-	_, err := tx.ExecContext(ctx, Bookkeeping(schema).DropHeld, group, key, mssql.VarChar(kind))
+// Truncate empties the table with TRUNCATE TABLE, which SQL Server runs in
+// the transaction and refuses for a table a foreign key refers to (4712):
+// Classify counts that a foreign key, which the applier waits out.
+func (target) Truncate(ctx context.Context, tx *stdsql.Tx, t *fsql.Table) error {
+	_, err := tx.ExecContext(ctx, "TRUNCATE TABLE "+ident(t.Schema, t.Name)+";")
 	return err
 }
 
-// nullable sends a nil slice as NULL, not as empty bytes.
-func nullable(b []byte) any {
-	if b == nil {
-		return nil
+// Immediate does nothing: SQL Server checks every constraint at the end of
+// each statement; none can be deferred to the commit.
+func (target) Immediate(context.Context, *stdsql.Tx) error { return nil }
+
+// catalogVersion fingerprints what Describe reads of the tables named in
+// the JSON array @p1 ("schema.table" each): their columns, keys,
+// constraints and triggers, and whether each exists. FOR XML PATH joins
+// the facts, as STRING_AGG (2017) would.
+const catalogVersion = `SELECT CONVERT(varchar(64), HASHBYTES('SHA2_256', ISNULL((
+    SELECT s.f + N'|' FROM (
+        SELECT j.[value] + N' ' + ISNULL(CONVERT(nvarchar(20), OBJECT_ID(j.[value], N'U')), N'missing') AS f
+        FROM OPENJSON(@p1) AS j
+        UNION ALL
+        SELECT CONCAT(c.[object_id], N' ', c.[column_id], N' ', c.[name], N' ', c.[user_type_id], N' ', c.[max_length], N' ',
+            c.[precision], N' ', c.[scale], N' ', c.[is_nullable], N' ', c.[is_identity], N' ', c.[is_computed], N' ',
+            c.[default_object_id], N' ', c.[collation_name])
+        FROM sys.columns AS c JOIN OPENJSON(@p1) AS j ON c.[object_id] = OBJECT_ID(j.[value], N'U')
+        UNION ALL
+        SELECT CONCAT(o.[parent_object_id], N' ', o.[object_id], N' ', o.[name], N' ', o.[type], N' ', CONVERT(nvarchar(30), o.[modify_date], 126))
+        FROM sys.objects AS o JOIN OPENJSON(@p1) AS j ON o.[parent_object_id] = OBJECT_ID(j.[value], N'U')
+        UNION ALL
+        SELECT CONCAT(g.[parent_id], N' ', g.[object_id], N' ', g.[is_disabled])
+        FROM sys.triggers AS g JOIN OPENJSON(@p1) AS j ON g.[parent_id] = OBJECT_ID(j.[value], N'U')
+        UNION ALL
+        SELECT CONCAT(i.[object_id], N' ', i.[index_id], N' ', i.[name], N' ', i.[is_unique], N' ', i.[is_primary_key], N' ', i.[is_disabled])
+        FROM sys.indexes AS i JOIN OPENJSON(@p1) AS j ON i.[object_id] = OBJECT_ID(j.[value], N'U')
+        UNION ALL
+        SELECT CONCAT(f.[referenced_object_id], N' ', f.[object_id], N' ', f.[name], N' ', f.[is_disabled])
+        FROM sys.foreign_keys AS f JOIN OPENJSON(@p1) AS j ON f.[referenced_object_id] = OBJECT_ID(j.[value], N'U')
+    ) AS s
+    ORDER BY s.f
+    FOR XML PATH(''), TYPE).value(N'.', N'nvarchar(max)'), N'')), 2);`
+
+func (target) CatalogVersion(ctx context.Context, q fsql.Querier, tables []*fsql.Table) (string, error) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = ident(t.Schema, t.Name)
 	}
-	return b
-}
-
-func (target) Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h fsql.HeldChange) error {
-	_, err := tx.ExecContext(ctx, Bookkeeping(schema).Hold, group, h.Key, mssql.VarChar(h.Kind), h.Topic, h.Partition,
-		h.Offset, h.Reason, nullable(h.MessageKey), nullable(h.MessageValue))
-	if err != nil {
-		return fmt.Errorf("hold a change of %s: %w", h.Key, err)
+	b, _ := json.Marshal(nonNil(names)) // strings always encode
+	var v string
+	if err := q.QueryRowContext(ctx, catalogVersion, string(b)).Scan(&v); err != nil {
+		return "", fmt.Errorf("read the catalog version: %w", err)
 	}
-	return nil
-}
-
-func (target) Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]fsql.HeldChange, error) {
-	rows, err := tx.QueryContext(ctx, Bookkeeping(schema).SelectHeld, group)
-	if err != nil {
-		return nil, fmt.Errorf("read held changes: %w", err)
-	}
-	defer rows.Close()
-	var out []fsql.HeldChange
-	for rows.Next() {
-		var h fsql.HeldChange
-		if err := rows.Scan(&h.ID, &h.Key, &h.Kind, &h.Topic, &h.Partition, &h.Offset, &h.Reason, &h.Since, &h.MessageKey, &h.MessageValue); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
-func (target) Unhold(ctx context.Context, tx *stdsql.Tx, schema, group string, id int64) error {
-	_, err := tx.ExecContext(ctx, Bookkeeping(schema).Unhold, group, id)
-	return err
-}
-
-func (target) Replayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, Bookkeeping(schema).Replayed, group, id).Scan(&n)
-	return n > 0, err
-}
-
-func (target) MarkReplayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) error {
-	_, err := tx.ExecContext(ctx, Bookkeeping(schema).MarkReplayed, group, id)
-	return err
+	return v, nil
 }
 
 // savepointName is what SAVE TRANSACTION takes: an identifier of at most

@@ -30,7 +30,7 @@ const Schema = "ferry"
 type Applier struct {
 	cfg    *config.Config
 	target *config.Target
-	d      fsql.Dialect
+	d      fsql.TargetDialect
 	tg     fsql.Target
 	book   *bookkeeping.Store
 	db     *stdsql.DB
@@ -51,6 +51,10 @@ type Applier struct {
 	// another applier) and on each hold, and recomputed when retryHeld
 	// reads them all: a batch never queries apply_held for nothing.
 	mayHold, retrying bool
+	// failed are, in the batch under way, the changes whose error doomed
+	// the target's transaction, with that error, by attempt's key (a
+	// message, a barrier, a latestKey).
+	failed map[any]error
 	// written counts rows per route and op in the transaction under way.
 	written map[[2]string]int
 
@@ -80,12 +84,12 @@ type tp struct {
 }
 
 // New builds the applier of target. db is a pool for the target's DSN.
-func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
+func New(cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
 	log = log.With("target", target.Name)
 	group := cfg.Apply.GroupID + "-" + target.Name
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
-		book:    bookkeeping.New(d.Target().Bookkeeping(Schema), group),
+		book:    bookkeeping.New(d.Target().Bookkeeping(d.Fold(Schema)), group),
 		m:       newMetrics(reg, target.Name),
 		group:   group,
 		next:    map[tp]int64{},
@@ -93,6 +97,16 @@ func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.D
 		written: map[[2]string]int{},
 		stopped: map[tp]*stop{}, missing: map[string]time.Time{}, truncateFailed: map[barrier]time.Time{},
 	}
+}
+
+// classify sorts an error from the target: a value the target cannot hold
+// is the change's fault whatever the database; the rest by the dialect.
+func (a *Applier) classify(err error) fsql.ErrorClass {
+	var ve *fsql.ValueError
+	if errors.As(err, &ve) {
+		return fsql.Reject
+	}
+	return a.d.Classify(err)
 }
 
 // errFenced: another applier has moved an offset this one was about to
@@ -131,7 +145,7 @@ func (a *Applier) State() string { return a.state.Get() }
 
 // session consumes with one consumer until it fails or ctx ends.
 func (a *Applier) session(ctx context.Context) error {
-	if err := a.book.Prepare(ctx, a.db, Schema); err != nil {
+	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return err
 	}
 	rs, err := a.loadRoutes(ctx)

@@ -36,6 +36,7 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 	}
 	backoff := daemon.NewBackoff()
 	careful := false
+	a.failed = map[any]error{}
 	for {
 		a.pending = base.clone()
 		err := a.try(ctx, items, careful)
@@ -54,9 +55,13 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 			if items, base, err = a.prepareAll(ctx, msgs); err != nil {
 				return err
 			}
+			clear(a.failed)
 			continue
 		}
-		switch a.tg.Classify(err) {
+		if a.leaveOut(err) {
+			continue
+		}
+		switch a.classify(err) {
 		case fsql.Retry:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -70,6 +75,45 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 			careful = true
 		}
 	}
+}
+
+// doomedError is a change whose error doomed the transaction, so that the
+// savepoint before it could not be rolled back to; key is attempt's.
+type doomedError struct {
+	key any
+	err error
+}
+
+func (e *doomedError) Error() string {
+	return fmt.Sprintf("a change doomed the target's transaction: %v", e.err)
+}
+
+func (e *doomedError) Unwrap() error { return e.err }
+
+// message identifies a change by its Kafka message, the same whether the
+// change comes in the batch or from the held changes: a change held after
+// its error doomed the transaction is judged by that error when the same
+// transaction retries the held changes, not written again.
+type message struct {
+	topic     string
+	partition int32
+	offset    kafka.Offset
+}
+
+func messageID(m *kafka.Message) message {
+	return message{topic: *m.TopicPartition.Topic, partition: m.TopicPartition.Partition, offset: m.TopicPartition.Offset}
+}
+
+// leaveOut records the change whose error doomed the transaction that err
+// ended, and says whether err was such an error: the transaction is then
+// tried again at once, without that change (Facts.ErrorDoomsTransaction).
+func (a *Applier) leaveOut(err error) bool {
+	var doomed *doomedError
+	if !errors.As(err, &doomed) {
+		return false
+	}
+	a.failed[doomed.key] = doomed.err
+	return true
 }
 
 // errCatalogChanged: the target's catalog changed under the batch, which
@@ -193,17 +237,14 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			delete(held, it.key)
 		}
 		if careful {
-			if err := a.tg.Savepoint(ctx, tx, "ferry_change"); err != nil {
-				return err
+			err, ferr := a.attempt(ctx, tx, messageID(it.msg), "ferry_change", func() error { return a.write(ctx, tx, []*item{it}) })
+			if ferr != nil {
+				return ferr
 			}
-			err := a.write(ctx, tx, []*item{it})
 			if err == nil {
 				continue
 			}
-			if rerr := a.tg.RollbackTo(ctx, tx, "ferry_change"); rerr != nil {
-				return rerr
-			}
-			switch a.tg.Classify(err) {
+			switch a.classify(err) {
 			case fsql.Retry:
 				return err
 			case fsql.ForeignKey, fsql.Unique:
@@ -262,6 +303,36 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		a.m.dlq.WithLabelValues(e.Route, e.Class).Inc()
 	}
 	return nil
+}
+
+// attempt runs write, one change, under the savepoint sp, and returns the
+// change's own error (nil when it applied) and, apart, an error that ends
+// the transaction. Where an error dooms the transaction
+// (Facts.ErrorDoomsTransaction), rolling back to sp fails: attempt then
+// ends the transaction with a doomedError for key, and the next try of
+// the batch, which apply makes at once, finds the change's error under key
+// and does not write it again.
+func (a *Applier) attempt(ctx context.Context, tx *stdsql.Tx, key any, sp string, write func() error) (werr, err error) {
+	if werr, ok := a.failed[key]; ok {
+		return werr, nil
+	}
+	if err := a.tg.Savepoint(ctx, tx, sp); err != nil {
+		return nil, err
+	}
+	if werr = write(); werr == nil {
+		return nil, nil
+	}
+	if rerr := a.tg.RollbackTo(ctx, tx, sp); rerr != nil {
+		switch {
+		case a.classify(werr) == fsql.Retry:
+			// A deadlock or a lost connection: the whole batch again.
+			return nil, werr
+		case a.d.Facts().ErrorDoomsTransaction:
+			return nil, &doomedError{key: key, err: werr}
+		}
+		return nil, rerr
+	}
+	return werr, nil
 }
 
 // write applies a run of changes of one route and op.

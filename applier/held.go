@@ -104,15 +104,12 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			it.fail = a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", "")
 		}
 		if it.fail == nil && it.op != 0 {
-			if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+			werr, err := a.attempt(ctx, tx, messageID(m), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
+			if err != nil {
 				return err
 			}
-			werr := a.write(ctx, tx, []*item{it})
 			if werr != nil {
-				if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
-					return err
-				}
-				switch class := a.tg.Classify(werr); class {
+				switch class := a.classify(werr); class {
 				case fsql.Retry:
 					return werr
 				case fsql.ForeignKey, fsql.Unique:
@@ -173,14 +170,12 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 				continue
 			}
 		}
-		if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+		werr, err := a.attempt(ctx, tx, latestKey(key), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
+		if err != nil {
 			return nil, err
 		}
-		if werr := a.write(ctx, tx, []*item{it}); werr != nil {
-			if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
-				return nil, err
-			}
-			if a.tg.Classify(werr) == fsql.Retry {
+		if werr != nil {
+			if a.classify(werr) == fsql.Retry {
 				return nil, werr
 			}
 			continue
@@ -197,6 +192,10 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 	return done, nil
 }
 
+// latestKey is attempt's key of the latest held change of a key, tried
+// alone for it.
+type latestKey string
+
 // heldMessage is the Kafka message a held change was.
 func heldMessage(h fsql.HeldChange) *kafka.Message {
 	topic := h.Topic
@@ -210,13 +209,17 @@ func heldMessage(h fsql.HeldChange) *kafka.Message {
 // parent arrived in the last batch, or whose wait is over, must not wait for
 // more traffic.
 func (a *Applier) retryIdle(ctx context.Context) error {
+	a.failed = map[any]error{}
 	for {
 		err := a.retryHeldTx(ctx)
 		if err == nil {
 			return nil
 		}
+		if a.leaveOut(err) {
+			continue
+		}
 		var fatal *daemon.Fatal
-		if errors.As(err, &fatal) || a.tg.Classify(err) != fsql.Retry || ctx.Err() != nil {
+		if errors.As(err, &fatal) || a.classify(err) != fsql.Retry || ctx.Err() != nil {
 			return err
 		}
 		daemon.Sleep(ctx, time.Second)

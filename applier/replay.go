@@ -55,7 +55,7 @@ func (f Filter) match(e *dlq.Entry) bool {
 // of its key keep waiting behind it, as do those behind an entry the filter
 // leaves out. With dryRun nothing is committed or written.
 func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dryRun bool) ([]Outcome, error) {
-	if err := a.book.Prepare(ctx, a.db, Schema); err != nil {
+	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return nil, err
 	}
 	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
@@ -175,7 +175,7 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 			return a.failAgain(ctx, e, dryRun, "rule "+it.hold+" still holds it")
 		case it.op != 0 && it.skip == "":
 			if err := a.write(ctx, tx, []*item{it}); err != nil {
-				if a.tg.Classify(err) == fsql.Retry {
+				if a.classify(err) == fsql.Retry {
 					return Outcome{}, err
 				}
 				return a.failAgain(ctx, e, dryRun, err.Error())

@@ -3,6 +3,7 @@ package applier
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -45,6 +46,10 @@ type route struct {
 func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db fsql.Querier, log *slog.Logger) (map[string]*route, error) {
 	out := map[string]*route{}
 	var errs []string
+	tnames, err := fsql.NamesOf(ctx, d, db)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", target.Name, err)
+	}
 	for _, r := range cfg.Routes {
 		tname, tref := r.SplitTo()
 		if tname != target.Name {
@@ -59,17 +64,20 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		if !ok {
 			continue
 		}
-		sd, err := dialects.Lookup(src.Dialect)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		schema, table := ct.QualifiedName(sd.DefaultSchema())
 		topic := ct.Topic
 		if topic == "" {
+			// The topic is named after the table as the source's catalog
+			// holds it, which the applier works out without connecting to
+			// the source: a bare name needs a dialect whose default schema
+			// does not depend on the connection.
+			schema, table, err := sourceName(src, ct)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s:%d: route from %s: %v", cfg.File, r.Line, r.From, err))
+				continue
+			}
 			topic = relay.TopicName(cfg.Kafka.TopicPrefix, schema, table)
 		}
-		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
+		tschema, tn := config.Table{Name: tref}.Qualified(tnames)
 		rt := &route{
 			name: r.From + " -> " + r.To, topic: topic, cfg: r, schema: tschema, tname: tn,
 			rename: r.Columns, drop: map[string]bool{},
@@ -97,6 +105,23 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// sourceName is a source table as its catalog holds it.
+func sourceName(src *config.Source, ct *config.Table) (schema, table string, err error) {
+	sd, err := dialects.Lookup(src.Dialect)
+	if err != nil {
+		return "", "", err
+	}
+	names, err := fsql.NamesOf(context.Background(), sd, nil)
+	if errors.Is(err, fsql.ErrNeedsConnection) && (ct.Schema != "" || strings.Contains(ct.Name, ".")) {
+		names, err = fsql.Names{Fold: sd.Fold}, nil // the schema is named: no default needed
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("%w: name the table's schema in the source's tables (schema.table), or give it a topic:", err)
+	}
+	schema, table = ct.Qualified(names)
+	return schema, table, nil
 }
 
 // describe reads the target table from the catalog and compiles the rules

@@ -128,21 +128,18 @@ func (a *Applier) truncate(ctx context.Context, tx *stdsql.Tx, it *item, b barri
 		a.pending.finished = append(a.pending.finished, b)
 		return true, a.book.FinishBarrier(ctx, tx, b.topic, b.seq, false)
 	}
-	if err := a.tg.Savepoint(ctx, tx, "ferry_truncate"); err != nil {
-		return false, err
-	}
-	var err error
-	if r.cfg.Truncate == config.TruncateTruncate {
-		err = a.tg.Truncate(ctx, tx, r.table)
-	} else {
-		err = a.tg.DeleteMatching(ctx, tx, r.table, r.constants)
+	err, ferr := a.attempt(ctx, tx, b, "ferry_truncate", func() error {
+		if r.cfg.Truncate == config.TruncateTruncate {
+			return a.tg.Truncate(ctx, tx, r.table)
+		}
+		return a.tg.DeleteMatching(ctx, tx, r.table, r.constants)
+	})
+	if ferr != nil {
+		return false, ferr
 	}
 	if err != nil {
-		if rerr := a.tg.RollbackTo(ctx, tx, "ferry_truncate"); rerr != nil {
-			return false, rerr
-		}
 		class := dlq.ClassRejected
-		switch a.tg.Classify(err) {
+		switch a.classify(err) {
 		case fsql.Retry:
 			return false, err
 		case fsql.ForeignKey:

@@ -135,7 +135,7 @@ type routeCheck struct {
 	keyKinds   []fsql.Kind
 	identity   bool // equal image bytes mean equal rows
 	estimate   int64
-	tgtDialect fsql.Dialect
+	tgtDialect fsql.TargetDialect
 	tgtDB      *stdsql.DB
 	group      string
 }
@@ -237,9 +237,13 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 	if err != nil {
 		return nil, err
 	}
-	td, tdb, err := v.open(ctx, "target", tgt.Name, tgt.Dialect, tgt.DSN)
+	d, tdb, err := v.open(ctx, "target", tgt.Name, tgt.Dialect, tgt.DSN)
 	if err != nil {
 		return nil, err
+	}
+	td, ok := d.(fsql.TargetDialect)
+	if !ok {
+		return nil, fmt.Errorf("target %s: dialect %s cannot be a target", tgt.Name, tgt.Dialect)
 	}
 	rs, err := routes(ctx, v.cfg, tgt, td, tdb, v.log)
 	if err != nil {
@@ -258,7 +262,11 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 		return nil, err
 	}
 
-	schema, table := ct.QualifiedName(sd.DefaultSchema())
+	names, err := fsql.NamesOf(ctx, sd, sdb)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	schema, table := ct.Qualified(names)
 	st, err := sd.Describe(ctx, sdb, schema, table)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
@@ -882,12 +890,13 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 		}
 	}
 	held := map[string]string{}
-	if _, err := c.tgtDialect.Describe(ctx, c.tgtDB, Schema, "apply_held"); err == nil {
+	schema := c.tgtDialect.Fold(Schema)
+	if _, err := c.tgtDialect.Describe(ctx, c.tgtDB, schema, c.tgtDialect.Fold("apply_held")); err == nil {
 		tx, err := c.tgtDB.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
 		if err != nil {
 			return err
 		}
-		hs, err := bookkeeping.New(c.tgtDialect.Target().Bookkeeping(Schema), c.group).Held(ctx, tx)
+		hs, err := bookkeeping.New(c.tgtDialect.Target().Bookkeeping(schema), c.group).Held(ctx, tx)
 		tx.Rollback()
 		if err != nil {
 			return err

@@ -81,7 +81,7 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatalf("migrate up: %v", err)
 	}
-	registry, err := postgres.Dialect{}.Capture().Registry(ctx, db, "ferry")
+	registry, err := postgres.Dialect{}.Source().Capture().Registry(ctx, db, "ferry")
 	if err != nil || len(registry) != 1 {
 		t.Fatalf("registry %+v: %v", registry, err)
 	}

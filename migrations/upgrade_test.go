@@ -69,7 +69,7 @@ func TestUpgradeFromTheFirstCaptureSchema(t *testing.T) {
 	}
 
 	// What the old triggers wrote still converts.
-	reg, err := postgres.Dialect{}.Capture().Registry(ctx, db, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(ctx, db, "ferry")
 	if err != nil {
 		t.Fatal(err)
 	}

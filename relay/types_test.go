@@ -128,8 +128,8 @@ func TestEveryTypeTravelsExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		accepted[n] = d.CheckType(tab.Columns[0]) == nil
-		arrays[n] = d.CheckType(tab.Columns[1]) == nil
+		accepted[n] = d.Source().CheckType(tab.Columns[0]) == nil
+		arrays[n] = d.Source().CheckType(tab.Columns[1]) == nil
 		if arrays[n] && !accepted[n] {
 			t.Errorf("type %s: its arrays are accepted, it is not", n)
 		}
@@ -183,7 +183,7 @@ func TestEveryTypeTravelsExactly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			problems, _ := d.Capture().Check(tab, []string{"k"}, nil)
+			problems, _ := d.Source().Capture().Check(tab, []string{"k"}, nil)
 			if len(problems) == 0 {
 				keyed[n] = true
 				ddl = append(ddl, fmt.Sprintf(`CREATE TABLE k_%s (k %s PRIMARY KEY, n int)`, n, decl))
@@ -411,7 +411,7 @@ func canonicalTexts(t *testing.T, e *env, types []string, arrays map[string]bool
 func applyCreates(t *testing.T, e *env, byTopic map[string][]event, topic func(string) string, types []string) {
 	t.Helper()
 	ctx := context.Background()
-	reg, err := postgres.Dialect{}.Capture().Registry(ctx, e.db, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(ctx, e.db, "ferry")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Target is what the applier needs from a target database.
+// Target is what the applier needs from a target database; it classifies
+// errors with its Dialect's Classify.
 type Target interface {
 	// Bookkeeping is the SQL of the applier's own tables in schema
 	// (bookkeeping.go), which applier/bookkeeping runs.
@@ -35,8 +36,6 @@ type Target interface {
 	// keys, constraints or triggers of tables change, or one is dropped or
 	// created: the applier re-reads its routes' tables when it does.
 	CatalogVersion(ctx context.Context, q Querier, tables []*Table) (string, error)
-	// Classify sorts an error from the target into what the applier does.
-	Classify(err error) ErrorClass
 	// Savepoint, RollbackTo and Release bracket one change inside a batch.
 	Savepoint(ctx context.Context, tx *stdsql.Tx, name string) error
 	RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error

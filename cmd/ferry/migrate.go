@@ -212,7 +212,7 @@ func openMigrators(ctx context.Context, file string, sources []*config.Source) (
 	var errs []error
 	usage := false
 	for _, src := range sources {
-		d, err := dialects.Lookup(src.Dialect)
+		d, err := dialects.Source(src.Dialect)
 		if err != nil {
 			errs, usage = append(errs, fmt.Errorf("source %s: %w", src.Name, err)), true
 			continue

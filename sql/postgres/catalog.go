@@ -224,7 +224,7 @@ var unsupported = map[string]string{
 }
 
 // CheckType refuses types whose values the envelope cannot carry exactly.
-func (Dialect) CheckType(c fsql.Column) error {
+func (source) CheckType(c fsql.Column) error {
 	if why, ok := unsupported[c.BaseType]; ok {
 		return fmt.Errorf("type %s cannot be carried exactly: %s", c.Type, why)
 	}

@@ -163,7 +163,7 @@ func (target) RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error 
 // deadlocks, serialization failures and a server shutting down are retried;
 // foreign-key and unique violations wait; an undefined column or table
 // sends the applier to the catalog; data errors go to the DLQ.
-func (target) Classify(err error) fsql.ErrorClass {
+func (Dialect) Classify(err error) fsql.ErrorClass {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch {

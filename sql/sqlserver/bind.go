@@ -3,7 +3,6 @@ package sqlserver
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -369,15 +368,7 @@ func (c column) bindText(s string) (bound, error) {
 }
 
 func (c column) bindBinary(s string) (bound, error) {
-	var b []byte
-	var err error
-	if h, ok := strings.CutPrefix(s, `\x`); ok {
-		// PostgreSQL's bytea text form, as today's applier passes it; base64
-		// has no backslash, so the two cannot be confused.
-		b, err = hex.DecodeString(h)
-	} else {
-		b, err = base64.StdEncoding.DecodeString(s)
-	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return bound{}, fmt.Errorf("%q is not base64: %w", s, err)
 	}

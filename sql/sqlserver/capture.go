@@ -2,6 +2,8 @@ package sqlserver
 
 import (
 	"context"
+	stdsql "database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -353,26 +355,71 @@ func registrySelect(captureSchema string) string {
 		ident(captureSchema, "captured") + ` ORDER BY [id]`
 }
 
-// installedTriggers counts the enabled capture trigger on a table that fires
-// on all three events.
-const installedTriggers = `
-SELECT COUNT(*)
+// inspectTrigger finds Ferry's trigger of one captured table by its name,
+// wherever the table is now (a renamed or transferred table keeps its
+// triggers): the table, whether the trigger is disabled, and how many of
+// INSERT, UPDATE and DELETE it fires on.
+const inspectTrigger = `
+SELECT s.[name], o.[name], tr.[is_disabled],
+    (SELECT COUNT(DISTINCT te.[type]) FROM sys.trigger_events AS te
+     WHERE te.[object_id] = tr.[object_id] AND te.[type] IN (1, 2, 3))
 FROM sys.triggers AS tr
 JOIN sys.objects AS o ON o.[object_id] = tr.[parent_id]
 JOIN sys.schemas AS s ON s.[schema_id] = o.[schema_id]
-WHERE s.[name] = @p1 AND o.[name] = @p2 AND tr.[name] = @p3 AND tr.[is_disabled] = 0
-  AND (SELECT COUNT(DISTINCT te.[type]) FROM sys.trigger_events AS te
-       WHERE te.[object_id] = tr.[object_id] AND te.[type] IN (1, 2, 3)) = 3`
+WHERE tr.[name] = @p1 AND o.[type] = 'U'`
 
-// InstalledTriggers counts Ferry's trigger on the table: 1 when capture is
-// in place, 0 when it was dropped, disabled or altered to miss an event.
-func (capture) InstalledTriggers(ctx context.Context, db fsql.Querier, captureSchema string, r fsql.Registered) (int, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, installedTriggers, r.Schema, r.Name, triggerName(captureSchema, r.ID)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count capture triggers on %s: %w", r, err)
+// Inspect finds where a registered table's trigger is and whether it is in
+// force: present, enabled, firing on all three events.
+func (capture) Inspect(ctx context.Context, db fsql.Querier, captureSchema string, r fsql.Registered) (fsql.Installed, error) {
+	var in fsql.Installed
+	var schema, table string
+	var disabled bool
+	var events int
+	err := db.QueryRowContext(ctx, inspectTrigger, triggerName(captureSchema, r.ID)).Scan(&schema, &table, &disabled, &events)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return in, nil // no table carries it
 	}
-	return n, nil
+	if err != nil {
+		return in, fmt.Errorf("inspect the capture of %s: %w", r, err)
+	}
+	in.Table = schema + "." + table
+	if disabled {
+		in.Problems = append(in.Problems, "its capture trigger is disabled (ALTER TABLE ... ENABLE TRIGGER, or `ferry migrate up`)")
+	}
+	if events != 3 {
+		in.Problems = append(in.Problems, "its capture trigger no longer fires on all of INSERT, UPDATE and DELETE")
+	}
+	return in, nil
 }
 
-// TriggersPerTable is one: a single trigger handles all three events.
-func (capture) TriggersPerTable() int { return 1 }
+// Check refuses what the trigger cannot capture exactly, and names what
+// it does not follow.
+func (capture) Check(t *fsql.Table, key, exclude []string) (problems []error, gaps []string) {
+	for _, k := range key {
+		c, ok := t.Column(k)
+		if !ok {
+			continue
+		}
+		ct, err := parseType(c.Type)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("key column %s: %w", k, err))
+			continue
+		}
+		switch {
+		case lobTypes[ct.Base]:
+			problems = append(problems, fmt.Errorf("key column %s is of type %s, which a trigger cannot read; configure another key", k, ct))
+		case ct.Base == "xml" || ct.Base == "json":
+			problems = append(problems, fmt.Errorf("key column %s is of type %s, which has no equality; configure another key", k, ct))
+		case c.Kind == fsql.KindText:
+			gaps = append(gaps, fmt.Sprintf("key column %s compares by its collation (%s) and ignores trailing spaces: "+
+				"an update that changes the key only in case or trailing spaces travels as a delete and a create of two keys "+
+				"that a target comparing the same way sees as one row, in either order", k, factsOf(c).Collation))
+		}
+	}
+	for _, x := range exclude {
+		if slices.Contains(key, x) {
+			problems = append(problems, fmt.Errorf("key column %s cannot be excluded", x))
+		}
+	}
+	return problems, append(gaps, Gaps...)
+}

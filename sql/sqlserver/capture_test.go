@@ -43,11 +43,11 @@ func TestTriggersGolden(t *testing.T) {
 
 func TestCaptureSchemaGolden(t *testing.T) {
 	t.Parallel()
-	migs, err := RenderSchema("ferry")
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident("ferry"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(migs) != 1 || migs[0].Name != "00001_capture_schema.sql" {
+	if len(migs) != 2 || migs[0].Name != "00001_capture_schema.sql" || migs[1].Name != "00002_snapshot_requests.sql" {
 		t.Fatalf("migrations = %+v", migs)
 	}
 	stmts := []string{capture{}.PrepareSchema("ferry")}

@@ -41,6 +41,17 @@ JOIN sys.columns AS c ON c.[object_id] = ic.[object_id] AND c.[column_id] = ic.[
 WHERE i.[object_id] = @p1 AND i.[is_primary_key] = 1
 ORDER BY ic.[key_ordinal]`
 
+// describeUnique reads the unique indexes and constraints that can identify
+// a row: enabled, without a filter, on columns only (an index's included
+// columns do not count), one row per key column in key order.
+const describeUnique = `
+SELECT i.[name], c.[name]
+FROM sys.indexes AS i
+JOIN sys.index_columns AS ic ON ic.[object_id] = i.[object_id] AND ic.[index_id] = i.[index_id] AND ic.[is_included_column] = 0
+JOIN sys.columns AS c ON c.[object_id] = ic.[object_id] AND c.[column_id] = ic.[column_id]
+WHERE i.[object_id] = @p1 AND i.[is_unique] = 1 AND i.[is_disabled] = 0 AND i.[has_filter] = 0
+ORDER BY i.[name], ic.[key_ordinal]`
+
 var objectTypes = map[string]string{
 	"V": "a view", "SN": "a synonym", "IF": "a function", "TF": "a function", "FN": "a function",
 	"P": "a procedure", "TT": "a table type", "S": "a system table", "IT": "an internal table",
@@ -101,7 +112,33 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
 	}
+	rows.Close()
+	if t.Unique, err = uniqueIndexes(ctx, db, id); err != nil {
+		return nil, fmt.Errorf("describe unique indexes of %s: %w", name, err)
+	}
 	return t, nil
+}
+
+// uniqueIndexes reads describeUnique. SQL Server checks every unique index
+// at the end of each statement: none is deferrable.
+func uniqueIndexes(ctx context.Context, db fsql.Querier, id int64) ([]fsql.UniqueIndex, error) {
+	rows, err := db.QueryContext(ctx, describeUnique, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fsql.UniqueIndex
+	for rows.Next() {
+		var index, col string
+		if err := rows.Scan(&index, &col); err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].Name != index {
+			out = append(out, fsql.UniqueIndex{Name: index})
+		}
+		out[len(out)-1].Columns = append(out[len(out)-1].Columns, col)
+	}
+	return out, rows.Err()
 }
 
 // trimType drops the padding of sys.objects.type, a char(2).
@@ -158,10 +195,17 @@ func (r catalogColumn) column() fsql.Column {
 	if r.collation != "" {
 		f.Collation, f.CodePage = r.collation, r.codePage
 	}
-	return fsql.Column{
+	c := fsql.Column{
 		Name: r.name, Type: t.String(), Kind: kindOf(t.Base), Nullable: r.nullable,
 		BaseType: t.Base, Category: f.encode(),
+		Generated: !f.writable(), Default: r.def != "" || r.identity,
 	}
+	if r.identity {
+		// An IDENTITY column takes a written value only under
+		// SET IDENTITY_INSERT, which the target's MERGE sets.
+		c.Identity = fsql.IdentityAlways
+	}
+	return c
 }
 
 // DefaultSchemaOf is the schema a bare table name means for the connected

@@ -1,30 +1,53 @@
 package sqlserver
 
 import (
+	"context"
 	stdsql "database/sql"
 	"fmt"
 
 	mssql "github.com/microsoft/go-mssqldb"
-	"github.com/pressly/goose/v3/database"
-	"github.com/pressly/goose/v3/lock"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // Dialect is SQL Server 2016 SP1 or newer (CREATE OR ALTER, DROP ... IF
 // EXISTS, CURRENT_TRANSACTION_ID, STRING_ESCAPE, OPENJSON; a database at
-// compatibility level 130 or above), or Azure SQL.
+// compatibility level 130 or above), or Azure SQL, as a source and as a
+// target.
 type Dialect struct{}
 
-var _ fsql.Dialect = Dialect{}
+var (
+	_ fsql.SourceDialect = Dialect{}
+	_ fsql.TargetDialect = Dialect{}
+)
 
 // Name is "sqlserver".
 func (Dialect) Name() string { return "sqlserver" }
 
-// DefaultSchema is "dbo", what a user without a default schema of its own
-// gets. The contract's DefaultSchema has no connection to ask; the schema of
-// the connected user is DefaultSchemaOf.
-func (Dialect) DefaultSchema() string { return "dbo" }
+// Facts: SQL Server runs CREATE/ALTER/DROP inside a transaction and rolls
+// them back with it; an error can leave the transaction uncommittable
+// (XACT_STATE() = -1, error 3930) or roll it back outright (a deadlock,
+// XACT_ABORT), which no savepoint rescues.
+func (Dialect) Facts() fsql.Facts {
+	return fsql.Facts{TransactionalDDL: true, ErrorDoomsTransaction: true}
+}
+
+// Quote quotes a possibly qualified name in brackets: [dbo].[Emp].
+func (Dialect) Quote(parts ...string) string { return ident(parts...) }
+
+// Fold keeps a name as written: SQL Server does not fold names, it
+// compares them with the database's collation (usually ignoring case).
+func (Dialect) Fold(name string) string { return name }
+
+// DefaultSchema is the connected user's default schema (ALTER USER ...
+// WITH DEFAULT_SCHEMA), "dbo" only by default: without a connection it
+// cannot be known.
+func (Dialect) DefaultSchema(ctx context.Context, q fsql.Querier) (string, error) {
+	if q == nil {
+		return "", fmt.Errorf("sqlserver: %w", fsql.ErrNeedsConnection)
+	}
+	return DefaultSchemaOf(ctx, q)
+}
 
 // Open returns a pool through go-mssqldb's connector. It does not connect.
 func (Dialect) Open(dsn string) (*stdsql.DB, error) {
@@ -38,31 +61,17 @@ func (Dialect) Open(dsn string) (*stdsql.DB, error) {
 	return stdsql.OpenDB(c), nil
 }
 
-// Goose is goose's mssql dialect.
-func (Dialect) Goose() database.Dialect { return database.DialectMSSQL }
+// Redact is the DSN with its secrets replaced (dsn.go).
+func (Dialect) Redact(dsn string) string { return Redact(dsn) }
 
-// MigrationLocker serialises `ferry migrate` runs with an application lock
-// owned by the session (goose has no SQL Server locker).
-func (Dialect) MigrationLocker() (lock.SessionLocker, error) {
-	return migrationLocker{}, nil
-}
+// Classify sorts an error by its number (ClassifyError).
+func (Dialect) Classify(err error) fsql.ErrorClass { return classOf(ClassifyError(err)) }
+
+// source is SQL Server as a source.
+type source struct{}
+
+// Source captures SQL Server tables.
+func (Dialect) Source() fsql.Source { return source{} }
 
 // Capture generates SQL Server capture DDL.
-func (Dialect) Capture() fsql.Capture { return capture{} }
-
-// Facts the applier and the migrator must respect (CONTRACT.md: properties of
-// the dialect that the callers respect). They are constants of the dialect,
-// not settings.
-const (
-	// TransactionalDDL: SQL Server runs CREATE/ALTER/DROP inside a
-	// transaction and rolls them back with it.
-	TransactionalDDL = true
-	// ErrorsDoomTransactions: an error can leave the transaction
-	// uncommittable (XACT_STATE() = -1, error 3930) or roll it back
-	// outright (deadlock 1205, XACT_ABORT). A savepoint does not rescue
-	// such a transaction: see Doomed.
-	ErrorsDoomTransactions = true
-	// FoldsUnquotedNames is false: SQL Server keeps a name as written and
-	// compares names with the database's collation (usually case-insensitive).
-	FoldsUnquotedNames = false
-)
+func (source) Capture() fsql.Capture { return capture{} }

@@ -127,7 +127,7 @@ func TestCatalogColumn(t *testing.T) {
 		if c.Type != tc.typ || c.Kind != tc.kind || factsOf(c) != tc.f {
 			t.Errorf("%+v: got %s %s %+v, want %s %s %+v", tc.row, c.Type, c.Kind, factsOf(c), tc.typ, tc.kind, tc.f)
 		}
-		err := Dialect{}.CheckType(c)
+		err := source{}.CheckType(c)
 		switch {
 		case tc.checkError == "" && err != nil:
 			t.Errorf("%s: CheckType: %v", c.Type, err)
@@ -180,7 +180,8 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%v: doomed %v, want %v", tc.err, got, tc.doomed)
 		}
 	}
-	if (target{}).Classify(chain(2627)) != fsql.Reject || (target{}).Classify(chain(547)) != fsql.ForeignKey {
+	if (Dialect{}).Classify(chain(2627)) != fsql.Unique || (Dialect{}).Classify(chain(547)) != fsql.ForeignKey ||
+		(Dialect{}).Classify(chain(207)) != fsql.Schema || (Dialect{}).Classify(chain(4712)) != fsql.ForeignKey {
 		t.Error("the contract's classes are wrong")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	stdsql "database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 
@@ -16,8 +15,6 @@ import (
 
 // Class is what the applier does with an error from a SQL Server target,
 // decided by the error's number (mssql.Error.Number), never by its text.
-// It has Unique, which fsql.ErrorClass does not have yet: Classify reports
-// it there as Reject.
 type Class int
 
 const (
@@ -30,10 +27,13 @@ const (
 	ForeignKey
 	// Unique: the change collides with another row on a unique key.
 	Unique
+	// Schema: the statement names a column or table the target does not
+	// have (any more): the applier reads the catalog again.
+	Schema
 )
 
 func (c Class) String() string {
-	return [...]string{"retry", "reject", "foreign key", "unique"}[c]
+	return [...]string{"retry", "reject", "foreign key", "unique", "schema"}[c]
 }
 
 // The error numbers the classes are made of (sys.messages).
@@ -42,7 +42,10 @@ var (
 	// CHECK, which the number alone cannot tell apart. It counts as a
 	// foreign key: a CHECK violation then waits out the foreign-key wait
 	// before it reaches the DLQ, later but not wrongly.
-	foreignKeyNumbers = []int32{547}
+	// 4712: TRUNCATE TABLE of a table a foreign key refers to.
+	foreignKeyNumbers = []int32{547, 4712}
+	// 207: invalid column name; 208: invalid object name.
+	schemaNumbers = []int32{207, 208}
 	// 2627: PRIMARY KEY or UNIQUE constraint; 2601: unique index.
 	uniqueNumbers = []int32{2627, 2601}
 	// Transient: deadlock victim (1205), lock timeout (1222), lock and
@@ -114,6 +117,8 @@ func ClassifyError(err error) Class {
 				return ForeignKey
 			case contains(uniqueNumbers, e.Number):
 				return Unique
+			case contains(schemaNumbers, e.Number):
+				return Schema
 			}
 		}
 		for _, e := range all {
@@ -162,13 +167,17 @@ var errDoomed = errors.New("the transaction can no longer commit (XACT_STATE() i
 // the table, the column and the row's key.
 type ValueError = fsql.ValueError
 
-// classOf is Class in the current contract's terms.
+// classOf is Class in the contract's terms.
 func classOf(c Class) fsql.ErrorClass {
 	switch c {
 	case Retry:
 		return fsql.Retry
 	case ForeignKey:
 		return fsql.ForeignKey
+	case Unique:
+		return fsql.Unique
+	case Schema:
+		return fsql.Schema
 	}
 	return fsql.Reject
 }

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,7 +84,7 @@ func exec(t *testing.T, db interface {
 func installSchema(t *testing.T, db *stdsql.DB) {
 	t.Helper()
 	exec(t, db, capture{}.PrepareSchema("ferry"))
-	migs, err := RenderSchema("ferry")
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident("ferry"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +206,7 @@ func (o *outbox) readAll(t *testing.T, pos []byte) ([]fsql.OutboxRow, []byte) {
 	t.Helper()
 	var rows []fsql.OutboxRow
 	for {
-		b, err := o.Read(t.Context(), pos, 2)
+		b, err := o.Read(t.Context(), pos, fsql.Limit{Rows: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +230,7 @@ func TestIntegrationCaptureEveryType(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range tbl.Columns {
-		if err := (Dialect{}).CheckType(c); err != nil {
+		if err := (source{}).CheckType(c); err != nil {
 			t.Errorf("column %s: %v", c.Name, err)
 		}
 	}
@@ -249,8 +248,9 @@ func TestIntegrationCaptureEveryType(t *testing.T) {
 	installSchema(t, db)
 	spec := fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: []string{"id"}}
 	installCapture(t, db, spec)
-	if n, err := (capture{}).InstalledTriggers(ctx, db, "ferry", fsql.Registered{ID: 1, Schema: "dbo", Name: "every_type"}); err != nil || n != 1 {
-		t.Fatalf("installed triggers: %d, %v", n, err)
+	if in, err := (capture{}).Inspect(ctx, db, "ferry", fsql.Registered{ID: 1, Schema: "dbo", Name: "every_type"}); err != nil ||
+		in.Table != "dbo.every_type" || len(in.Problems) > 0 {
+		t.Fatalf("installed capture: %+v, %v", in, err)
 	}
 	reg, err := capture{}.Registry(ctx, db, "ferry")
 	if err != nil || len(reg) != 1 || reg[0].Name != "every_type" || fmt.Sprint(reg[0].Key) != "[id]" {
@@ -264,7 +264,7 @@ func TestIntegrationCaptureEveryType(t *testing.T) {
 	if n, _ := res.RowsAffected(); n != 3 {
 		t.Errorf("the INSERT reports %d rows: SET NOCOUNT ON must keep the trigger's own count out", n)
 	}
-	o := Dialect{}.Outbox(db, "ferry").(*outbox)
+	o := Dialect{}.Source().Outbox(db, "ferry").(*outbox)
 	rows, pos := o.readAll(t, nil)
 	if len(rows) != 3 {
 		t.Fatalf("%d outbox rows for a 3-row INSERT, want 3", len(rows))
@@ -333,7 +333,7 @@ func TestIntegrationOutOfOrderCommit(t *testing.T) {
 			db := testDB(t, rcsi)
 			ctx := t.Context()
 			captured(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)", "k")
-			o := Dialect{}.Outbox(db, "ferry").(*outbox)
+			o := Dialect{}.Source().Outbox(db, "ferry").(*outbox)
 			_, pos := o.readAll(t, nil)
 
 			c1, err := db.Conn(ctx)
@@ -355,7 +355,7 @@ func TestIntegrationOutOfOrderCommit(t *testing.T) {
 
 			rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
-			b, err := o.Read(rctx, pos, 100)
+			b, err := o.Read(rctx, pos, fsql.Limit{Rows: 100})
 			if errors.Is(rctx.Err(), context.DeadlineExceeded) {
 				t.Fatal("the window read waited for the open transaction (locking READ COMMITTED at the bound's row)")
 			}
@@ -390,7 +390,7 @@ func TestIntegrationLargeObjects(t *testing.T) {
 	tbl := captured(t, db, "CREATE TABLE dbo.documents (doc_id uniqueidentifier NOT NULL PRIMARY KEY, title nvarchar(200) NOT NULL, body text NULL, body_u ntext NULL, scan image NULL)", "documents")
 	exec(t, db, "INSERT INTO dbo.documents VALUES ('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', N'one', 'old body', N'ünï', 0x0102)")
 	exec(t, db, "UPDATE dbo.documents SET body = 'new body', title = N'two'")
-	o := Dialect{}.Outbox(db, "ferry").(*outbox)
+	o := Dialect{}.Source().Outbox(db, "ferry").(*outbox)
 	rows, _ := o.readAll(t, nil)
 	if len(rows) != 2 {
 		t.Fatalf("%d rows", len(rows))
@@ -421,12 +421,6 @@ func TestIntegrationTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := Dialect{}.Target()
-	if err := tg.Prepare(ctx, db, "ferry"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tg.Prepare(ctx, db, "ferry"); err != nil {
-		t.Fatalf("prepare twice: %v", err)
-	}
 	var samples []json.RawMessage
 	readJSON(t, "neutral.json", &samples)
 	var cols []string
@@ -459,27 +453,19 @@ func TestIntegrationTarget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ok, err := tg.AdvanceOffset(ctx, tx, "ferry", "g", "t", 0, -1, 10); err != nil || !ok {
-		t.Fatalf("advance offset: %v %v", ok, err)
-	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	spec := fsql.CaptureSpec{CaptureSchema: "ferry", ID: 1, Table: tbl, Key: []string{"id"}}
-	q, err := ChunkSelect(spec, true)
+	rd, err := Dialect{}.Snapshot().Reader(ctx, db, fsql.ReadSpec{Table: tbl, Key: []string{"id"}, CaptureSchema: "ferry", CaptureID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := db.QueryContext(ctx, q, 10000)
+	imgs, err := rd.Chunk(ctx, nil, nil, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for rs.Next() {
-		var img string
-		if err := rs.Scan(&img); err != nil {
-			t.Fatal(err)
-		}
+	for _, img := range imgs {
 		got, err := NeutralImage(tbl.Columns, []byte(img))
 		if err != nil {
 			t.Fatal(err)
@@ -497,16 +483,8 @@ func TestIntegrationTarget(t *testing.T) {
 		sameImage(t, got, e)
 		n++
 	}
-	if err := rs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rs.Close()
 	if n != len(few)+len(many) {
 		t.Fatalf("%d rows read back, want %d", n, len(few)+len(many))
-	}
-	offsets, err := tg.Offsets(ctx, db, "ferry", "g", "t")
-	if err != nil || offsets[0] != 10 {
-		t.Fatalf("offsets %v %v", offsets, err)
 	}
 
 	// Deletes, both paths.
@@ -608,85 +586,11 @@ func TestIntegrationTarget(t *testing.T) {
 			t.Fatal("no foreign key error")
 		}
 		err = tg.RollbackTo(ctx, tx, "ferry_change")
-		if !Doomed(err) || tg.Classify(err) != fsql.Retry {
+		if !Doomed(err) || (Dialect{}).Classify(err) != fsql.Retry {
 			t.Fatalf("rollback to a savepoint of an aborted transaction: %v, want a doomed error", err)
 		}
 	})
-
-	t.Run("bookkeeping", func(t *testing.T) {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		long := `{"id":"` + strings.Repeat("x", 5000) + `"}`
-		if err := tg.SetBlocked(ctx, tx, "ferry", "g", map[string]int{"A": 1, "a": 2, long: 3}); err != nil {
-			t.Fatal(err)
-		}
-		got, err := tg.Blocked(ctx, tx, "ferry", "g", []string{"A", "a", long, "b"})
-		if err != nil || got["A"] != 1 || got["a"] != 2 || got[long] != 3 || len(got) != 3 {
-			t.Fatalf("blocked %v %v: keys differing in case or 5,000 characters long must each count", len(got), err)
-		}
-		if err := tg.SetBlocked(ctx, tx, "ferry", "g", map[string]int{"A": 0, "a": 5}); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := tg.Blocked(ctx, tx, "ferry", "g", []string{"A", "a"}); len(got) != 1 || got["a"] != 5 {
-			t.Fatalf("blocked after release %v", got)
-		}
-		for _, h := range []fsql.HeldChange{
-			{Key: long, Kind: fsql.HeldForRow, Topic: "t", Partition: 1, Offset: 7, Reason: "fk", MessageKey: []byte("k"), MessageValue: []byte("v")},
-			{Key: long, Kind: fsql.HeldByRule, Topic: "t", Partition: 1, Offset: 8, Reason: "rule"},
-			{Key: "b", Kind: fsql.HeldByRule, Topic: "t", Partition: 2, Offset: 9, Reason: "rule", MessageValue: []byte{}},
-		} {
-			if err := tg.Hold(ctx, tx, "ferry", "g", h); err != nil {
-				t.Fatal(err)
-			}
-		}
-		kinds, err := tg.HeldKeys(ctx, tx, "ferry", "g", []string{long, "b", "c"})
-		if err != nil || kinds[long] != fsql.HeldForRow || kinds["b"] != fsql.HeldByRule || len(kinds) != 2 {
-			t.Fatalf("held keys %v %v", kinds, err)
-		}
-		held, err := tg.Held(ctx, tx, "ferry", "g")
-		if err != nil || len(held) != 3 {
-			t.Fatalf("held %d %v", len(held), err)
-		}
-		i := slices.IndexFunc(held, func(h fsql.HeldChange) bool { return h.Offset == 7 })
-		if held[i].Key != long || string(held[i].MessageKey) != "k" || held[i+1].Offset != 8 {
-			t.Errorf("held changes of a key out of order: %+v", held)
-		}
-		if j := slices.IndexFunc(held, func(h fsql.HeldChange) bool { return h.Offset == 8 }); held[j].MessageKey != nil {
-			t.Errorf("a nil message key came back as %q", held[j].MessageKey)
-		}
-		if err := tg.DropHeld(ctx, tx, "ferry", "g", long, fsql.HeldByRule); err != nil {
-			t.Fatal(err)
-		}
-		if err := tg.Unhold(ctx, tx, "ferry", "g", held[i].ID); err != nil {
-			t.Fatal(err)
-		}
-		if kinds, _ := tg.HeldKeys(ctx, tx, "ferry", "g", []string{long}); len(kinds) != 0 {
-			t.Errorf("still held: %v", kinds)
-		}
-		for range 2 {
-			if err := tg.MarkReplayed(ctx, tx, "ferry", "g", "entry-1"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ok, err := tg.Replayed(ctx, tx, "ferry", "g", "entry-1"); err != nil || !ok {
-			t.Fatalf("replayed %v %v", ok, err)
-		}
-		if ok, _ := tg.Replayed(ctx, tx, "ferry", "g", "entry-2"); ok {
-			t.Error("entry-2 counts as replayed")
-		}
-		if ok, err := tg.AdvanceOffset(ctx, tx, "ferry", "g", "t", 0, -1, 11); err != nil || ok {
-			t.Errorf("a second first offset was stored: %v %v", ok, err)
-		}
-		if ok, _ := tg.AdvanceOffset(ctx, tx, "ferry", "g", "t", 0, 9, 11); ok {
-			t.Error("an offset moved from the wrong value")
-		}
-		if ok, _ := tg.AdvanceOffset(ctx, tx, "ferry", "g", "t", 0, 10, 11); !ok {
-			t.Error("the offset did not move")
-		}
-	})
+	// The bookkeeping statements run in sql/dialecttest, for every dialect.
 }
 
 // TestIntegrationPurgeBacklogMark reads, purges by DELETE only, measures the
@@ -697,18 +601,18 @@ func TestIntegrationPurgeBacklogMark(t *testing.T) {
 	ctx := t.Context()
 	captured(t, db, "CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY)", "k")
 	exec(t, db, "INSERT INTO dbo.k (id) VALUES (1), (2), (3), (4), (5)")
-	o := Dialect{}.Outbox(db, "ferry").(*outbox)
+	o := Dialect{}.Source().Outbox(db, "ferry").(*outbox)
 	if n, oldest, err := o.Backlog(ctx, nil); err != nil || n != 5 || oldest.IsZero() {
 		t.Fatalf("backlog %d %v %v", n, oldest, err)
 	}
-	mark, err := Mark(ctx, db)
+	mark, err := o.Mark(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := Covers(nil, mark); ok {
+	if ok, _ := o.Covers(nil, mark); ok {
 		t.Fatal("the start covers a mark")
 	}
-	b, err := o.Read(ctx, nil, 3)
+	b, err := o.Read(ctx, nil, fsql.Limit{Rows: 3})
 	if err != nil || len(b.Rows) != 3 {
 		t.Fatalf("read %v %v", b, err)
 	}
@@ -725,7 +629,7 @@ func TestIntegrationPurgeBacklogMark(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if ok, _ := Covers(pos, mark); !ok {
+	if ok, _ := o.Covers(pos, mark); !ok {
 		t.Error("a position past every row does not cover the mark")
 	}
 	var left int
@@ -739,8 +643,8 @@ func TestIntegrationPurgeBacklogMark(t *testing.T) {
 func TestIntegrationLeader(t *testing.T) {
 	db := testDB(t, false)
 	ctx := t.Context()
-	a := Dialect{}.Leader(db, "ferry", "hq").(*leader)
-	b := Dialect{}.Leader(db, "ferry", "hq")
+	a := Dialect{}.Source().Leader(db, "ferry", "hq").(*leader)
+	b := Dialect{}.Source().Leader(db, "ferry", "hq")
 	if ok, err := a.TryAcquire(ctx); err != nil || !ok {
 		t.Fatalf("first: %v %v", ok, err)
 	}
@@ -772,7 +676,7 @@ func TestIntegrationLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	locker, _ := Dialect{}.MigrationLocker()
+	locker, _ := capture{}.MigrationLocker()
 	if err := locker.SessionLock(ctx, conn); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ type leader struct {
 }
 
 // Leader returns the lease for the relay of source.
-func (Dialect) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
+func (source) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
 	return &leader{db: db, resource: lockResource("ferry.relay." + captureSchema + "." + source)}
 }
 

@@ -131,16 +131,16 @@ type outbox struct {
 }
 
 // Outbox reads the outbox in captureSchema.
-func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
+func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	return &outbox{db: db, sql: newOutboxSQL(captureSchema)}
 }
 
-func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, error) {
+func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.Batch, error) {
 	p, err := decodePosition(raw)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := o.db.QueryContext(ctx, o.sql.Window, limit, p.RV)
+	rows, err := o.db.QueryContext(ctx, o.sql.Window, limit.Rows, p.RV)
 	if err != nil {
 		return nil, fmt.Errorf("read the outbox after rowversion %d: %w", p.RV, err)
 	}
@@ -160,7 +160,9 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		return nil, fmt.Errorf("read the outbox window: %w", errors.Join(rows.Err(), errors.New("no row set")))
 	}
 	batch := &fsql.Batch{}
-	for rows.Next() {
+	var size int64
+	cut := false
+	for !cut && rows.Next() {
 		var r fsql.OutboxRow
 		var txid int64
 		var op string
@@ -175,21 +177,28 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		if after.Valid {
 			r.After = []byte(after.String)
 		}
+		// Bytes bounds what the batch holds: stop before the row that
+		// would take it past, but take one at least.
+		size += int64(len(r.Before) + len(r.After))
+		if limit.Bytes > 0 && size > limit.Bytes && len(batch.Rows) > 0 {
+			cut = true
+			break
+		}
 		batch.Rows = append(batch.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the outbox window: %w", err)
 	}
-	batch.Next = p.advance(bound, batch.Rows, limit).encode()
+	batch.Next = p.advance(bound, batch.Rows, cut || len(batch.Rows) >= limit.Rows).encode()
 	batch.Idle = len(batch.Rows) == 0
 	return batch, nil
 }
 
 // advance is the position after a read of rows below bound: the last row
-// read when the read was cut short by limit (more may wait below bound),
-// else everything below bound.
-func (p position) advance(bound int64, rows []fsql.OutboxRow, limit int) position {
-	if len(rows) > 0 && len(rows) >= limit {
+// read when the read was cut short (more may wait below bound), else
+// everything below bound.
+func (p position) advance(bound int64, rows []fsql.OutboxRow, cut bool) position {
+	if len(rows) > 0 && cut {
 		return position{RV: rows[len(rows)-1].Seq}
 	}
 	return position{RV: max(p.RV, bound-1)}
@@ -255,19 +264,22 @@ func OldestTransaction(ctx context.Context, db fsql.Querier) (b Blocker, ok bool
 var permissionDenied = []int32{297, 300}
 
 // Mark reads the snapshot mark: @@DBTS, the last rowversion the database
-// handed out, read after a chunk's select on the same connection. Every
-// change the select could not see has a larger rv or was already active.
-func Mark(ctx context.Context, q fsql.Querier) ([]byte, error) {
+// handed out, read after a chunk's select. Every change the select could
+// not see has a larger rv or was active then, and so is at or above the
+// bound that a window read after it reads up to.
+func (o *outbox) Mark(ctx context.Context) ([]byte, error) {
 	var rv int64
-	if err := q.QueryRowContext(ctx, newOutboxSQL("").Mark).Scan(&rv); err != nil {
+	if err := o.db.QueryRowContext(ctx, o.sql.Mark).Scan(&rv); err != nil {
 		return nil, fmt.Errorf("read the snapshot mark: %w", err)
 	}
 	return position{RV: rv}.encode(), nil
 }
 
-// Covers reports whether a relay at pos has read every change up to mark:
-// the position's bound is past it.
-func Covers(pos, mark []byte) (bool, error) {
+// Covers reports whether a relay at pos has read every change up to mark.
+func (o *outbox) Covers(pos, mark []byte) (bool, error) { return covers(pos, mark) }
+
+// covers: the position's bound is past the mark.
+func covers(pos, mark []byte) (bool, error) {
 	p, err := decodePosition(pos)
 	if err != nil {
 		return false, err

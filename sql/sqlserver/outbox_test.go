@@ -31,7 +31,7 @@ func TestPositionAdvance(t *testing.T) {
 		// An open transaction holds the bound at its first rowversion.
 		{"held back", 100, 101, nil, 3, 100},
 	} {
-		got := position{RV: tc.from}.advance(tc.bound, tc.rows, tc.limit)
+		got := position{RV: tc.from}.advance(tc.bound, tc.rows, len(tc.rows) >= tc.limit)
 		if got.RV != tc.want {
 			t.Errorf("%s: position %d, want %d", tc.name, got.RV, tc.want)
 		}
@@ -58,12 +58,12 @@ func TestPositionAndMark(t *testing.T) {
 		{`{"rv":1999}`, `{"rv":2000}`, false},
 		{``, `{"rv":1}`, false},
 	} {
-		got, err := Covers([]byte(tc.pos), []byte(tc.mark))
+		got, err := covers([]byte(tc.pos), []byte(tc.mark))
 		if err != nil || got != tc.want {
 			t.Errorf("Covers(%s, %s) = %v, %v; want %v", tc.pos, tc.mark, got, err, tc.want)
 		}
 	}
-	if _, err := Covers([]byte(`{"rv":1}`), []byte(`x`)); err == nil {
+	if _, err := covers([]byte(`{"rv":1}`), []byte(`x`)); err == nil {
 		t.Error("a bad mark was accepted")
 	}
 }

@@ -1,12 +1,12 @@
 package sqlserver
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"text/template"
+
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // schemaFiles are the capture schema's goose migrations (goose's mssql
@@ -15,40 +15,21 @@ import (
 //go:embed schema/*.sql
 var schemaFiles embed.FS
 
-// SchemaFiles is the capture schema's migrations as templates, one file per
-// goose version, for the migrator.
-func SchemaFiles() fs.FS {
+// SchemaFiles is the capture schema's migrations.
+func (capture) SchemaFiles() fs.FS {
 	sub, _ := fs.Sub(schemaFiles, "schema") // the directory is embedded
 	return sub
 }
 
-// SchemaMigration is one rendered capture schema migration.
-type SchemaMigration struct {
-	Name string // file name, e.g. 00001_capture_schema.sql
-	SQL  string
+// Store is goose's mssql store for the version table in the capture schema.
+func (capture) Store(captureSchema, table string) (database.Store, error) {
+	return database.NewStore(database.DialectMSSQL, captureSchema+"."+table)
 }
 
-// RenderSchema renders the capture schema's migrations for captureSchema,
-// in version order.
-func RenderSchema(captureSchema string) ([]SchemaMigration, error) {
-	names, err := fs.Glob(schemaFiles, "schema/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	data := map[string]string{"Schema": ident(captureSchema)}
-	var out []SchemaMigration
-	for _, n := range names {
-		t, err := template.ParseFS(schemaFiles, n)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", n, err)
-		}
-		var b bytes.Buffer
-		if err := t.Execute(&b, data); err != nil {
-			return nil, fmt.Errorf("render %s: %w", n, err)
-		}
-		out = append(out, SchemaMigration{Name: path.Base(n), SQL: b.String()})
-	}
-	return out, nil
+// MigrationLocker serialises `ferry migrate` runs with an application lock
+// owned by the session (goose has no SQL Server locker).
+func (capture) MigrationLocker() (lock.SessionLocker, error) {
+	return migrationLocker{}, nil
 }
 
 // PrepareSchema creates the capture schema if it is missing; goose's
@@ -57,7 +38,3 @@ func RenderSchema(captureSchema string) ([]SchemaMigration, error) {
 func (capture) PrepareSchema(captureSchema string) string {
 	return fmt.Sprintf("IF SCHEMA_ID(%s) IS NULL EXEC(%s)", literal(captureSchema), literal("CREATE SCHEMA "+ident(captureSchema)))
 }
-
-// QuoteIdent quotes a possibly qualified name for the capture schema's
-// migration templates.
-func (capture) QuoteIdent(parts ...string) string { return ident(parts...) }

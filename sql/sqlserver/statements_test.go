@@ -32,7 +32,8 @@ func TestCatalogGolden(t *testing.T) {
 		"-- default schema\nSELECT SCHEMA_NAME()",
 		"-- registry exists\nSELECT CASE WHEN OBJECT_ID(@p1, N'U') IS NULL THEN 0 ELSE 1 END",
 		"-- registry\n"+registrySelect("ferry"),
-		"-- installed triggers\n"+strings.TrimSpace(installedTriggers),
+		"-- unique indexes\n"+strings.TrimSpace(describeUnique),
+		"-- installed capture\n"+strings.TrimSpace(inspectTrigger),
 		"-- schema owner\n"+strings.TrimSpace(schemaOwner),
 	))
 }
@@ -57,30 +58,42 @@ func TestBookkeepingGolden(t *testing.T) {
 
 func TestSnapshotGolden(t *testing.T) {
 	t.Parallel()
-	spec := fsql.CaptureSpec{CaptureSchema: "cdc", ID: 7, Table: composite(), Key: []string{"order_id", "line_no"}, Exclude: []string{"secret"}}
-	if _, err := ChunkSelect(spec, false); err == nil || !strings.Contains(err.Error(), "nullable") {
-		t.Fatalf("a nullable key was accepted for chunks: %v", err)
-	}
-	spec.Key = []string{"order_id", "sku"}
-	first, err := ChunkSelect(spec, true)
+	spec := fsql.ReadSpec{Table: composite(), Key: []string{"order_id", "line_no"}, Exclude: []string{"secret"},
+		CaptureSchema: "cdc", CaptureID: 7}
+	r, err := newReader(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := ChunkSelect(spec, false)
+	spec.CodePointOrder = true
+	verify, err := newReader(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "snapshot.sql", batches("-- first chunk\n"+first, "-- next chunk\n"+next))
+	golden(t, "snapshot.sql", batches("-- first chunk\n"+r.chunks[0], "-- next chunk\n"+r.chunks[boundAfter],
+		"-- a range, in code point order (verify)\n"+verify.chunks[boundAfter|boundUntil]))
 }
 
-// neutralRows builds rows of neutral values from JSON objects.
+// neutralRows builds rows of neutral values from JSON objects; a column
+// an object lacks is null.
 func neutralRows(t *testing.T, cols []string, objs ...string) [][]json.RawMessage {
 	t.Helper()
-	rows, err := decodeObjects([]byte("["+strings.Join(objs, ",")+"]"), cols)
-	if err != nil {
-		t.Fatal(err)
+	var out [][]json.RawMessage
+	for _, o := range objs {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(o), &m); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]json.RawMessage, len(cols))
+		for i, c := range cols {
+			if v, ok := m[c]; ok {
+				row[i] = v
+			} else {
+				row[i] = json.RawMessage("null")
+			}
+		}
+		out = append(out, row)
 	}
-	return rows
+	return out
 }
 
 // targetStatements renders what UpsertRows and DeleteRows send, without a
@@ -161,4 +174,32 @@ func TestTargetGolden(t *testing.T) {
 		rows := neutralRows(t, cols, `{"select":1,"Order Date":"2026-01-02","emoji😀":"😀😀"}`)
 		golden(t, "target_quoted.sql", batches(targetStatements(t, tbl, []string{"select", "Order Date"}, cols, rows)...))
 	})
+}
+
+func TestRequestsGolden(t *testing.T) {
+	t.Parallel()
+	q := requestsSQL("ferry")
+	golden(t, "requests.sql", batches(
+		"-- exists\n"+q.Exists, "-- insert\n"+q.Insert, "-- list\n"+q.List, "-- list open\n"+q.ListOpen,
+		"-- keys\n"+q.Keys, "-- cancel\n"+q.Cancel, "-- record\n"+q.Record,
+	))
+}
+
+func TestTargetMaintenanceGolden(t *testing.T) {
+	t.Parallel()
+	tbl := targetTable()
+	q, args, err := deleteMatching(tbl, map[string]json.RawMessage{"name": json.RawMessage(`"Ada"`), "staff_id": json.RawMessage(`42`)})
+	if err != nil || len(args) != 2 {
+		t.Fatalf("delete matching: %v %v", args, err)
+	}
+	all, _, err := deleteMatching(tbl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "target_maintenance.sql", batches(
+		"-- delete the rows of a route's constants (truncate: delete)\n"+q,
+		"-- delete every row\n"+all,
+		"-- truncate\nTRUNCATE TABLE "+ident(tbl.Schema, tbl.Name)+";",
+		"-- catalog version of the routes' tables\n"+catalogVersion,
+	))
 }

@@ -6,6 +6,7 @@ import (
 	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -563,6 +564,4 @@ func (target) RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error 
 	return err
 }
 
-// Classify sorts a target error by number (see ClassifyError); Unique
-// counts as Reject until the contract has a class for it.
-func (target) Classify(err error) fsql.ErrorClass { return classOf(ClassifyError(err)) }
+

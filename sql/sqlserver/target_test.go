@@ -115,18 +115,18 @@ func TestBindRowsKeepsTheLastOfAKey(t *testing.T) {
 	}
 }
 
-// TestUpsertAdapter reads today's applier rows, which carry PostgreSQL's
-// input forms (bytea as \x hex, json as the value itself).
-func TestUpsertAdapter(t *testing.T) {
+// TestUpsertNeutral binds neutral rows: bytes as base64, json as a string
+// holding the JSON text, a missing value as NULL.
+func TestUpsertNeutral(t *testing.T) {
 	t.Parallel()
 	tbl := &fsql.Table{Schema: "dbo", Name: "t", Columns: []fsql.Column{
 		col("id", "int", false, facts{}), col("raw", "varbinary(10)", true, facts{}), col("doc", "json", true, facts{}),
 	}}
 	names := []string{"id", "raw", "doc"}
-	rows, err := decodeObjects([]byte(`[{"id":1,"raw":"\\x00ff","doc":{"a":[1,2]}},{"id":2}]`), names)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := nullRows([][]json.RawMessage{
+		{json.RawMessage(`1`), json.RawMessage(`"AP8="`), json.RawMessage(`"{\"a\":[1,2]}"`)},
+		{json.RawMessage(`2`), nil, nil},
+	})
 	w, err := newWrite(tbl, []string{"id"}, names, false)
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +137,9 @@ func TestUpsertAdapter(t *testing.T) {
 	}
 	if fmt.Sprint(b[0][1].Param) != "[0 255]" || b[0][2].Param != `{"a":[1,2]}` || b[1][1].Param != nil {
 		t.Fatalf("got %+v", b)
+	}
+	if _, err := w.bindRows([][]json.RawMessage{{json.RawMessage(`3`), json.RawMessage(`"\\x00ff"`), json.RawMessage(`null`)}}); err == nil {
+		t.Error("PostgreSQL's hex form was taken for base64")
 	}
 	if !w.noBulk || w.useStage(100000) {
 		t.Error("json columns cannot go through bulk copy")

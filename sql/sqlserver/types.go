@@ -120,7 +120,7 @@ func kindOf(base string) fsql.Kind { return kinds[base] }
 
 // CheckType refuses the types whose values the envelope cannot carry
 // exactly, with the reason and what to do instead.
-func (Dialect) CheckType(c fsql.Column) error {
+func (source) CheckType(c fsql.Column) error {
 	t, err := parseType(c.Type)
 	if err != nil {
 		return err

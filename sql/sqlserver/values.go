@@ -199,3 +199,19 @@ func isUUID(s string) bool {
 	}
 	return true
 }
+
+// Values turns SQL Server's images into neutral forms (Neutral).
+type Values struct{}
+
+// Values turns the capture trigger's and the snapshot reader's images into
+// neutral forms.
+func (Dialect) Values() fsql.Values { return Values{} }
+
+// AppendNeutral appends Neutral of v.
+func (Values) AppendNeutral(dst []byte, c *fsql.Column, v []byte) ([]byte, error) {
+	n, err := Neutral(*c, v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, n...), nil
+}

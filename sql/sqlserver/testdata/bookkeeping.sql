@@ -1,5 +1,7 @@
-IF SCHEMA_ID(N'ferry') IS NULL EXEC(N'CREATE SCHEMA [ferry]');
+-- CreateSchema
+IF SCHEMA_ID(N'ferry') IS NULL EXEC(N'CREATE SCHEMA [ferry]')
 GO
+-- Create 1
 IF OBJECT_ID(N'[ferry].[apply_offsets]', N'U') IS NULL
 CREATE TABLE [ferry].[apply_offsets] (
     [group_id]    nvarchar(255) NOT NULL,
@@ -8,8 +10,9 @@ CREATE TABLE [ferry].[apply_offsets] (
     [next_offset] bigint NOT NULL,
     [applied_at]  datetime2(7) NOT NULL CONSTRAINT [apply_offsets_applied_at] DEFAULT (SYSUTCDATETIME()),
     CONSTRAINT [apply_offsets_pk] PRIMARY KEY ([group_id], [topic], [partition])
-);
+)
 GO
+-- Create 2
 IF OBJECT_ID(N'[ferry].[apply_held]', N'U') IS NULL
 CREATE TABLE [ferry].[apply_held] (
     [id]            bigint IDENTITY(1,1) NOT NULL CONSTRAINT [apply_held_pk] PRIMARY KEY,
@@ -24,11 +27,13 @@ CREATE TABLE [ferry].[apply_held] (
     [since]         datetime2(7) NOT NULL CONSTRAINT [apply_held_since] DEFAULT (SYSUTCDATETIME()),
     [message_key]   varbinary(max) NULL,
     [message_value] varbinary(max) NULL
-);
+)
 GO
+-- Create 3
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE [object_id] = OBJECT_ID(N'[ferry].[apply_held]') AND [name] = N'apply_held_key')
-CREATE INDEX [apply_held_key] ON [ferry].[apply_held] ([group_id], [key_hash], [id]);
+CREATE INDEX [apply_held_key] ON [ferry].[apply_held] ([group_id], [key_hash], [id])
 GO
+-- Create 4
 IF OBJECT_ID(N'[ferry].[apply_blocked]', N'U') IS NULL
 CREATE TABLE [ferry].[apply_blocked] (
     [group_id] nvarchar(255) NOT NULL,
@@ -37,8 +42,9 @@ CREATE TABLE [ferry].[apply_blocked] (
     [parked]   int NOT NULL,
     [since]    datetime2(7) NOT NULL CONSTRAINT [apply_blocked_since] DEFAULT (SYSUTCDATETIME()),
     CONSTRAINT [apply_blocked_pk] PRIMARY KEY ([group_id], [key_hash])
-);
+)
 GO
+-- Create 5
 IF OBJECT_ID(N'[ferry].[apply_replayed]', N'U') IS NULL
 CREATE TABLE [ferry].[apply_replayed] (
     [group_id]    nvarchar(255) NOT NULL,
@@ -46,66 +52,155 @@ CREATE TABLE [ferry].[apply_replayed] (
     [entry]       nvarchar(max) NOT NULL,
     [replayed_at] datetime2(7) NOT NULL CONSTRAINT [apply_replayed_at] DEFAULT (SYSUTCDATETIME()),
     CONSTRAINT [apply_replayed_pk] PRIMARY KEY ([group_id], [entry_hash])
-);
+)
 GO
--- select offsets
-SELECT [partition], [next_offset] FROM [ferry].[apply_offsets] WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249));
+-- Create 6
+IF OBJECT_ID(N'[ferry].[apply_barrier]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_barrier] (
+    [group_id]   nvarchar(255) NOT NULL,
+    [topic]      varchar(249) NOT NULL,
+    [seq]        bigint NOT NULL,
+    [partitions] int NOT NULL,
+    [done]       bit NOT NULL CONSTRAINT [apply_barrier_done] DEFAULT (0),
+    [since]      datetime2(7) NOT NULL CONSTRAINT [apply_barrier_since] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_barrier_pk] PRIMARY KEY ([group_id], [topic], [seq])
+)
 GO
--- insert offset
+-- Create 7
+IF OBJECT_ID(N'[ferry].[apply_barrier_arrival]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_barrier_arrival] (
+    [group_id]     nvarchar(255) NOT NULL,
+    [topic]        varchar(249) NOT NULL,
+    [seq]          bigint NOT NULL,
+    [partition]    int NOT NULL,
+    [kafka_offset] bigint NOT NULL,
+    CONSTRAINT [apply_barrier_arrival_pk] PRIMARY KEY ([group_id], [topic], [seq], [partition])
+)
+GO
+-- Create 8
+IF OBJECT_ID(N'[ferry].[apply_truncated]', N'U') IS NULL
+CREATE TABLE [ferry].[apply_truncated] (
+    [group_id]     nvarchar(255) NOT NULL,
+    [topic]        varchar(249) NOT NULL,
+    [partition]    int NOT NULL,
+    [kafka_offset] bigint NOT NULL,
+    [truncated_at] datetime2(7) NOT NULL CONSTRAINT [apply_truncated_at] DEFAULT (SYSUTCDATETIME()),
+    CONSTRAINT [apply_truncated_pk] PRIMARY KEY ([group_id], [topic], [partition])
+)
+GO
+-- SelectOffsets
+SELECT [partition], [next_offset] FROM [ferry].[apply_offsets] WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249))
+GO
+-- InsertOffset
 INSERT INTO [ferry].[apply_offsets] ([group_id], [topic], [partition], [next_offset])
 SELECT @p1, CAST(@p2 AS varchar(249)), @p3, @p4
 WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_offsets] WITH (UPDLOCK, HOLDLOCK)
-    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3);
+    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3)
 GO
--- advance offset
+-- AdvanceOffset
 UPDATE [ferry].[apply_offsets] SET [next_offset] = @p5, [applied_at] = SYSUTCDATETIME()
-WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3 AND [next_offset] = @p4;
+WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3 AND [next_offset] = @p4
 GO
--- select blocked
+-- SelectBlocked
 SELECT b.[key], b.[parked]
 FROM OPENJSON(@p2) AS j
 JOIN [ferry].[apply_blocked] AS b WITH (UPDLOCK, HOLDLOCK)
-    ON b.[group_id] = @p1 AND b.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND b.[key] = j.[value];
+    ON b.[group_id] = @p1 AND b.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND b.[key] = j.[value]
 GO
--- upsert blocked
+-- UpsertBlocked
 MERGE [ferry].[apply_blocked] WITH (HOLDLOCK) AS b
 USING (SELECT @p1 AS [group_id], CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AS [key_hash], @p2 AS [key], @p3 AS [parked]) AS s
 ON b.[group_id] = s.[group_id] AND b.[key_hash] = s.[key_hash]
 WHEN MATCHED THEN UPDATE SET b.[parked] = s.[parked]
 WHEN NOT MATCHED THEN INSERT ([group_id], [key_hash], [key], [parked]) VALUES (s.[group_id], s.[key_hash], s.[key], s.[parked]);
 GO
--- delete blocked
-DELETE FROM [ferry].[apply_blocked] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2;
+-- DeleteBlocked
+DELETE FROM [ferry].[apply_blocked] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2
 GO
--- select held keys
+-- ForgetBlocked
+DELETE FROM [ferry].[apply_blocked] WHERE [group_id] = @p1 AND CAST(LEFT([key], LEN(@p2 + N'x') - 1) AS varbinary(max)) = CAST(@p2 AS varbinary(max))
+GO
+-- SelectHeldKeys
 SELECT j.[value], k.[kind]
 FROM OPENJSON(@p2) AS j
 CROSS APPLY (SELECT MIN(h.[kind]) AS [kind] FROM [ferry].[apply_held] AS h
     WHERE h.[group_id] = @p1 AND h.[key_hash] = CAST(HASHBYTES('SHA2_256', j.[value]) AS binary(32)) AND h.[key] = j.[value]) AS k
-WHERE k.[kind] IS NOT NULL;
+WHERE k.[kind] IS NOT NULL
 GO
--- drop held
-DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2 AND [kind] = @p3;
-GO
--- hold
+-- Hold
 INSERT INTO [ferry].[apply_held] ([group_id], [key_hash], [key], [kind], [topic], [partition], [kafka_offset], [reason], [message_key], [message_value])
-VALUES (@p1, CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)), @p2, @p3, CAST(@p4 AS varchar(249)), @p5, @p6, @p7, @p8, @p9);
+VALUES (@p1, CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)), @p2, CAST(@p3 AS varchar(16)), CAST(@p4 AS varchar(249)), @p5, @p6, @p7,
+    CAST(@p8 AS varbinary(max)), CAST(@p9 AS varbinary(max)))
 GO
--- select held
+-- SelectHeld
 SELECT [id], [key], [kind], [topic], [partition], [kafka_offset], [reason], [since], [message_key], [message_value]
-FROM [ferry].[apply_held] WHERE [group_id] = @p1 ORDER BY [key_hash], [id];
+FROM [ferry].[apply_held] WHERE [group_id] = @p1 ORDER BY [key_hash], [id]
 GO
--- unhold
-DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [id] = @p2;
+-- DropHeld
+DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [key_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [key] = @p2 AND [kind] = CAST(@p3 AS varchar(16))
 GO
--- replayed
-SELECT COUNT(*) FROM [ferry].[apply_replayed] WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2;
+-- Unhold
+DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND [id] = @p2
 GO
--- mark replayed
+-- ForgetHeld
+DELETE FROM [ferry].[apply_held] WHERE [group_id] = @p1 AND CAST(LEFT([key], LEN(@p2 + N'x') - 1) AS varbinary(max)) = CAST(@p2 AS varbinary(max))
+GO
+-- Replayed
+SELECT COUNT(*) FROM [ferry].[apply_replayed] WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2
+GO
+-- MarkReplayed
 INSERT INTO [ferry].[apply_replayed] ([group_id], [entry_hash], [entry])
 SELECT @p1, CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)), @p2
 WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_replayed] WITH (UPDLOCK, HOLDLOCK)
-    WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2);
+    WHERE [group_id] = @p1 AND [entry_hash] = CAST(HASHBYTES('SHA2_256', @p2) AS binary(32)) AND [entry] = @p2)
+GO
+-- InsertBarrier
+INSERT INTO [ferry].[apply_barrier] ([group_id], [topic], [seq], [partitions])
+SELECT @p1, CAST(@p2 AS varchar(249)), @p3, @p4
+WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_barrier] WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3)
+GO
+-- LockBarrier
+SELECT [partitions], [done], [since] FROM [ferry].[apply_barrier] WITH (UPDLOCK, HOLDLOCK)
+WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3
+GO
+-- InsertArrival
+INSERT INTO [ferry].[apply_barrier_arrival] ([group_id], [topic], [seq], [partition], [kafka_offset])
+SELECT @p1, CAST(@p2 AS varchar(249)), @p3, @p4, @p5
+WHERE NOT EXISTS (SELECT 1 FROM [ferry].[apply_barrier_arrival] WITH (UPDLOCK, HOLDLOCK)
+    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3 AND [partition] = @p4)
+GO
+-- SelectArrivals
+SELECT [seq], [partition], [kafka_offset] FROM [ferry].[apply_barrier_arrival]
+WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] IN (SELECT CAST(j.[value] AS bigint) FROM OPENJSON(@p3) AS j)
+GO
+-- SelectBarriers
+SELECT [seq], [partitions], [done], [since] FROM [ferry].[apply_barrier]
+WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] IN (SELECT CAST(j.[value] AS bigint) FROM OPENJSON(@p3) AS j)
+GO
+-- FinishBarrier
+UPDATE [ferry].[apply_barrier] SET [done] = 1 WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3
+GO
+-- RecordTruncated
+MERGE [ferry].[apply_truncated] WITH (HOLDLOCK) AS t
+USING (SELECT [group_id], [topic], [partition], [kafka_offset] FROM [ferry].[apply_barrier_arrival]
+    WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3) AS s
+ON t.[group_id] = s.[group_id] AND t.[topic] = s.[topic] AND t.[partition] = s.[partition]
+WHEN MATCHED THEN UPDATE SET t.[kafka_offset] = CASE WHEN s.[kafka_offset] > t.[kafka_offset] THEN s.[kafka_offset] ELSE t.[kafka_offset] END,
+    t.[truncated_at] = SYSUTCDATETIME()
+WHEN NOT MATCHED THEN INSERT ([group_id], [topic], [partition], [kafka_offset])
+    VALUES (s.[group_id], s.[topic], s.[partition], s.[kafka_offset]);
+GO
+-- DeleteArrival
+DELETE FROM [ferry].[apply_barrier_arrival] WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [seq] = @p3 AND [partition] = @p4
+GO
+-- ForgetBarrier
+DELETE b FROM [ferry].[apply_barrier] AS b
+WHERE b.[group_id] = @p1 AND b.[topic] = CAST(@p2 AS varchar(249)) AND b.[seq] = @p3 AND b.[done] = 1 AND NOT EXISTS (
+    SELECT 1 FROM [ferry].[apply_barrier_arrival] AS a WHERE a.[group_id] = b.[group_id] AND a.[topic] = b.[topic] AND a.[seq] = b.[seq])
+GO
+-- SelectTruncated
+SELECT [partition], [kafka_offset] FROM [ferry].[apply_truncated] WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249));
 GO
 -- savepoint
 SAVE TRANSACTION ferry_change;

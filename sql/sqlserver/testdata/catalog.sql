@@ -33,14 +33,22 @@ GO
 -- registry
 SELECT [id], [schema_name], [table_name], [key_columns], [excluded], [columns], [ddl_hash] FROM [ferry].[captured] ORDER BY [id];
 GO
--- installed triggers
-SELECT COUNT(*)
+-- unique indexes
+SELECT i.[name], c.[name]
+FROM sys.indexes AS i
+JOIN sys.index_columns AS ic ON ic.[object_id] = i.[object_id] AND ic.[index_id] = i.[index_id] AND ic.[is_included_column] = 0
+JOIN sys.columns AS c ON c.[object_id] = ic.[object_id] AND c.[column_id] = ic.[column_id]
+WHERE i.[object_id] = @p1 AND i.[is_unique] = 1 AND i.[is_disabled] = 0 AND i.[has_filter] = 0
+ORDER BY i.[name], ic.[key_ordinal];
+GO
+-- installed capture
+SELECT s.[name], o.[name], tr.[is_disabled],
+    (SELECT COUNT(DISTINCT te.[type]) FROM sys.trigger_events AS te
+     WHERE te.[object_id] = tr.[object_id] AND te.[type] IN (1, 2, 3))
 FROM sys.triggers AS tr
 JOIN sys.objects AS o ON o.[object_id] = tr.[parent_id]
 JOIN sys.schemas AS s ON s.[schema_id] = o.[schema_id]
-WHERE s.[name] = @p1 AND o.[name] = @p2 AND tr.[name] = @p3 AND tr.[is_disabled] = 0
-  AND (SELECT COUNT(DISTINCT te.[type]) FROM sys.trigger_events AS te
-       WHERE te.[object_id] = tr.[object_id] AND te.[type] IN (1, 2, 3)) = 3;
+WHERE tr.[name] = @p1 AND o.[type] = 'U';
 GO
 -- schema owner
 SELECT p.[name], p.[type]

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -20,6 +21,7 @@ import (
 	"github.com/ferry-cdc/ferry/dlq"
 	"github.com/ferry-cdc/ferry/internal/daemon"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
+	"github.com/ferry-cdc/ferry/internal/latency"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -76,6 +78,24 @@ type Applier struct {
 	// truncateFailed is when a truncate whose partitions have all arrived
 	// first failed for a foreign key: its foreign_key_wait runs from then.
 	truncateFailed map[barrier]time.Time
+
+	// ops keeps heartbeats, progress and pauses in the target (operate.go);
+	// nil for a dialect without them.
+	ops operations
+	// landed are the changes the transaction under way has written.
+	landed    []*item
+	latencyOf map[string]prometheus.Observer
+	// paused are the topics of paused routes; resumed is when the last
+	// pause ended (no wait for a row runs out while a route is paused).
+	paused  map[string]bool
+	resumed time.Time
+	// reloads brings the routes of a config reloaded on SIGHUP (reload.go);
+	// lookups stops the lookups of the routes in force.
+	reloads chan *Reload
+	lookups map[string]func()
+	// cfgMu guards cfg between the session, which alone changes it (a
+	// reload), and PrepareReload, which reads it from another goroutine.
+	cfgMu sync.Mutex
 }
 
 type tp struct {
@@ -86,7 +106,7 @@ type tp struct {
 // New builds the applier of target. db is a pool for the target's DSN.
 func New(cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
 	log = log.With("target", target.Name)
-	group := cfg.Apply.GroupID + "-" + target.Name
+	group := Group(cfg, target.Name)
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
 		book:    bookkeeping.New(d.Target().Bookkeeping(d.Fold(Schema)), group),
@@ -96,6 +116,10 @@ func New(cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *st
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
 		stopped: map[tp]*stop{}, missing: map[string]time.Time{}, truncateFailed: map[barrier]time.Time{},
+		ops:       ops(d),
+		latencyOf: map[string]prometheus.Observer{},
+		paused:    map[string]bool{},
+		reloads:   make(chan *Reload, 1),
 	}
 }
 
@@ -108,6 +132,15 @@ func (a *Applier) classify(err error) fsql.ErrorClass {
 	}
 	return a.d.Classify(err)
 }
+
+func ops(d fsql.Dialect) operations {
+	o, _ := d.(operations)
+	return o
+}
+
+// Group is the consumer group of the appliers of target, which also keys
+// their state in the target.
+func Group(cfg *config.Config, target string) string { return cfg.Apply.GroupID + "-" + target }
 
 // errFenced: another applier has moved an offset this one was about to
 // move; its batch is dropped and the consumer joins the group again.
@@ -148,25 +181,31 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return err
 	}
+	if a.ops != nil {
+		if err := a.ops.PrepareOperations(ctx, a.db, Schema); err != nil {
+			return err
+		}
+	}
+	a.routes = nil
+	a.takeReload() // one that came while no session ran goes into a.cfg
 	rs, err := a.loadRoutes(ctx)
 	if err != nil {
 		return err
 	}
-	lctx, stopLookups := context.WithCancel(ctx)
-	defer stopLookups()
-	for _, r := range rs {
-		if r.lookups == nil {
-			continue
-		}
-		if err := r.lookups.Start(lctx); err != nil {
-			return err
-		}
-		defer r.lookups.Wait()
+	stops, err := startLookups(ctx, rs)
+	if err != nil {
+		return err
 	}
+	a.lookups = stops
+	defer func() { stopAll(a.lookups) }()
 	if len(rs) == 0 {
 		return &daemon.Fatal{Err: fmt.Errorf("no routes write to target %s", a.target.Name)}
 	}
 	a.routes = rs
+	if err := a.loadPaused(ctx); err != nil {
+		return err
+	}
+	a.logPaused()
 	// Wrong credentials or an untrusted certificate show in seconds, by
 	// name, rather than as a consumer that never gets its partitions.
 	if err := kafkaclient.Probe(ctx, a.cfg.Kafka, 10*time.Second); err != nil {
@@ -208,6 +247,18 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.ensureTopics(ctx, c, topics); err != nil {
 		return err
 	}
+	if a.ops != nil {
+		refs := make([]routeRef, 0, len(rs))
+		for _, t := range topics {
+			source, _ := rs[t].cfg.SplitFrom()
+			refs = append(refs, routeRef{name: rs[t].name, topic: t, source: source})
+		}
+		wctx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		k := a.cfg.Kafka
+		go func() { defer close(watched); a.watchState(wctx, refs, k) }()
+		defer func() { stopWatch(); <-watched }()
+	}
 	var batch []*kafka.Message
 	var rebalanceErr error
 	// The group calls back from inside Poll: a batch in flight is applied
@@ -241,7 +292,7 @@ func (a *Applier) session(ctx context.Context) error {
 
 	deadline := time.Time{}
 	a.mayHold, a.retrying = true, true // a previous run may have left some
-	lastRetry, lastCheck := time.Now(), time.Now()
+	lastRetry, lastCheck, lastPause := time.Now(), time.Now(), time.Now()
 	for {
 		if ctx.Err() != nil {
 			// Finish the batch in flight; its offsets go with it.
@@ -257,9 +308,10 @@ func (a *Applier) session(ctx context.Context) error {
 		}
 		switch e := ev.(type) {
 		case *kafka.Message:
-			if a.stopped[tp{*e.TopicPartition.Topic, e.TopicPartition.Partition}] != nil {
+			if a.stopped[tp{*e.TopicPartition.Topic, e.TopicPartition.Partition}] != nil || a.paused[*e.TopicPartition.Topic] {
 				continue // paused: it comes again when the partition resumes
 			}
+			a.consumed(e)
 			if len(batch) == 0 {
 				deadline = time.Now().Add(a.cfg.Apply.BatchTimeout)
 			}
@@ -289,6 +341,15 @@ func (a *Applier) session(ctx context.Context) error {
 			if _, err := a.refresh(ctx); err != nil {
 				return err
 			}
+		}
+		if len(batch) == 0 && time.Since(lastPause) > pauseCheck {
+			if err := a.checkPaused(ctx); err != nil {
+				return err
+			}
+			lastPause = time.Now()
+		}
+		if len(batch) == 0 {
+			a.takeReload()
 		}
 		if len(batch) == 0 && len(a.stopped) > 0 && time.Since(lastCheck) > stopCheck {
 			if err := a.checkStopped(ctx); err != nil {
@@ -362,9 +423,13 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 	if err := c.Assign(out); err != nil {
 		return fmt.Errorf("assign partitions: %w", err)
 	}
-	// A partition paused under an earlier assignment starts afresh.
+	// A partition paused under an earlier assignment starts afresh, but
+	// for those of paused routes.
 	if err := c.Resume(out); err != nil {
 		return fmt.Errorf("resume partitions: %w", err)
+	}
+	if err := a.pauseAssigned(c, out); err != nil {
+		return err
 	}
 	a.mayHold, a.retrying = true, true
 	a.log.Debug("assigned", "partitions", fmt.Sprint(out))
@@ -393,6 +458,11 @@ type item struct {
 	// stop: the partition waits at this change, which applies later: the
 	// stored offset moves to it, not past it.
 	stop bool
+	// committed is when the change committed at the source, as the relay
+	// bounds it; zero when the message does not say (internal/latency).
+	committed time.Time
+	// heartbeat is set for a heartbeat, which applies nothing.
+	heartbeat *fsql.Heartbeat
 }
 
 func (it *item) tp() tp { return tp{*it.msg.TopicPartition.Topic, it.msg.TopicPartition.Partition} }
@@ -405,9 +475,14 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 	if m.Value == nil {
 		return it // a tombstone: nothing to apply
 	}
+	it.committed, _ = latency.Committed(m)
 	env, err := decodeEnvelope(m.Value)
 	if err != nil {
 		it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
+		return it
+	}
+	if env.Op == "h" {
+		it.heartbeat = heartbeatOf(m, env, it.committed)
 		return it
 	}
 	if env.Op == "t" {

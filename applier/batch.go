@@ -25,6 +25,7 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 		return nil
 	}
 	start := time.Now()
+	a.m.batchChanges.Observe(float64(len(msgs)))
 	a.checked = false
 	items, base, err := a.prepareAll(ctx, msgs)
 	if err != nil {
@@ -173,7 +174,7 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		return err
 	}
 	defer tx.Rollback()
-	clear(a.written) // counted when the transaction commits
+	a.begin() // counted when the transaction commits
 	if careful {
 		// Deferred constraints too fail at the change that breaks them.
 		if err := a.tg.Immediate(ctx, tx); err != nil {
@@ -283,6 +284,9 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	if err := a.saveBlocked(ctx, tx, blocked); err != nil {
 		return err
 	}
+	if err := a.recordProgress(ctx, tx, items); err != nil {
+		return err
+	}
 	moved, err := a.advance(ctx, tx, items)
 	if err != nil {
 		return err
@@ -352,6 +356,7 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.name, err)
 	}
+	a.landed = append(a.landed, run...)
 	op := "upsert"
 	if run[0].op == 'd' {
 		op = "delete"
@@ -434,4 +439,5 @@ func (a *Applier) countWritten() {
 		a.m.applied.WithLabelValues(k[0], k[1]).Add(float64(n))
 	}
 	clear(a.written)
+	a.observeLanded()
 }

@@ -55,6 +55,7 @@ type options struct {
 	targetSQL []string
 	// target is the target's dialect, PostgreSQL's when nil.
 	target fsql.TargetDialect
+	relay  string // extra YAML of the relay section
 }
 
 func newPipelineWith(t testing.TB, o options, ddl ...string) *pipeline {
@@ -92,7 +93,7 @@ func newPipelineWith(t testing.TB, o options, ddl ...string) *pipeline {
 	for _, s := range o.targetSQL {
 		pgtest.Exec(t, p.tgt, s)
 	}
-	fmt.Fprintf(&y, "relay:\n  purge_schedule: \"@every 1h\"\napply:\n  foreign_key_wait: 30s\n  group_id: %s\n", prefix)
+	fmt.Fprintf(&y, "relay:\n  purge_schedule: \"@every 1h\"\n%sapply:\n  foreign_key_wait: 30s\n  group_id: %s\n", o.relay, prefix)
 	cfg, err := config.Parse("test.yaml", []byte(y.String()))
 	if err == nil {
 		err = cfg.Validate()

@@ -12,7 +12,8 @@ type envelope struct {
 	After  map[string]json.RawMessage `json:"after"`
 	Op     string                     `json:"op"`
 	Source struct {
-		Seq json.Number `json:"seq"`
+		Seq  json.Number `json:"seq"`
+		Name string      `json:"name"`
 	} `json:"source"`
 }
 
@@ -23,7 +24,7 @@ func decodeEnvelope(value []byte) (*envelope, error) {
 		return nil, fmt.Errorf("not a change envelope: %w", err)
 	}
 	switch e.Op {
-	case "t": // a truncate: no row
+	case "t", "h": // a truncate, a heartbeat: no row
 	case "c", "u", "r":
 		if e.After == nil {
 			return nil, fmt.Errorf("op %q without an after image", e.Op)

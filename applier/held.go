@@ -87,8 +87,8 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			continue // a rule's hold waits for a newer version, not for a retry
 		}
 		m := heldMessage(h)
-		if a.routes[h.Topic] == nil {
-			stuck[h.Key] = true // a route no longer configured: keep it
+		if a.routes[h.Topic] == nil || a.paused[h.Topic] {
+			stuck[h.Key] = true // a route no longer configured, or paused: keep it
 			continue
 		}
 		it := a.prepare(m)
@@ -117,7 +117,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 					if class == fsql.Unique {
 						wait, dlqClass = a.cfg.Apply.UniqueWait, dlq.ClassUnique
 					}
-					if time.Since(h.Since) < wait {
+					if a.waited(h.Since) < wait {
 						stuck[h.Key] = true
 						continue
 					}
@@ -154,7 +154,7 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 	done := map[string]bool{}
 	for key, i := range latest {
 		h := held[i]
-		if count[key] < 2 || a.routes[h.Topic] == nil {
+		if count[key] < 2 || a.routes[h.Topic] == nil || a.paused[h.Topic] {
 			continue
 		}
 		it := a.prepare(heldMessage(h))
@@ -232,7 +232,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	clear(a.written)
+	a.begin()
 	if err := a.tg.Immediate(ctx, tx); err != nil {
 		return err
 	}

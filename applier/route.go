@@ -55,31 +55,17 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 		if tname != target.Name {
 			continue
 		}
-		sname, sref := r.SplitFrom()
-		src, ok := cfg.Source(sname)
-		if !ok {
+		topic, err := topicOf(cfg, r)
+		if errors.Is(err, errNotCaptured) {
 			continue // Validate reports it
 		}
-		ct, ok := src.Table(sref)
-		if !ok {
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s:%d: route from %s: %v", cfg.File, r.Line, r.From, err))
 			continue
-		}
-		topic := ct.Topic
-		if topic == "" {
-			// The topic is named after the table as the source's catalog
-			// holds it, which the applier works out without connecting to
-			// the source: a bare name needs a dialect whose default schema
-			// does not depend on the connection.
-			schema, table, err := sourceName(src, ct)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s:%d: route from %s: %v", cfg.File, r.Line, r.From, err))
-				continue
-			}
-			topic = relay.TopicName(cfg.Kafka.TopicPrefix, schema, table)
 		}
 		tschema, tn := config.Table{Name: tref}.Qualified(tnames)
 		rt := &route{
-			name: r.From + " -> " + r.To, topic: topic, cfg: r, schema: tschema, tname: tn,
+			name: RouteName(r), topic: topic, cfg: r, schema: tschema, tname: tn,
 			rename: r.Columns, drop: map[string]bool{},
 		}
 		for _, c := range r.Drop {
@@ -107,21 +93,42 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 	return out, nil
 }
 
-// sourceName is a source table as its catalog holds it.
-func sourceName(src *config.Source, ct *config.Table) (schema, table string, err error) {
+// RouteName names a route in metrics, logs, the DLQ and ferry route.
+func RouteName(r config.Route) string { return r.From + " -> " + r.To }
+
+// errNotCaptured: a route's from names no captured table (Validate says so).
+var errNotCaptured = errors.New("the route's table is not captured")
+
+// topicOf is the topic a route's source table's changes go to. It is
+// named after the table as the source's catalog holds it, which the
+// applier works out without connecting to the source: a bare name needs a
+// dialect whose default schema does not depend on the connection.
+func topicOf(cfg *config.Config, r config.Route) (string, error) {
+	sname, sref := r.SplitFrom()
+	src, ok := cfg.Source(sname)
+	if !ok {
+		return "", errNotCaptured
+	}
+	ct, ok := src.Table(sref)
+	if !ok {
+		return "", errNotCaptured
+	}
+	if ct.Topic != "" {
+		return ct.Topic, nil
+	}
 	sd, err := dialects.Lookup(src.Dialect)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	names, err := fsql.NamesOf(context.Background(), sd, nil)
 	if errors.Is(err, fsql.ErrNeedsConnection) && (ct.Schema != "" || strings.Contains(ct.Name, ".")) {
 		names, err = fsql.Names{Fold: sd.Fold}, nil // the schema is named: no default needed
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("%w: name the table's schema in the source's tables (schema.table), or give it a topic:", err)
+		return "", fmt.Errorf("%w: name the table's schema in the source's tables (schema.table), or give it a topic", err)
 	}
-	schema, table = ct.Qualified(names)
-	return schema, table, nil
+	schema, table := ct.Qualified(names)
+	return relay.TopicName(cfg.Kafka.TopicPrefix, schema, table), nil
 }
 
 // describe reads the target table from the catalog and compiles the rules

@@ -187,7 +187,7 @@ func (a *Applier) move(pause, seek, resume []kafka.TopicPartition) error {
 			return fmt.Errorf("rewind %v: %w", seek, err)
 		}
 	}
-	if len(resume) > 0 {
+	if resume = a.unpaused(resume); len(resume) > 0 {
 		if err := a.consumer.Resume(resume); err != nil {
 			return fmt.Errorf("resume %v: %w", resume, err)
 		}

@@ -148,7 +148,7 @@ func (a *Applier) truncate(ctx context.Context, tx *stdsql.Tx, it *item, b barri
 				first = time.Now()
 				a.truncateFailed[b] = first
 			}
-			if time.Since(first) < a.cfg.Apply.ForeignKeyWait {
+			if a.waited(first) < a.cfg.Apply.ForeignKeyWait {
 				return false, nil
 			}
 			class = dlq.ClassForeignKey

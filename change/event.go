@@ -27,6 +27,10 @@ const (
 	// OpTruncate empties the table: its event has no key and no images,
 	// and the relay sends it to every partition of the table's topic.
 	OpTruncate Op = "t"
+	// OpHeartbeat is the relay's heartbeat: no key, no images; the relay
+	// sends it to every partition of every captured table's topic, and it
+	// is never applied to a table.
+	OpHeartbeat Op = "h"
 )
 
 // Table is what the relay knows about a captured table (from the registry).

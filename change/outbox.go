@@ -23,7 +23,8 @@ import (
 // compacted topic forgets the old key and a consumer keyed by the primary
 // key never sees one change under two keys. A delete is a delete event and
 // a tombstone for its key. A truncate is one event with no key and no
-// images, which the relay sends to every partition of the topic.
+// images, which the relay sends to every partition of the topic; so is a
+// heartbeat, which the relay sends to every partition of every topic.
 //
 // The key is the key columns in one text per row, whatever the session
 // that wrote it (see appendKeyValue).
@@ -66,9 +67,9 @@ func FromRowAt(t *Table, r Row, now time.Time) ([]Event, error) {
 		if before, err = c.image(r.Before, "before", r.Op); err != nil {
 			return nil, err
 		}
-	case OpTruncate:
+	case OpTruncate, OpHeartbeat:
 	default:
-		return nil, c.fail("", "", fmt.Errorf("op %q is not one of c, u, d, r, t", string(r.Op)))
+		return nil, c.fail("", "", fmt.Errorf("op %q is not one of c, u, d, r, t, h", string(r.Op)))
 	}
 	srcStart := len(c.buf)
 	c.buf = appendSource(c.buf, t, &r)
@@ -81,9 +82,9 @@ func FromRowAt(t *Table, r Row, now time.Time) ([]Event, error) {
 			Key: key, Value: value, TxID: r.TxID, Seq: r.Seq, TsMs: tsMs}
 	}
 	switch {
-	case r.Op == OpTruncate:
+	case r.Op == OpTruncate || r.Op == OpHeartbeat:
 		out := make([]byte, 0, envelopeSize+len(src))
-		return []Event{ev(OpTruncate, nil, appendEnvelope(out, nil, nil, src, OpTruncate, tsMs))}, nil
+		return []Event{ev(r.Op, nil, appendEnvelope(out, nil, nil, src, r.Op, tsMs))}, nil
 	case r.Op == OpDelete:
 		out := make([]byte, 0, len(bKey)+envelopeSize+len(bImg)+len(src))
 		out = append(out, bKey...)

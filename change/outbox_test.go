@@ -620,7 +620,7 @@ func TestErrors(t *testing.T) {
 		{"delete without before", "d", "", `{"id":7}`, "", "",
 			prefix + `: delete has no before image`},
 		{"unknown op", "x", "", `{"id":7}`, "", "",
-			prefix + `: op "x" is not one of c, u, d, r, t`},
+			prefix + `: op "x" is not one of c, u, d, r, t, h`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

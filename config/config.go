@@ -204,6 +204,11 @@ type Relay struct {
 	OffsetsTopic string `yaml:"offsets_topic"`
 	// LeaseRetry is how often a standby relay tries to take over. Default 1s.
 	LeaseRetry time.Duration `yaml:"lease_retry"`
+	// Heartbeat is how often the leading relay writes a heartbeat through
+	// the outbox, which every applier records when it arrives: the lag of
+	// each source and target pair, known even while no data changes. 0
+	// turns heartbeats off; nil means the default, 5s. HeartbeatEvery reads it.
+	Heartbeat *time.Duration `yaml:"heartbeat"`
 
 	Line int `yaml:"-"`
 }

@@ -34,6 +34,22 @@ func (r *Relay) applyDefaults(topicPrefix string) {
 	if r.LeaseRetry == 0 {
 		r.LeaseRetry = time.Second
 	}
+	if r.Heartbeat == nil {
+		every := DefaultHeartbeat
+		r.Heartbeat = &every
+	}
+}
+
+// DefaultHeartbeat is how often a relay writes a heartbeat unless the
+// config says.
+const DefaultHeartbeat = 5 * time.Second
+
+// HeartbeatEvery is the heartbeat interval; 0 when heartbeats are off.
+func (r *Relay) HeartbeatEvery() time.Duration {
+	if r.Heartbeat == nil {
+		return DefaultHeartbeat
+	}
+	return *r.Heartbeat
 }
 
 // Schedule parses the purge schedule with robfig/cron's standard parser.
@@ -66,6 +82,9 @@ func (v *validation) relay(r Relay) {
 	// A default derived from a bad topic_prefix is reported there, once.
 	if r.OffsetsTopic != v.badPrefix+"._relay_offsets" && !validTopic.MatchString(r.OffsetsTopic) {
 		v.add(r.Line, "relay: offsets_topic %q may hold only letters, digits, '.', '_' and '-'", r.OffsetsTopic)
+	}
+	if h := r.HeartbeatEvery(); h != 0 && (h < 10*time.Millisecond || h > time.Hour) {
+		v.add(r.Line, "relay: heartbeat %s: want 0 (off) or between 10ms and 1h", h)
 	}
 	if r.LeaseRetry < 10*time.Millisecond {
 		v.add(r.Line, "relay: lease_retry %s: want at least 10ms", r.LeaseRetry)

@@ -16,6 +16,7 @@ import (
 	"github.com/ferry-cdc/ferry/internal/daemon"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
 	"github.com/ferry-cdc/ferry/internal/kafkaread"
+	"github.com/ferry-cdc/ferry/internal/latency"
 )
 
 // reserved are producer properties the relay sets itself; a config that
@@ -35,6 +36,8 @@ type sink struct {
 	log     *slog.Logger
 	// fault is the first permanent error among the producer's events.
 	fault *kafkaclient.Fault
+	// partitionCache holds partition counts for heartbeats.
+	partitionCache map[string]partitionCount
 }
 
 func newSink(ctx context.Context, k config.Kafka, txnID, offsetsTopic, source string, log *slog.Logger) (*sink, error) {
@@ -122,10 +125,14 @@ func (s *sink) limits(ctx context.Context, topics []string) (map[string]int, err
 // position reads this source's last committed position from the offsets
 // topic, as a read_committed consumer sees it; nil when there is none.
 func (s *sink) position(ctx context.Context) ([]byte, error) {
+	return readPosition(ctx, s.kafka, s.offsets, s.source)
+}
+
+func readPosition(ctx context.Context, k config.Kafka, offsets, source string) ([]byte, error) {
 	var pos []byte
-	brokers := strings.Join(s.kafka.Brokers, ",")
-	err := kafkaread.ToEnd(ctx, brokers, []string{s.offsets}, kafkaread.Options{Props: kafkaclient.ConsumerProperties(s.kafka)}, func(m *kafka.Message) error {
-		if string(m.Key) == s.source {
+	brokers := strings.Join(k.Brokers, ",")
+	err := kafkaread.ToEnd(ctx, brokers, []string{offsets}, kafkaread.Options{Props: kafkaclient.ConsumerProperties(k)}, func(m *kafka.Message) error {
+		if string(m.Key) == source {
 			pos = m.Value
 		}
 		return nil
@@ -134,7 +141,7 @@ func (s *sink) position(ctx context.Context) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.offsets, err)
+		return nil, fmt.Errorf("read %s: %w", offsets, err)
 	}
 	return pos, nil
 }
@@ -253,32 +260,55 @@ func tooLargeForTopic(k config.Kafka, err error) error {
 }
 
 // message builds the Kafka message for one event.
+// Room is left for the header the caller adds (internal/latency).
 func message(topic *string, source string, ev change.Event) *kafka.Message {
+	h := make([]kafka.Header, 3, 4)
+	h[0] = kafka.Header{Key: "ferry.source", Value: []byte(source)}
+	h[1] = kafka.Header{Key: "ferry.seq", Value: strconv.AppendInt(nil, ev.Seq, 10)}
+	h[2] = kafka.Header{Key: "ferry.txid", Value: strconv.AppendUint(nil, ev.TxID, 10)}
 	return &kafka.Message{
 		TopicPartition: kafka.TopicPartition{Topic: topic, Partition: kafka.PartitionAny},
 		Key:            ev.Key,
 		Value:          ev.Value,
-		Headers: []kafka.Header{
-			{Key: "ferry.source", Value: []byte(source)},
-			{Key: "ferry.seq", Value: strconv.AppendInt(nil, ev.Seq, 10)},
-			{Key: "ferry.txid", Value: strconv.AppendUint(nil, ev.TxID, 10)},
-		},
+		Headers:        h,
 	}
 }
 
 // truncateMessages builds the messages of a truncate: one on each of the
 // topic's n partitions, without a key, each saying n in ferry.partitions,
 // so that a consumer can tell when every partition has reached it.
-func truncateMessages(topic *string, source string, ev change.Event, n int) []*kafka.Message {
+func truncateMessages(topic *string, source string, ev change.Event, n int, committed []byte) []*kafka.Message {
 	out := make([]*kafka.Message, n)
 	count := []byte(strconv.Itoa(n))
 	for p := range n {
 		m := message(topic, source, ev)
 		m.TopicPartition.Partition = int32(p)
-		m.Headers = append(m.Headers, kafka.Header{Key: "ferry.partitions", Value: count})
+		m.Headers = append(m.Headers, kafka.Header{Key: "ferry.partitions", Value: count},
+			kafka.Header{Key: latency.Header, Value: committed})
 		out[p] = m
 	}
 	return out
+}
+
+// cachedPartitions is how many partitions a topic had at most a minute ago.
+func (s *sink) cachedPartitions(ctx context.Context, topic string) (int, error) {
+	if c, ok := s.partitionCache[topic]; ok && time.Since(c.at) < time.Minute {
+		return c.n, nil
+	}
+	n, err := s.partitions(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	if s.partitionCache == nil {
+		s.partitionCache = map[string]partitionCount{}
+	}
+	s.partitionCache[topic] = partitionCount{n, time.Now()}
+	return n, nil
+}
+
+type partitionCount struct {
+	n  int
+	at time.Time
 }
 
 // partitions reads how many partitions a topic has now: a truncate must

@@ -1,6 +1,10 @@
 package relay
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferry-cdc/ferry/internal/latency"
+)
 
 type metrics struct {
 	produced      *prometheus.CounterVec
@@ -10,6 +14,11 @@ type metrics struct {
 	oldestAge     prometheus.Gauge
 	leader        prometheus.Gauge
 	errors        *prometheus.CounterVec
+	batchChanges  prometheus.Histogram
+	heartbeats    prometheus.Counter
+	// ageRead and ageCommitted are the change age histogram's stages: from
+	// the source commit to the relay's read, and to the Kafka commit.
+	ageRead, ageCommitted prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer, source string) *metrics {
@@ -38,7 +47,20 @@ func newMetrics(reg prometheus.Registerer, source string) *metrics {
 			Name: "ferry_relay_errors_total", Help: "Errors, by kind: database, kafka, lease, convert.", ConstLabels: labels,
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.produced, m.batches, m.batchDuration, m.backlog, m.oldestAge, m.leader, m.errors)
+	m.batchChanges = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "ferry_relay_batch_changes", Help: "Changes in one Kafka transaction.", ConstLabels: labels,
+		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+	})
+	m.heartbeats = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ferry_relay_heartbeats_total", Help: "Heartbeats written into the outbox.", ConstLabels: labels,
+	})
+	age := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:        "ferry_relay_change_age_seconds",
+		Help:        "Time from a change's source commit to a stage of the relay: read (from the outbox), kafka_committed (its Kafka transaction committed).",
+		ConstLabels: labels, Buckets: latency.Buckets,
+	}, []string{"stage"})
+	m.ageRead, m.ageCommitted = age.WithLabelValues("read"), age.WithLabelValues("kafka_committed")
+	reg.MustRegister(m.produced, m.batches, m.batchDuration, m.backlog, m.oldestAge, m.leader, m.errors, m.batchChanges, m.heartbeats, age)
 	for _, k := range []string{kindDatabase, kindKafka, kindLease, kindConvert} {
 		m.errors.WithLabelValues(k)
 	}

@@ -3,9 +3,11 @@ package relay
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/daemon"
 	"github.com/ferry-cdc/ferry/internal/kafkaclient"
+	"github.com/ferry-cdc/ferry/internal/latency"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -42,6 +45,8 @@ type Relay struct {
 	// committed is the position last committed to Kafka, for purging.
 	committed atomic.Pointer[[]byte]
 	state     daemon.StateLog
+	// commits are the source commit times of the batch's changes.
+	commits []time.Time
 }
 
 // New builds the relay of src. db is a pool for src's DSN; the relay uses
@@ -174,9 +179,10 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	defer wg.Wait()
 	bctx, bcancel := context.WithCancel(ctx)
 	defer bcancel()
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); r.purgeOnSchedule(bctx) }()
 	go func() { defer wg.Done(); r.watchBacklog(bctx) }()
+	go func() { defer wg.Done(); r.heartbeats(bctx) }()
 
 	idle := r.cfg.PollInterval / 8
 	lastCheck := time.Now()
@@ -249,7 +255,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		}
 		idle = r.cfg.PollInterval / 8
 
-		msgs, counts, err := r.convert(kctx, s, &tabs, batch.Rows)
+		msgs, counts, err := r.convert(kctx, s, &tabs, batch, res.at)
 		for {
 			big, ok := errors.AsType[*tooLarge](err)
 			if !ok || big.row == 0 {
@@ -266,7 +272,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 				return progressed, &kindError{kindDatabase, res.err}
 			}
 			batch = res.batch
-			msgs, counts, err = r.convert(kctx, s, &tabs, batch.Rows)
+			msgs, counts, err = r.convert(kctx, s, &tabs, batch, res.at)
 		}
 		if err != nil {
 			return progressed, err
@@ -291,6 +297,11 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		r.storeCommitted(durable)
 		r.m.batches.Inc()
 		r.m.batchDuration.Observe(time.Since(start).Seconds())
+		r.m.batchChanges.Observe(float64(len(r.commits)))
+		now := time.Now()
+		for _, c := range r.commits {
+			r.m.ageCommitted.Observe(latency.Since(c, now))
+		}
 		for t, n := range counts {
 			r.m.produced.WithLabelValues(t).Add(float64(n))
 		}
@@ -303,6 +314,7 @@ type readResult struct {
 	batch *fsql.Batch
 	chunk *chunk // a snapshot's chunk, selected just before the batch
 	err   error
+	at    time.Time // when the read returned
 }
 
 // read reads up to rows changes of the outbox from pos; with a plan, it
@@ -317,7 +329,7 @@ func (r *Relay) read(ctx context.Context, pos []byte, plan *chunkPlan, rows int)
 		}
 	}
 	b, err := r.outbox.Read(ctx, pos, fsql.Limit{Rows: rows, Bytes: r.cfg.BatchBytes})
-	return readResult{b, c, err}
+	return readResult{b, c, err, time.Now()}
 }
 
 func (r *Relay) commitError(err error) error {
@@ -363,12 +375,32 @@ func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error)
 	return tabs, nil
 }
 
-// convert turns outbox rows into Kafka messages, in order.
-func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows []fsql.OutboxRow) ([]*kafka.Message, map[string]int, error) {
+// convert turns outbox rows into Kafka messages, in order. Each change
+// carries its source commit time as the relay bounds it (internal/latency),
+// which r.commits keeps, one per change, for the metrics; read is when the
+// batch was read.
+func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, batch *fsql.Batch, read time.Time) ([]*kafka.Message, map[string]int, error) {
+	rows := batch.Rows
 	msgs := make([]*kafka.Message, 0, len(rows)+len(rows)/8)
 	counts := map[string]int{}
+	r.commits = r.commits[:0]
 	now := time.Now()
+	// The rows' commit times in the header's form, in one buffer for the
+	// batch rather than one allocation per change.
+	stamps := make([]byte, 0, 20*len(rows))
 	for i, row := range rows {
+		committed := row.Ts
+		if batch.After.After(committed) {
+			committed = batch.After
+		}
+		if row.Op == 'h' {
+			hb, err := r.heartbeatMessages(ctx, s, *tabs, row, committed, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			msgs = append(msgs, hb...)
+			continue
+		}
 		t, ok := (*tabs)[row.TableID]
 		if !ok {
 			// A table captured since the registry was read.
@@ -388,6 +420,9 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 			r.m.errors.WithLabelValues(kindConvert).Inc()
 			return nil, nil, &daemon.Fatal{Err: fmt.Errorf("stop: %w", err)}
 		}
+		n := len(stamps)
+		stamps = latency.Append(stamps, committed)
+		stamp := stamps[n:len(stamps):len(stamps)]
 		for _, ev := range evs {
 			if ev.Op == change.OpTruncate {
 				// The truncate goes to every partition, in this transaction,
@@ -396,10 +431,11 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 				if err != nil {
 					return nil, nil, &kindError{kindKafka, err}
 				}
-				msgs = append(msgs, truncateMessages(&t.topic, r.src.Name, ev, n)...)
+				msgs = append(msgs, truncateMessages(&t.topic, r.src.Name, ev, n, stamp)...)
 				continue
 			}
 			m := message(&t.topic, r.src.Name, ev)
+			m.Headers = append(m.Headers, kafka.Header{Key: latency.Header, Value: stamp})
 			if n := size(m); n > t.limit {
 				r.m.errors.WithLabelValues(kindConvert).Inc()
 				return nil, nil, &tooLarge{row: i, err: r.tooLargeError(t, ev, n)}
@@ -407,8 +443,43 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, rows
 			msgs = append(msgs, m)
 		}
 		counts[t.label]++
+		r.commits = append(r.commits, committed)
+		r.m.ageRead.Observe(latency.Since(committed, read))
 	}
 	return msgs, counts, nil
+}
+
+// heartbeatMessages builds a heartbeat's messages: one on every partition
+// of every captured table's topic, so that each partition an applier
+// applies carries it, in order with the changes. Partition counts come
+// from a cache a minute old at most: a partition added since may miss a
+// heartbeat or two, never a change.
+func (r *Relay) heartbeatMessages(ctx context.Context, s *sink, tabs map[int]*table, row fsql.OutboxRow, committed, now time.Time) ([]*kafka.Message, error) {
+	var body struct {
+		IntervalMs int64 `json:"interval_ms"`
+	}
+	_ = json.Unmarshal(row.After, &body) // the interval is informative: 0 when unreadable
+	interval := []byte(strconv.FormatInt(body.IntervalMs, 10))
+	stamp := latency.Append(nil, committed)
+	var out []*kafka.Message
+	for _, t := range tabs {
+		evs, err := change.FromRowAt(t.change, change.Row{Seq: row.Seq, TxID: row.TxID, Op: change.OpHeartbeat, Ts: row.Ts}, now)
+		if err != nil {
+			return nil, &daemon.Fatal{Err: fmt.Errorf("stop: %w", err)}
+		}
+		n, err := s.cachedPartitions(ctx, t.topic)
+		if err != nil {
+			return nil, &kindError{kindKafka, err}
+		}
+		for p := range n {
+			m := message(&t.topic, r.src.Name, evs[0])
+			m.TopicPartition.Partition = int32(p)
+			m.Headers = append(m.Headers, kafka.Header{Key: latency.Header, Value: stamp},
+				kafka.Header{Key: latency.HeartbeatHeader, Value: interval})
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // tooLarge is a change larger than its topic takes, at index row of the
@@ -509,6 +580,53 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 			r.m.oldestAge.Set(0)
 		} else {
 			r.m.oldestAge.Set(time.Since(oldest).Seconds())
+		}
+	}
+}
+
+// heartbeater writes heartbeats into a source's outbox (sql/postgres/operations.go).
+type heartbeater interface {
+	Heartbeat(ctx context.Context, db *stdsql.DB, captureSchema string, interval time.Duration) error
+}
+
+// heartbeats writes a heartbeat into the outbox at once and then every
+// relay.heartbeat, while this relay leads. A failure is logged once until
+// a heartbeat succeeds again: the relay's own reads say more.
+func (r *Relay) heartbeats(ctx context.Context) {
+	every := r.cfg.HeartbeatEvery()
+	hb, ok := r.d.(heartbeater)
+	if every == 0 {
+		return
+	}
+	if !ok {
+		r.log.Warn("heartbeats are not built for this dialect: the lag of its pairs is not known")
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	failing := false
+	for {
+		err := hb.Heartbeat(ctx, r.db, r.schema, every)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, fsql.ErrNoHeartbeat):
+			r.log.Warn("heartbeats are off until the capture schema is upgraded", "err", err)
+			return
+		case err != nil:
+			r.m.errors.WithLabelValues(kindDatabase).Inc()
+			if !failing {
+				r.log.Warn("write a heartbeat", "err", err)
+			}
+			failing = true
+		default:
+			r.m.heartbeats.Inc()
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ferry-cdc/ferry/change"
+	"github.com/ferry-cdc/ferry/internal/latency"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -488,7 +489,9 @@ func (s *snapshots) emit(msgs []*kafka.Message, next []byte) ([]*kafka.Message, 
 			continue
 		}
 		if m.Key == nil {
-			c.dropAll = true // a truncate: every row read before it is gone
+			if _, hb := latency.Heartbeat(m); !hb {
+				c.dropAll = true // a truncate: every row read before it is gone
+			}
 		} else {
 			c.dropped[string(m.Key)] = true
 		}

@@ -155,7 +155,7 @@ func (st *stepper) batch() {
 	if err != nil {
 		st.t.Fatal(err)
 	}
-	msgs, _, err := st.r.convert(ctx, nil, &st.tabs, b.Rows)
+	msgs, _, err := st.r.convert(ctx, nil, &st.tabs, b, time.Now())
 	if err != nil {
 		st.t.Fatal(err)
 	}

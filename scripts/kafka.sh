@@ -389,6 +389,12 @@ cmd_start() {
 	command -v java >/dev/null 2>&1 || die "java not found (Kafka needs Java 17+)"
 	secure_material
 	write_config
+	if [ "${FERRY_KAFKA_FRESH:-0}" = 1 ] && [ -d "$KAFKA_DATA" ]; then
+		# Throwaway topics (tests): a broker loading thousands of old partitions
+		# can take minutes to answer, so start on an empty log directory.
+		log "$SERVICE: FERRY_KAFKA_FRESH=1, removing $KAFKA_DATA"
+		rm -rf "$KAFKA_DATA"
+	fi
 	format_storage
 	log "$SERVICE: starting Kafka $FERRY_KAFKA_VERSION on $BOOTSTRAP (controller $KAFKA_HOST:$FERRY_KAFKA_CONTROLLER_PORT)"
 	# setsid + nohup: the broker survives the calling shell/terminal (and make's

@@ -32,11 +32,21 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$SCRIPT_DIR/services-up.sh"
+# A broker this script starts holds only the topics of earlier test runs:
+# start it on an empty log directory (not exported: the fault tests restart
+# the broker and must find their topics again).
+fresh=0
+[ "$kafka_was_up" = 0 ] && fresh=1
+FERRY_KAFKA_FRESH=$fresh "$SCRIPT_DIR/services-up.sh"
 # shellcheck disable=SC1091
 . "$FERRY_SERVICES_DIR/env"
 
 if [ $# -eq 0 ]; then set -- ./...; fi
+
+# Prometheus for the dashboard's test (deploy/monitoring_test.go), from Debian's
+# packages like PostgreSQL; the test runs the binary itself.
+FERRY_PROMETHEUS_BIN="$("$SCRIPT_DIR/prometheus.sh" bin)"
+export FERRY_PROMETHEUS_BIN
 
 echo "test: go vet" >&2
 go vet ./...

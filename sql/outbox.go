@@ -55,6 +55,11 @@ type Batch struct {
 	// Idle reports that nothing has committed since pos: Next equals pos and
 	// the relay may wait before reading again.
 	Idle bool
+	// After is a time every change of Rows committed after, on the relay's
+	// clock (when the outbox last saw none of them), or zero when the
+	// outbox cannot tell: with each row's Ts, it bounds the commit from
+	// below (internal/latency).
+	After time.Time
 }
 
 // OutboxRow is one captured change as the outbox holds it.

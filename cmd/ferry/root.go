@@ -49,6 +49,8 @@ Exit codes: 0 done, 1 failed, 2 bad usage or config.`,
 		newDLQ(g),
 		newSnapshot(g),
 		newVerify(g),
+		newRoute(g),
+		newStatus(g),
 		newVersion(),
 	)
 	strictArgs(root)

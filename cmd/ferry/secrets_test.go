@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-cdc/ferry/internal/ferrytest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -98,6 +98,10 @@ routes:
 		run(env, "migrate", "generate", "-c", path, "--dir", t.TempDir())
 		run(env, "dlq", "list", "-c", path)
 		run(env, "dlq", "replay", "--dry-run", "-c", path)
+		run(env, "status", "-c", path)
+		run(env, "status", "--json", "-c", path)
+		run(env, "route", "list", "-c", path)
+		run(env, "route", "resume", "-c", path, "hq.public.emp")
 	}
 	run(wrongSASL, "check", "-c", good)
 	run(wrongSASL, "dlq", "list", "-c", good)
@@ -183,15 +187,7 @@ func withUser(t *testing.T, dsn, user, password string) string {
 	return u.String()
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func freeAddr(t *testing.T) string { return ferrytest.FreeAddr(t) }
 
 // get returns a page of a daemon's metrics server, or what went wrong.
 func get(addr, path string) string {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,18 @@ func Binary(tb testing.TB) string {
 		tb.Fatal(bin.err)
 	}
 	return bin.path
+}
+
+// FreeAddr returns a loopback address with a port free a moment ago, for
+// --metrics-addr.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // Process is a running ferry command.

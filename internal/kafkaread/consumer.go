@@ -2,6 +2,7 @@ package kafkaread
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -73,7 +74,7 @@ func bounds(ctx context.Context, c *kafka.Consumer, topics []string, wait time.D
 		}
 		for _, id := range ids {
 			p := partition{topic, id}
-			low, high, err := c.QueryWatermarkOffsets(topic, id, remainingMs(ctx))
+			low, high, err := watermarks(ctx, c, topic, id)
 			if err != nil {
 				return nil, fmt.Errorf("query the watermarks of %s: %w", p, err)
 			}
@@ -81,6 +82,29 @@ func bounds(ctx context.Context, c *kafka.Consumer, topics []string, wait time.D
 		}
 	}
 	return out, nil
+}
+
+// watermarks queries a partition's low and high offsets. Just after a topic
+// is created, the broker its metadata names as leader may not lead it yet
+// for a moment: that answer is asked again for up to ten seconds.
+func watermarks(ctx context.Context, c *kafka.Consumer, topic string, partition int32) (low, high int64, err error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		low, high, err = c.QueryWatermarkOffsets(topic, partition, remainingMs(ctx))
+		var ke kafka.Error
+		if err == nil || !errors.As(err, &ke) || time.Now().After(deadline) || ctx.Err() != nil {
+			return low, high, err
+		}
+		switch ke.Code() {
+		case kafka.ErrNotLeaderForPartition, kafka.ErrLeaderNotAvailable, kafka.ErrUnknownTopicOrPart:
+		default:
+			return low, high, err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // partitions lists the topic's partitions, waiting up to wait while one has
@@ -176,4 +200,59 @@ func remainingMs(ctx context.Context) int {
 		return 30_000
 	}
 	return max(int(time.Until(d).Milliseconds()), 1)
+}
+
+// Watermark is a partition's low watermark and, for a read_committed
+// consumer, its last stable offset: where a reader that commits the
+// offsets it has applied is at the end.
+type Watermark struct {
+	Topic     string
+	Partition int32
+	Low, High int64
+}
+
+// Watermarker reads watermarks with a consumer of its own, which is never
+// assigned a partition: reading them polls it for errors, which would take
+// the messages of a consumer in use.
+type Watermarker struct{ c *kafka.Consumer }
+
+// NewWatermarker connects a read_committed Watermarker to brokers.
+func NewWatermarker(brokers string, opts Options) (*Watermarker, error) {
+	c, err := newConsumer(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Watermarker{c}, nil
+}
+
+// Close closes its consumer.
+func (w *Watermarker) Close() { w.c.Close() }
+
+// Read reads the watermarks of every partition of topics; a topic that
+// does not exist has none.
+func (w *Watermarker) Read(ctx context.Context, topics []string) ([]Watermark, error) {
+	var out []Watermark
+	for _, t := range topics {
+		bs, err := bounds(ctx, w.c, []string{t}, 5*time.Second)
+		if errors.Is(err, ErrNoTopic) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			out = append(out, Watermark{Topic: b.topic, Partition: b.id, Low: b.low, High: b.high})
+		}
+	}
+	return out, nil
+}
+
+// ReadWatermarks reads the watermarks of topics once.
+func ReadWatermarks(ctx context.Context, brokers string, topics []string, opts Options) ([]Watermark, error) {
+	w, err := NewWatermarker(brokers, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	return w.Read(ctx, topics)
 }

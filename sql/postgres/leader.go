@@ -16,8 +16,9 @@ import (
 // its standby takes over on its next try. (It needs a direct connection or a
 // session-mode pooler; a transaction-mode pooler would break the lease.)
 type leader struct {
-	db  *stdsql.DB
-	key string
+	db   *stdsql.DB
+	key  string
+	name string // the session's application_name while it leads
 
 	mu   sync.Mutex
 	conn *stdsql.Conn
@@ -25,7 +26,7 @@ type leader struct {
 
 // Leader returns the lease for the relay of source.
 func (source) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
-	return &leader{db: db, key: "ferry.relay." + captureSchema + "." + source}
+	return &leader{db: db, key: leaseKey(captureSchema, source), name: leaseName(source)}
 }
 
 func (l *leader) TryAcquire(ctx context.Context) (bool, error) {
@@ -43,6 +44,13 @@ func (l *leader) TryAcquire(ctx context.Context) (bool, error) {
 	if err != nil {
 		l.drop()
 		return false, fmt.Errorf("try the relay lease: %w", err)
+	}
+	if ok {
+		// Who leads, for pg_stat_activity and ferry status.
+		if _, err := l.conn.ExecContext(ctx, `SELECT pg_catalog.set_config('application_name', $1, false)`, l.name); err != nil {
+			l.drop()
+			return false, fmt.Errorf("name the relay lease's session: %w", err)
+		}
 	}
 	return ok, nil
 }

@@ -117,6 +117,11 @@ type outbox struct {
 	rows       string // the window query
 	horizonSQL string
 	busy       bool // the last Read returned rows: skip the idle check
+	// taken is when this relay took the snapshots it reads between (each
+	// time is read just before its snapshot is taken, so a change the
+	// snapshot does not see committed after it): the window's base and
+	// its end. Batch.After comes from it.
+	taken map[string]time.Time
 }
 
 // Outbox reads the outbox in captureSchema.
@@ -131,6 +136,7 @@ func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 		db:     db,
 		schema: captureSchema,
 		seq:    seq,
+		taken:  map[string]time.Time{},
 		horizonSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ` + seq + `;
 BEGIN; SELECT pg_catalog.pg_current_xact_id(); ROLLBACK;
 SELECT pg_catalog.pg_current_snapshot()::text`,
@@ -214,10 +220,12 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 				return &fsql.Batch{Next: raw, Idle: true}, nil
 			}
 		}
+		at := time.Now()
 		last, snap, err := o.horizon(ctx)
 		if err != nil {
 			return nil, err
 		}
+		o.taken[snap] = at
 		if last < p.Last {
 			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d "+
 				"(the capture schema was dropped and created again): %w", last, p.Last, fsql.ErrPositionGone)
@@ -240,7 +248,7 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 		return nil, fmt.Errorf("read outbox window %s..%s after seq %d: %w", p.Snap, p.Win.Snap, p.Win.Cursor, err)
 	}
 	defer rows.Close()
-	batch := &fsql.Batch{}
+	batch := &fsql.Batch{After: o.taken[p.Snap]}
 	fetched := 0
 	for rows.Next() {
 		var r fsql.OutboxRow
@@ -274,6 +282,11 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 			return nil, err
 		}
 		p = next
+		for snap := range o.taken {
+			if snap != p.Snap {
+				delete(o.taken, snap)
+			}
+		}
 	}
 	batch.Next, err = json.Marshal(p)
 	if err != nil {

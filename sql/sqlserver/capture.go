@@ -3,8 +3,8 @@ package sqlserver
 import (
 	"context"
 	stdsql "database/sql"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"

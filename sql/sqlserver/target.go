@@ -563,5 +563,3 @@ func (target) RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error 
 	_, err = tx.ExecContext(ctx, q)
 	return err
 }
-
-

@@ -62,6 +62,9 @@ func (m *Migrator) Up(ctx context.Context) (*Result, error) {
 
 // lock takes the dialect's migration lock on a connection of its own.
 func (m *Migrator) lock(ctx context.Context) (func(), error) {
+	if m.catalog != nil {
+		return nil, errOffline
+	}
 	locker, err := m.cap.MigrationLocker()
 	if err != nil {
 		return nil, err
@@ -173,6 +176,9 @@ type TableStatus struct {
 // Status reports each configured table, and each captured one that the
 // config no longer names, with any drift. It changes nothing.
 func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, tables []TableStatus, err error) {
+	if m.catalog != nil {
+		return nil, nil, errOffline
+	}
 	capture := m.cap
 	pendingSchema, err = m.pendingSchema(ctx)
 	if err != nil {

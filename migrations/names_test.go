@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"

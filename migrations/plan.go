@@ -39,6 +39,8 @@ type Migrator struct {
 	schema string
 	db     *stdsql.DB
 	log    *slog.Logger
+	// catalog, when set, stands for the connection (NewFromCatalog).
+	catalog *fsql.CatalogFile
 }
 
 // New returns a Migrator for the source. db is a pool for the source's DSN.
@@ -92,7 +94,7 @@ type desired struct {
 
 // check describes every configured table and returns all problems at once.
 func (m *Migrator) check(ctx context.Context) ([]desired, error) {
-	names, err := fsql.NamesOf(ctx, m.dialect, m.db)
+	names, err := m.names(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", m.source.Name, err)
 	}
@@ -116,7 +118,7 @@ func (m *Migrator) check(ctx context.Context) ([]desired, error) {
 // checkTable describes one configured table and lists its problems.
 func (m *Migrator) checkTable(ctx context.Context, d *desired) []string {
 	ref := d.ref
-	t, err := m.dialect.Describe(ctx, m.db, ref.Schema, ref.Table)
+	t, err := m.describe(ctx, ref.Schema, ref.Table)
 	if errors.Is(err, fsql.ErrNoTable) {
 		return []string{"table does not exist"}
 	}
@@ -225,7 +227,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 
-	registered, err := capture.Registry(ctx, m.db, schema)
+	registered, err := m.registry(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -450,6 +452,9 @@ func (m *Migrator) versionTable(name string) string { return m.schema + "." + na
 // appliedVersions reads a goose version table without creating it.
 func (m *Migrator) appliedVersions(ctx context.Context, table string) (map[int64]bool, error) {
 	applied := map[int64]bool{}
+	if m.catalog != nil {
+		return applied, nil // never installed
+	}
 	_, err := m.dialect.Describe(ctx, m.db, m.schema, table)
 	if errors.Is(err, fsql.ErrNoTable) {
 		return applied, nil

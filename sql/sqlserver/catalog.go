@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -117,6 +118,74 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		return nil, fmt.Errorf("describe unique indexes of %s: %w", name, err)
 	}
 	return t, nil
+}
+
+// DescribeFile describes a table of a catalog file (`ferry migrate generate
+// --catalog`) as Describe describes one from sys.columns: each printed
+// type is taken apart into the lengths the catalog holds, with SQL Server's
+// own defaults where the type names none (decimal(18,0), datetime2(7),
+// varchar(1)), and goes through the same mapping.
+func (source) DescribeFile(ct *fsql.CatalogTable) (*fsql.Table, error) {
+	t := &fsql.Table{Schema: ct.Schema, Name: ct.Name, PrimaryKey: ct.PrimaryKey}
+	var errs []error
+	for _, c := range ct.Columns {
+		r, err := fileColumn(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s.%s column %s: %w", ct.Schema, ct.Name, c.Name, err))
+			continue
+		}
+		t.Columns = append(t.Columns, r.column())
+	}
+	if len(ct.PrimaryKey) > 0 { // its index is one of sys.indexes' unique ones
+		t.Unique = append(t.Unique, fsql.UniqueIndex{Name: "primary key", Columns: ct.PrimaryKey})
+	}
+	for _, u := range ct.Unique {
+		t.Unique = append(t.Unique, fsql.UniqueIndex{Name: u.Name, Columns: u.Columns})
+	}
+	return t, errors.Join(errs...)
+}
+
+// fileColumn is the row describeColumns would read for a catalog file's
+// column.
+func fileColumn(c fsql.CatalogColumn) (catalogColumn, error) {
+	typ, err := parseType(c.Type)
+	if err != nil {
+		return catalogColumn{}, err
+	}
+	given := strings.Contains(c.Type, "(")
+	r := catalogColumn{
+		name: c.Name, base: typ.Base, userType: typ.Base, collation: c.Collation, codePage: c.CodePage, def: c.Default,
+		nullable: c.Nullable, identity: c.Identity, computed: c.Computed,
+		precision: typ.Precision, scale: typ.Scale,
+	}
+	if c.Generated {
+		r.generated = 1
+	}
+	switch typ.Base {
+	case "decimal", "numeric":
+		if !given {
+			r.precision = 18
+		}
+	case "time", "datetime2", "datetimeoffset":
+		if !given {
+			r.scale = 7
+		}
+	case "float":
+		r.precision = 53
+	case "rowversion":
+		r.base = "timestamp" // as TYPE_NAME(system_type_id) prints it
+	case "char", "varchar", "binary", "varbinary", "nchar", "nvarchar":
+		r.maxLength = typ.Length
+		if !given {
+			r.maxLength = 1
+		}
+		if (typ.Base == "nchar" || typ.Base == "nvarchar") && r.maxLength > 0 {
+			r.maxLength *= 2 // bytes, as sys.columns counts them
+		}
+	case "hierarchyid", "geography", "geometry":
+		r.assembly = true
+	}
+	return r, nil
 }
 
 // uniqueIndexes reads describeUnique. SQL Server checks every unique index

@@ -79,9 +79,6 @@ type Applier struct {
 	// first failed for a foreign key: its foreign_key_wait runs from then.
 	truncateFailed map[barrier]time.Time
 
-	// ops keeps heartbeats, progress and pauses in the target (operate.go);
-	// nil for a dialect without them.
-	ops operations
 	// landed are the changes the transaction under way has written.
 	landed    []*item
 	latencyOf map[string]prometheus.Observer
@@ -109,14 +106,13 @@ func New(cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *st
 	group := Group(cfg, target.Name)
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
-		book:    bookkeeping.New(d.Target().Bookkeeping(d.Fold(Schema)), group),
+		book:    Bookkeeping(cfg, target.Name, d),
 		m:       newMetrics(reg, target.Name),
 		group:   group,
 		next:    map[tp]int64{},
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
 		stopped: map[tp]*stop{}, missing: map[string]time.Time{}, truncateFailed: map[barrier]time.Time{},
-		ops:       ops(d),
 		latencyOf: map[string]prometheus.Observer{},
 		paused:    map[string]bool{},
 		reloads:   make(chan *Reload, 1),
@@ -133,14 +129,16 @@ func (a *Applier) classify(err error) fsql.ErrorClass {
 	return a.d.Classify(err)
 }
 
-func ops(d fsql.Dialect) operations {
-	o, _ := d.(operations)
-	return o
-}
-
 // Group is the consumer group of the appliers of target, which also keys
 // their state in the target.
 func Group(cfg *config.Config, target string) string { return cfg.Apply.GroupID + "-" + target }
+
+// Bookkeeping is the records of the appliers of target in the target's
+// Schema: offsets, held changes, blocked keys, progress, route states.
+// Prepare creates its tables.
+func Bookkeeping(cfg *config.Config, target string, d fsql.TargetDialect) *bookkeeping.Store {
+	return bookkeeping.New(d.Target().Bookkeeping(d.Fold(Schema)), Group(cfg, target))
+}
 
 // errFenced: another applier has moved an offset this one was about to
 // move; its batch is dropped and the consumer joins the group again.
@@ -180,11 +178,6 @@ func (a *Applier) State() string { return a.state.Get() }
 func (a *Applier) session(ctx context.Context) error {
 	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return err
-	}
-	if a.ops != nil {
-		if err := a.ops.PrepareOperations(ctx, a.db, Schema); err != nil {
-			return err
-		}
 	}
 	a.routes = nil
 	a.takeReload() // one that came while no session ran goes into a.cfg
@@ -247,18 +240,16 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.ensureTopics(ctx, c, topics); err != nil {
 		return err
 	}
-	if a.ops != nil {
-		refs := make([]routeRef, 0, len(rs))
-		for _, t := range topics {
-			source, _ := rs[t].cfg.SplitFrom()
-			refs = append(refs, routeRef{name: rs[t].name, topic: t, source: source})
-		}
-		wctx, stopWatch := context.WithCancel(ctx)
-		watched := make(chan struct{})
-		k := a.cfg.Kafka
-		go func() { defer close(watched); a.watchState(wctx, refs, k) }()
-		defer func() { stopWatch(); <-watched }()
+	refs := make([]routeRef, 0, len(rs))
+	for _, t := range topics {
+		source, _ := rs[t].cfg.SplitFrom()
+		refs = append(refs, routeRef{name: rs[t].name, topic: t, source: source})
 	}
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	k := a.cfg.Kafka
+	go func() { defer close(watched); a.watchState(wctx, refs, k) }()
+	defer func() { stopWatch(); <-watched }()
 	var batch []*kafka.Message
 	var rebalanceErr error
 	// The group calls back from inside Poll: a batch in flight is applied

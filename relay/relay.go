@@ -584,7 +584,8 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 	}
 }
 
-// heartbeater writes heartbeats into a source's outbox (sql/postgres/operations.go).
+// heartbeater is a source that writes heartbeats into its outbox
+// (sql/postgres/operations.go).
 type heartbeater interface {
 	Heartbeat(ctx context.Context, db *stdsql.DB, captureSchema string, interval time.Duration) error
 }
@@ -594,7 +595,7 @@ type heartbeater interface {
 // a heartbeat succeeds again: the relay's own reads say more.
 func (r *Relay) heartbeats(ctx context.Context) {
 	every := r.cfg.HeartbeatEvery()
-	hb, ok := r.d.(heartbeater)
+	hb, ok := r.source.(heartbeater)
 	if every == 0 {
 		return
 	}

@@ -95,6 +95,36 @@ type Bookkeeping struct {
 	ForgetBarrier string
 	// SelectTruncated: group, topic; rows of partition, offset.
 	SelectTruncated string
+
+	// What operating Ferry keeps (operations.go): each partition's
+	// progress, written with its offsets, and routes' paused states.
+
+	// RecordProgress: group, progress as the text of a JSON array of
+	// objects with topic, partition, change_applied_at,
+	// change_committed_at, heartbeat_source, heartbeat_seq,
+	// heartbeat_committed_at, heartbeat_interval_ms, heartbeat_applied_at
+	// (times as ISO 8601 with an offset; null where the batch says
+	// nothing). A null keeps the stored value, but change_committed_at
+	// follows change_applied_at.
+	RecordProgress string
+	// SelectProgress: group, topics; rows of topic, partition, next offset
+	// (-1 when none is stored), change applied, change committed,
+	// heartbeat source, seq, committed, interval in ms, heartbeat applied
+	// (NULL where unknown), for each partition with an offset or progress,
+	// by topic and partition.
+	SelectProgress string
+	// CountHeld: group; rows of topic and how many of its changes are held.
+	CountHeld string
+	// CountBlocked: group, routes; rows of route, how many of its keys
+	// (those that start with "route|") have changes in the DLQ, and how
+	// many changes.
+	CountBlocked string
+	// SelectRouteStates: group; rows of route, paused, since, changed by,
+	// reason, by route.
+	SelectRouteStates string
+	// SetRouteState: group, route, paused, changed by, reason; since
+	// becomes now.
+	SetRouteState string
 }
 
 // BookkeepingText lists every statement of b, each named by its field and

@@ -115,7 +115,7 @@ type sourceStatus struct {
 	Error   string    `json:"error,omitempty"`
 }
 
-// leaseHolder is what status needs from a source's dialect.
+// leaseHolder is what status needs from a source to say who leads.
 type leaseHolder interface {
 	LeaseHolder(ctx context.Context, q fsql.Querier, captureSchema, source string) (*fsql.LeaseHolder, error)
 }
@@ -178,7 +178,7 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, ss 
 		return err
 	}
 	defer db.Close()
-	if lh, ok := d.(leaseHolder); ok {
+	if lh, ok := d.Source().(leaseHolder); ok {
 		if ss.Leader, err = lh.LeaseHolder(ctx, db, d.Fold(src.CaptureSchema), src.Name); err != nil {
 			return err
 		}
@@ -197,11 +197,9 @@ func readTarget(ctx context.Context, cfg *config.Config, t *config.Target, marks
 		return nil, err
 	}
 	defer db.Close()
-	if ops, ok := d.(routeStates); ok {
-		// A target no applier has run on yet has no tables to read.
-		if err := ops.PrepareOperations(ctx, db, d.Fold(applier.Schema)); err != nil {
-			return nil, err
-		}
+	// A target no applier has run on yet has no tables to read.
+	if err := applier.Bookkeeping(cfg, t.Name, d).Prepare(ctx, db, d.Fold(applier.Schema)); err != nil {
+		return nil, err
 	}
 	return applier.Status(ctx, cfg, t, d, db, marks)
 }

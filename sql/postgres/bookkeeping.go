@@ -9,6 +9,7 @@ func (target) Bookkeeping(schema string) fsql.Bookkeeping {
 	offsets, held, blocked := ident(schema, "apply_offsets"), ident(schema, "apply_held"), ident(schema, "apply_blocked")
 	replayed, barrier := ident(schema, "apply_replayed"), ident(schema, "apply_barrier")
 	arrival, truncated := ident(schema, "apply_barrier_arrival"), ident(schema, "apply_truncated")
+	progress, states := ident(schema, "apply_progress"), ident(schema, "route_state")
 	const keys = `(SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json))`
 	const seqs = `(SELECT pg_catalog.json_array_elements_text($3::pg_catalog.json)::bigint)`
 	return fsql.Bookkeeping{
@@ -52,6 +53,18 @@ func (target) Bookkeeping(schema string) fsql.Bookkeeping {
 			kafka_offset bigint NOT NULL, truncated_at timestamptz NOT NULL DEFAULT now(),
 			PRIMARY KEY (group_id, topic, partition))`,
 			`COMMENT ON TABLE ` + truncated + ` IS 'ferry: the last truncate applied per partition; DLQ entries before it are superseded'`,
+			`CREATE TABLE IF NOT EXISTS ` + progress + ` (
+			group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+			change_applied_at timestamptz, change_committed_at timestamptz,
+			heartbeat_source text, heartbeat_seq bigint, heartbeat_committed_at timestamptz,
+			heartbeat_interval_ms integer, heartbeat_applied_at timestamptz,
+			PRIMARY KEY (group_id, topic, partition))`,
+			`COMMENT ON TABLE ` + progress + ` IS 'ferry: per partition, the last change and heartbeat applied, written with the offsets'`,
+			`CREATE TABLE IF NOT EXISTS ` + states + ` (
+			group_id text NOT NULL, route text NOT NULL, paused boolean NOT NULL,
+			since timestamptz NOT NULL DEFAULT now(), changed_by text NOT NULL, reason text NOT NULL DEFAULT '',
+			PRIMARY KEY (group_id, route))`,
+			`COMMENT ON TABLE ` + states + ` IS 'ferry: routes paused by ferry route pause'`,
 		},
 
 		SelectOffsets: `SELECT partition, next_offset FROM ` + offsets + ` WHERE group_id = $1 AND topic = $2`,
@@ -95,5 +108,36 @@ SET kafka_offset = GREATEST(apply_truncated.kafka_offset, EXCLUDED.kafka_offset)
 WHERE group_id = $1 AND topic = $2 AND seq = $3 AND done AND NOT EXISTS (
 	SELECT FROM ` + arrival + ` a WHERE a.group_id = b.group_id AND a.topic = b.topic AND a.seq = b.seq)`,
 		SelectTruncated: `SELECT partition, kafka_offset FROM ` + truncated + ` WHERE group_id = $1 AND topic = $2`,
+
+		RecordProgress: `INSERT INTO ` + progress + ` AS p
+  (group_id, topic, partition, change_applied_at, change_committed_at,
+   heartbeat_source, heartbeat_seq, heartbeat_committed_at, heartbeat_interval_ms, heartbeat_applied_at)
+SELECT $1, u.* FROM pg_catalog.json_to_recordset($2::pg_catalog.json) AS u(topic text, partition integer,
+  change_applied_at timestamptz, change_committed_at timestamptz, heartbeat_source text, heartbeat_seq bigint,
+  heartbeat_committed_at timestamptz, heartbeat_interval_ms integer, heartbeat_applied_at timestamptz)
+ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+  change_applied_at = coalesce(EXCLUDED.change_applied_at, p.change_applied_at),
+  change_committed_at = CASE WHEN EXCLUDED.change_applied_at IS NULL THEN p.change_committed_at ELSE EXCLUDED.change_committed_at END,
+  heartbeat_source = coalesce(EXCLUDED.heartbeat_source, p.heartbeat_source),
+  heartbeat_seq = coalesce(EXCLUDED.heartbeat_seq, p.heartbeat_seq),
+  heartbeat_committed_at = coalesce(EXCLUDED.heartbeat_committed_at, p.heartbeat_committed_at),
+  heartbeat_interval_ms = coalesce(EXCLUDED.heartbeat_interval_ms, p.heartbeat_interval_ms),
+  heartbeat_applied_at = coalesce(EXCLUDED.heartbeat_applied_at, p.heartbeat_applied_at)`,
+		SelectProgress: `SELECT coalesce(o.topic, p.topic), coalesce(o.partition, p.partition), coalesce(o.next_offset, -1),
+  p.change_applied_at, p.change_committed_at, p.heartbeat_source, p.heartbeat_seq, p.heartbeat_committed_at,
+  p.heartbeat_interval_ms, p.heartbeat_applied_at
+FROM (SELECT * FROM ` + offsets + ` WHERE group_id = $1 AND topic IN ` + keys + `) o
+FULL JOIN (SELECT * FROM ` + progress + ` WHERE group_id = $1 AND topic IN ` + keys + `) p
+  ON p.topic = o.topic AND p.partition = o.partition
+ORDER BY 1, 2`,
+		CountHeld: `SELECT topic, count(*) FROM ` + held + ` WHERE group_id = $1 GROUP BY topic`,
+		CountBlocked: `SELECT r, count(b.key), coalesce(sum(b.parked), 0)
+FROM ` + keys + ` AS routes(r) JOIN ` + blocked + ` b
+  ON b.group_id = $1 AND b.parked > 0 AND pg_catalog.starts_with(b.key, r || '|')
+GROUP BY r`,
+		SelectRouteStates: `SELECT route, paused, since, changed_by, reason FROM ` + states + ` WHERE group_id = $1 ORDER BY route`,
+		SetRouteState: `INSERT INTO ` + states + ` (group_id, route, paused, since, changed_by, reason)
+VALUES ($1, $2, $3, now(), $4, $5)
+ON CONFLICT (group_id, route) DO UPDATE SET paused = EXCLUDED.paused, since = now(), changed_by = EXCLUDED.changed_by, reason = EXCLUDED.reason`,
 	}
 }

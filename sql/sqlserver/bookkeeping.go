@@ -20,6 +20,7 @@ func (target) Bookkeeping(schema string) fsql.Bookkeeping {
 	offsets, held := ident(schema, "apply_offsets"), ident(schema, "apply_held")
 	blocked, replayed := ident(schema, "apply_blocked"), ident(schema, "apply_replayed")
 	barrier, arrival, truncated := ident(schema, "apply_barrier"), ident(schema, "apply_barrier_arrival"), ident(schema, "apply_truncated")
+	progress, states := ident(schema, "apply_progress"), ident(schema, "route_state")
 	ifMissing := func(table string) string {
 		return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NULL\n", literal(ident(schema, table)))
 	}
@@ -98,6 +99,28 @@ CREATE INDEX [apply_held_key] ON ` + held + ` ([group_id], [key_hash], [id])`,
     [truncated_at] datetime2(7) NOT NULL CONSTRAINT [apply_truncated_at] DEFAULT (SYSUTCDATETIME()),
     CONSTRAINT [apply_truncated_pk] PRIMARY KEY ([group_id], [topic], [partition])
 )`,
+			ifMissing("apply_progress") + `CREATE TABLE ` + progress + ` (
+    [group_id]               nvarchar(255) NOT NULL,
+    [topic]                  varchar(249) NOT NULL,
+    [partition]              int NOT NULL,
+    [change_applied_at]      datetimeoffset(7) NULL,
+    [change_committed_at]    datetimeoffset(7) NULL,
+    [heartbeat_source]       nvarchar(255) NULL,
+    [heartbeat_seq]          bigint NULL,
+    [heartbeat_committed_at] datetimeoffset(7) NULL,
+    [heartbeat_interval_ms]  int NULL,
+    [heartbeat_applied_at]   datetimeoffset(7) NULL,
+    CONSTRAINT [apply_progress_pk] PRIMARY KEY ([group_id], [topic], [partition])
+)`,
+			ifMissing("route_state") + `CREATE TABLE ` + states + ` (
+    [group_id]   nvarchar(255) NOT NULL,
+    [route]      nvarchar(450) NOT NULL,
+    [paused]     bit NOT NULL,
+    [since]      datetimeoffset(7) NOT NULL CONSTRAINT [route_state_since] DEFAULT (SYSDATETIMEOFFSET()),
+    [changed_by] nvarchar(max) NOT NULL,
+    [reason]     nvarchar(max) NOT NULL CONSTRAINT [route_state_reason] DEFAULT (N''),
+    CONSTRAINT [route_state_pk] PRIMARY KEY ([group_id], [route])
+)`,
 		},
 
 		SelectOffsets: `SELECT [partition], [next_offset] FROM ` + offsets + ` WHERE [group_id] = @p1 AND [topic] = ` + topic,
@@ -169,5 +192,47 @@ WHEN NOT MATCHED THEN INSERT ([group_id], [topic], [partition], [kafka_offset])
 WHERE b.[group_id] = @p1 AND b.[topic] = ` + topic + ` AND b.[seq] = @p3 AND b.[done] = 1 AND NOT EXISTS (
     SELECT 1 FROM ` + arrival + ` AS a WHERE a.[group_id] = b.[group_id] AND a.[topic] = b.[topic] AND a.[seq] = b.[seq])`,
 		SelectTruncated: `SELECT [partition], [kafka_offset] FROM ` + truncated + ` WHERE [group_id] = @p1 AND [topic] = ` + topic,
+
+		RecordProgress: `MERGE ` + progress + ` WITH (HOLDLOCK) AS p
+USING (SELECT @p1 AS [group_id], u.* FROM OPENJSON(@p2) WITH (
+    [topic] varchar(249) '$.topic', [partition] int '$.partition',
+    [change_applied_at] datetimeoffset(7) '$.change_applied_at', [change_committed_at] datetimeoffset(7) '$.change_committed_at',
+    [heartbeat_source] nvarchar(255) '$.heartbeat_source', [heartbeat_seq] bigint '$.heartbeat_seq',
+    [heartbeat_committed_at] datetimeoffset(7) '$.heartbeat_committed_at', [heartbeat_interval_ms] int '$.heartbeat_interval_ms',
+    [heartbeat_applied_at] datetimeoffset(7) '$.heartbeat_applied_at') AS u) AS s
+ON p.[group_id] = s.[group_id] AND p.[topic] = s.[topic] AND p.[partition] = s.[partition]
+WHEN MATCHED THEN UPDATE SET
+    p.[change_applied_at] = ISNULL(s.[change_applied_at], p.[change_applied_at]),
+    p.[change_committed_at] = CASE WHEN s.[change_applied_at] IS NULL THEN p.[change_committed_at] ELSE s.[change_committed_at] END,
+    p.[heartbeat_source] = ISNULL(s.[heartbeat_source], p.[heartbeat_source]),
+    p.[heartbeat_seq] = ISNULL(s.[heartbeat_seq], p.[heartbeat_seq]),
+    p.[heartbeat_committed_at] = ISNULL(s.[heartbeat_committed_at], p.[heartbeat_committed_at]),
+    p.[heartbeat_interval_ms] = ISNULL(s.[heartbeat_interval_ms], p.[heartbeat_interval_ms]),
+    p.[heartbeat_applied_at] = ISNULL(s.[heartbeat_applied_at], p.[heartbeat_applied_at])
+WHEN NOT MATCHED THEN INSERT ([group_id], [topic], [partition], [change_applied_at], [change_committed_at],
+    [heartbeat_source], [heartbeat_seq], [heartbeat_committed_at], [heartbeat_interval_ms], [heartbeat_applied_at])
+    VALUES (s.[group_id], s.[topic], s.[partition], s.[change_applied_at], s.[change_committed_at],
+    s.[heartbeat_source], s.[heartbeat_seq], s.[heartbeat_committed_at], s.[heartbeat_interval_ms], s.[heartbeat_applied_at]);`,
+		SelectProgress: `SELECT COALESCE(o.[topic], p.[topic]), COALESCE(o.[partition], p.[partition]), COALESCE(o.[next_offset], -1),
+    p.[change_applied_at], p.[change_committed_at], p.[heartbeat_source], p.[heartbeat_seq], p.[heartbeat_committed_at],
+    p.[heartbeat_interval_ms], p.[heartbeat_applied_at]
+FROM (SELECT * FROM ` + offsets + ` WHERE [group_id] = @p1 AND [topic] IN (SELECT CAST(j.[value] AS varchar(249)) FROM OPENJSON(@p2) AS j)) AS o
+FULL JOIN (SELECT * FROM ` + progress + ` WHERE [group_id] = @p1 AND [topic] IN (SELECT CAST(j.[value] AS varchar(249)) FROM OPENJSON(@p2) AS j)) AS p
+    ON p.[topic] = o.[topic] AND p.[partition] = o.[partition]
+ORDER BY 1, 2`,
+		CountHeld: `SELECT [topic], COUNT(*) FROM ` + held + ` WHERE [group_id] = @p1 GROUP BY [topic]`,
+		// The route's prefix compared as bytes, as ForgetBlocked does.
+		CountBlocked: `SELECT r.[route], COUNT(b.[key]), ISNULL(SUM(b.[parked]), 0)
+FROM OPENJSON(@p2) WITH ([route] nvarchar(4000) '$') AS r
+JOIN ` + blocked + ` AS b ON b.[group_id] = @p1 AND b.[parked] > 0
+    AND CAST(LEFT(b.[key], LEN(r.[route] + N'|x') - 1) AS varbinary(max)) = CAST(r.[route] + N'|' AS varbinary(max))
+GROUP BY r.[route]`,
+		SelectRouteStates: `SELECT [route], [paused], [since], [changed_by], [reason] FROM ` + states + ` WHERE [group_id] = @p1 ORDER BY [route]`,
+		SetRouteState: `MERGE ` + states + ` WITH (HOLDLOCK) AS t
+USING (SELECT @p1 AS [group_id], @p2 AS [route], @p3 AS [paused], @p4 AS [changed_by], @p5 AS [reason]) AS s
+ON t.[group_id] = s.[group_id] AND t.[route] = s.[route]
+WHEN MATCHED THEN UPDATE SET t.[paused] = s.[paused], t.[since] = SYSDATETIMEOFFSET(), t.[changed_by] = s.[changed_by], t.[reason] = s.[reason]
+WHEN NOT MATCHED THEN INSERT ([group_id], [route], [paused], [since], [changed_by], [reason])
+    VALUES (s.[group_id], s.[route], s.[paused], SYSDATETIMEOFFSET(), s.[changed_by], s.[reason]);`,
 	}
 }

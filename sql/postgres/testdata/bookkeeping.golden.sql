@@ -71,6 +71,26 @@ CREATE TABLE IF NOT EXISTS "ferry"."apply_truncated" (
 -- Create 15
 COMMENT ON TABLE "ferry"."apply_truncated" IS 'ferry: the last truncate applied per partition; DLQ entries before it are superseded'
 ;
+-- Create 16
+CREATE TABLE IF NOT EXISTS "ferry"."apply_progress" (
+			group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+			change_applied_at timestamptz, change_committed_at timestamptz,
+			heartbeat_source text, heartbeat_seq bigint, heartbeat_committed_at timestamptz,
+			heartbeat_interval_ms integer, heartbeat_applied_at timestamptz,
+			PRIMARY KEY (group_id, topic, partition))
+;
+-- Create 17
+COMMENT ON TABLE "ferry"."apply_progress" IS 'ferry: per partition, the last change and heartbeat applied, written with the offsets'
+;
+-- Create 18
+CREATE TABLE IF NOT EXISTS "ferry"."route_state" (
+			group_id text NOT NULL, route text NOT NULL, paused boolean NOT NULL,
+			since timestamptz NOT NULL DEFAULT now(), changed_by text NOT NULL, reason text NOT NULL DEFAULT '',
+			PRIMARY KEY (group_id, route))
+;
+-- Create 19
+COMMENT ON TABLE "ferry"."route_state" IS 'ferry: routes paused by ferry route pause'
+;
 -- SelectOffsets
 SELECT partition, next_offset FROM "ferry"."apply_offsets" WHERE group_id = $1 AND topic = $2
 ;
@@ -157,4 +177,46 @@ WHERE group_id = $1 AND topic = $2 AND seq = $3 AND done AND NOT EXISTS (
 ;
 -- SelectTruncated
 SELECT partition, kafka_offset FROM "ferry"."apply_truncated" WHERE group_id = $1 AND topic = $2
+;
+-- RecordProgress
+INSERT INTO "ferry"."apply_progress" AS p
+  (group_id, topic, partition, change_applied_at, change_committed_at,
+   heartbeat_source, heartbeat_seq, heartbeat_committed_at, heartbeat_interval_ms, heartbeat_applied_at)
+SELECT $1, u.* FROM pg_catalog.json_to_recordset($2::pg_catalog.json) AS u(topic text, partition integer,
+  change_applied_at timestamptz, change_committed_at timestamptz, heartbeat_source text, heartbeat_seq bigint,
+  heartbeat_committed_at timestamptz, heartbeat_interval_ms integer, heartbeat_applied_at timestamptz)
+ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+  change_applied_at = coalesce(EXCLUDED.change_applied_at, p.change_applied_at),
+  change_committed_at = CASE WHEN EXCLUDED.change_applied_at IS NULL THEN p.change_committed_at ELSE EXCLUDED.change_committed_at END,
+  heartbeat_source = coalesce(EXCLUDED.heartbeat_source, p.heartbeat_source),
+  heartbeat_seq = coalesce(EXCLUDED.heartbeat_seq, p.heartbeat_seq),
+  heartbeat_committed_at = coalesce(EXCLUDED.heartbeat_committed_at, p.heartbeat_committed_at),
+  heartbeat_interval_ms = coalesce(EXCLUDED.heartbeat_interval_ms, p.heartbeat_interval_ms),
+  heartbeat_applied_at = coalesce(EXCLUDED.heartbeat_applied_at, p.heartbeat_applied_at)
+;
+-- SelectProgress
+SELECT coalesce(o.topic, p.topic), coalesce(o.partition, p.partition), coalesce(o.next_offset, -1),
+  p.change_applied_at, p.change_committed_at, p.heartbeat_source, p.heartbeat_seq, p.heartbeat_committed_at,
+  p.heartbeat_interval_ms, p.heartbeat_applied_at
+FROM (SELECT * FROM "ferry"."apply_offsets" WHERE group_id = $1 AND topic IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json))) o
+FULL JOIN (SELECT * FROM "ferry"."apply_progress" WHERE group_id = $1 AND topic IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json))) p
+  ON p.topic = o.topic AND p.partition = o.partition
+ORDER BY 1, 2
+;
+-- CountHeld
+SELECT topic, count(*) FROM "ferry"."apply_held" WHERE group_id = $1 GROUP BY topic
+;
+-- CountBlocked
+SELECT r, count(b.key), coalesce(sum(b.parked), 0)
+FROM (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json)) AS routes(r) JOIN "ferry"."apply_blocked" b
+  ON b.group_id = $1 AND b.parked > 0 AND pg_catalog.starts_with(b.key, r || '|')
+GROUP BY r
+;
+-- SelectRouteStates
+SELECT route, paused, since, changed_by, reason FROM "ferry"."route_state" WHERE group_id = $1 ORDER BY route
+;
+-- SetRouteState
+INSERT INTO "ferry"."route_state" (group_id, route, paused, since, changed_by, reason)
+VALUES ($1, $2, $3, now(), $4, $5)
+ON CONFLICT (group_id, route) DO UPDATE SET paused = EXCLUDED.paused, since = now(), changed_by = EXCLUDED.changed_by, reason = EXCLUDED.reason
 ;

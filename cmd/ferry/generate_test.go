@@ -32,7 +32,7 @@ func TestMigrateGenerateFromACatalogFile(t *testing.T) {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 	}
 	got := readTree(t, dir)
-	want := []string{"branch/capture/00001_capture_schema.sql", "branch/capture/00002_snapshot_requests.sql",
+	want := []string{"branch/capture/00001_capture_schema.sql", "branch/capture/00002_snapshot_requests.sql", "branch/capture/00003_heartbeat.sql",
 		"branch/prepare.sql", "branch/triggers/00001_capture.sql"}
 	if names := slices.Sorted(mapsKeys(got)); !slices.Equal(names, want) {
 		t.Fatalf("wrote %v, want %v", names, want)

@@ -47,7 +47,8 @@ func TestCaptureSchemaGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(migs) != 2 || migs[0].Name != "00001_capture_schema.sql" || migs[1].Name != "00002_snapshot_requests.sql" {
+	if len(migs) != 3 || migs[0].Name != "00001_capture_schema.sql" || migs[1].Name != "00002_snapshot_requests.sql" ||
+		migs[2].Name != "00003_heartbeat.sql" {
 		t.Fatalf("migrations = %+v", migs)
 	}
 	stmts := []string{capture{}.PrepareSchema("ferry")}

@@ -44,6 +44,7 @@ func TestLeaderGolden(t *testing.T) {
 		"-- try the lease (and the migration lock, with a wait)\n"+getAppLock,
 		"-- check it\n"+appLockHeld,
 		"-- release it\n"+releaseAppLock,
+		"-- the relay's heartbeat\n"+heartbeatSQL("ferry"),
 	))
 }
 

@@ -8,3 +8,6 @@ SELECT CASE WHEN APPLOCK_MODE(N'public', @p1, N'Session') = N'Exclusive' THEN 1 
 GO
 -- release it
 EXEC sys.sp_releaseapplock @Resource = @p1, @LockOwner = N'Session';
+GO
+-- the relay's heartbeat
+EXEC [ferry].[heartbeat] @interval_ms = @p1;

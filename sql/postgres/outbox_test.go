@@ -317,8 +317,11 @@ func TestLeaderLeaseIsExclusiveAndFreedWhenTheSessionDies(t *testing.T) {
 	if err := a.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Kill a's session from the server side, as a crash would.
-	pgtest.Exec(t, db2, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`)
+	// Kill a's session from the server side, as a crash would: only this
+	// test's database's (the server is shared), and wait until it is gone,
+	// lock and all (a timeout makes pg_terminate_backend wait).
+	pgtest.Exec(t, db2, `SELECT pg_terminate_backend(pid, 60000) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	if err := a.Check(ctx); err == nil {
 		t.Fatal("a still thinks it leads")
 	}

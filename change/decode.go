@@ -75,7 +75,7 @@ func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
 		case isNumber:
 			return string(v), nil
 		case isString:
-			if s := appendUnquoted(nil, v); isDecimalText(s) {
+			if s := appendUnquoted(nil, v); fsql.IsDecimalText(s) {
 				return string(s), nil
 			}
 		}
@@ -92,7 +92,7 @@ func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
 				return f, nil
 			}
 		case isString:
-			if s := appendUnquoted(nil, v); isSpecialFloat(s) {
+			if s := appendUnquoted(nil, v); fsql.IsSpecialFloat(s) {
 				return string(s), nil
 			}
 		}
@@ -166,25 +166,3 @@ func decodeArray(r *reader, elem fsql.Kind) ([]any, error) {
 // strictBase64 refuses padding bits that are not zero, so that one value
 // has one text.
 var strictBase64 = base64.StdEncoding.Strict()
-
-// isDecimalText accepts what a decimal string may hold: a JSON number's
-// text, or NaN and the infinities.
-func isDecimalText(s []byte) bool {
-	if isSpecialFloat(s) {
-		return true
-	}
-	// A number starts with '-' or a digit and ends with a digit; checking
-	// that keeps out the whitespace IsValid would allow around it.
-	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) &&
-		jsontext.Value(s).Kind() == jsontext.KindNumber && jsontext.Value(s).IsValid()
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isSpecialFloat(s []byte) bool {
-	switch string(s) {
-	case "NaN", "Infinity", "-Infinity":
-		return true
-	}
-	return false
-}

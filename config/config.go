@@ -235,6 +235,8 @@ const (
 type Namer interface {
 	Table(schema, table string) (string, string)
 	Name(name string) string
+	// All is each of names as Name gives it; nil stays nil.
+	All(names []string) []string
 }
 
 // Qualified returns the table's schema and name as the catalog holds them.
@@ -274,23 +276,12 @@ func (s *Source) Resolve(n Namer) []TableRef {
 		refs = append(refs, TableRef{
 			Schema:  schema,
 			Table:   table,
-			Key:     names(n, t.Key),
-			Exclude: names(n, t.Exclude),
+			Key:     n.All(t.Key),
+			Exclude: n.All(t.Exclude),
 			Line:    t.Line,
 		})
 	}
 	return refs
-}
-
-func names(n Namer, in []string) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = n.Name(s)
-	}
-	return out
 }
 
 // Table returns the captured table that a route names ref, written as the

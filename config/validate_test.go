@@ -2,12 +2,14 @@ package config
 
 import (
 	"errors"
-	"github.com/ferry-cdc/ferry/sql/dialects"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+	"github.com/ferry-cdc/ferry/sql/dialects"
 )
 
 // badFiles maps each testdata/*.bad.yml to the errors it must produce, one
@@ -232,7 +234,7 @@ func TestGood(t *testing.T) {
 		t.Errorf("merged table = %+v", got)
 	}
 
-	got := hq.Resolve(namer{def: "public"})
+	got := hq.Resolve(fsql.Names{Default: "public"})
 	want := []TableRef{
 		{Schema: "public", Table: "emp", Key: []string{"id"}, Exclude: []string{"ssn"}, Line: 7},
 		{Schema: "public", Table: "dept", Line: 10},
@@ -279,40 +281,19 @@ func TestQualifiedName(t *testing.T) {
 		{Table{Schema: "my.schema", Name: "emp"}, "my.schema", "emp"},
 		{Table{Schema: "hr", Name: "emp.2024"}, "hr", "emp.2024"},
 	} {
-		s, n := c.in.Qualified(namer{def: "dbo"})
+		s, n := c.in.Qualified(fsql.Names{Default: "dbo"})
 		if s != c.schema || n != c.name {
 			t.Errorf("%+v.Qualified(dbo) = %q, %q, want %q, %q", c.in, s, n, c.schema, c.name)
 		}
 	}
 	// A dialect that folds unquoted names folds the schema and the table,
 	// but not the default schema, which the catalog gave.
-	if s, n := (Table{Name: "hr.emp"}).Qualified(namer{def: "SCOTT", upper: true}); s != "HR" || n != "EMP" {
+	if s, n := (Table{Name: "hr.emp"}).Qualified(fsql.Names{Default: "SCOTT", Fold: strings.ToUpper}); s != "HR" || n != "EMP" {
 		t.Errorf("folded: %q, %q", s, n)
 	}
-	if s, n := (Table{Name: "emp"}).Qualified(namer{def: "SCOTT", upper: true}); s != "SCOTT" || n != "EMP" {
+	if s, n := (Table{Name: "emp"}).Qualified(fsql.Names{Default: "SCOTT", Fold: strings.ToUpper}); s != "SCOTT" || n != "EMP" {
 		t.Errorf("folded, default schema: %q, %q", s, n)
 	}
-}
-
-// namer is sql.Names without importing it: a default schema and, for
-// upper, Oracle's folding of every name.
-type namer struct {
-	def   string
-	upper bool
-}
-
-func (n namer) Table(schema, table string) (string, string) {
-	if schema == "" {
-		return n.def, n.Name(table)
-	}
-	return n.Name(schema), n.Name(table)
-}
-
-func (n namer) Name(s string) string {
-	if n.upper {
-		return strings.ToUpper(s)
-	}
-	return s
 }
 
 func TestValidateDialects(t *testing.T) {

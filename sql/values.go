@@ -3,6 +3,8 @@ package sql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The neutral forms: one form per kind of value, in the change envelope
@@ -92,3 +94,25 @@ func (e *ValueError) Error() string {
 }
 
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// IsDecimalText accepts what a decimal's neutral form may hold: a JSON
+// number's text, or NaN and the infinities.
+func IsDecimalText(s []byte) bool {
+	if IsSpecialFloat(s) {
+		return true
+	}
+	// A number starts with '-' or a digit and ends with a digit; checking
+	// that keeps out the whitespace IsValid would allow around it.
+	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) &&
+		jsontext.Value(s).Kind() == jsontext.KindNumber && jsontext.Value(s).IsValid()
+}
+
+// IsSpecialFloat accepts the strings a float's (or a PostgreSQL
+// decimal's) neutral form has for what no JSON number says.
+func IsSpecialFloat(s []byte) bool {
+	switch string(s) {
+	case "NaN", "Infinity", "-Infinity":
+		return true
+	}
+	return false
+}

@@ -4,9 +4,7 @@ import (
 	"context"
 	stdsql "database/sql"
 	"fmt"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -64,30 +62,12 @@ func (Dialect) Redact(dsn string) string {
 	if err != nil {
 		return "postgres://(invalid connection string, not shown)"
 	}
-	u := url.URL{Scheme: "postgres", Host: cfg.Host, Path: "/" + cfg.Database}
+	d := fsql.DSN{Scheme: "postgres", Host: cfg.Host, Path: "/" + cfg.Database, User: cfg.User,
+		HasPassword: cfg.Password != "", Params: cfg.RuntimeParams}
 	if cfg.Port != 0 {
-		u.Host += ":" + strconv.Itoa(int(cfg.Port))
+		d.Host += ":" + strconv.Itoa(int(cfg.Port))
 	}
-	switch {
-	case cfg.User != "" && cfg.Password != "":
-		u.User = url.UserPassword(cfg.User, "xxxxx")
-	case cfg.User != "":
-		u.User = url.User(cfg.User)
-	}
-	q := url.Values{}
-	for k, v := range cfg.RuntimeParams {
-		if secret(k) {
-			v = "xxxxx"
-		}
-		q.Set(k, v)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func secret(key string) bool {
-	k := strings.ToLower(key)
-	return strings.Contains(k, "password") || strings.Contains(k, "secret") || strings.Contains(k, "token")
+	return d.Redacted()
 }
 
 // source is PostgreSQL as a source.

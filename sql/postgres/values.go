@@ -93,7 +93,7 @@ func appendNeutral(dst []byte, kind, elem fsql.Kind, v []byte) ([]byte, error) {
 			dst = append(dst, v...)
 			return append(dst, '"'), nil
 		case jsontext.KindString:
-			return special(dst, v, kind, isDecimalText)
+			return special(dst, v, kind, fsql.IsDecimalText)
 		}
 
 	case fsql.KindFloat:
@@ -104,7 +104,7 @@ func appendNeutral(dst []byte, kind, elem fsql.Kind, v []byte) ([]byte, error) {
 			}
 			return append(dst, v...), nil
 		case jsontext.KindString:
-			return special(dst, v, kind, isSpecialFloat)
+			return special(dst, v, kind, fsql.IsSpecialFloat)
 		}
 
 	case fsql.KindBinary:
@@ -325,18 +325,6 @@ func cmpErr(first, err error) error {
 	return err
 }
 
-// isDecimalText accepts what a decimal string may hold: a JSON number's
-// text, or NaN and the infinities.
-func isDecimalText(s []byte) bool {
-	if isSpecialFloat(s) {
-		return true
-	}
-	// A number starts with '-' or a digit and ends with a digit; checking
-	// that keeps out the whitespace IsValid would allow around it.
-	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) &&
-		jsontext.Value(s).Kind() == jsontext.KindNumber && jsontext.Value(s).IsValid()
-}
-
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // isInteger accepts a JSON integer within int64.
@@ -346,12 +334,4 @@ func isInteger(s []byte) bool {
 	}
 	_, err := strconv.ParseInt(string(s), 10, 64)
 	return err == nil
-}
-
-func isSpecialFloat(s []byte) bool {
-	switch string(s) {
-	case "NaN", "Infinity", "-Infinity":
-		return true
-	}
-	return false
 }

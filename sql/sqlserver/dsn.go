@@ -3,12 +3,13 @@ package sqlserver
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/microsoft/go-mssqldb/msdsn"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 var errRedacted = errors.New("invalid connection string (not shown: it may hold a password)")
@@ -31,11 +32,7 @@ func parseDSN(dsn string) (msdsn.Config, error) {
 var secretParams = []string{"password", "pwd", "changepassword", "clientcertpassword", "client secret",
 	"clientsecret", "accesstoken", "access token"}
 
-func secret(key string) bool {
-	k := strings.ToLower(key)
-	return slices.Contains(secretParams, k) || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
-		strings.Contains(k, "token")
-}
+func secret(key string) bool { return slices.Contains(secretParams, strings.ToLower(key)) }
 
 // Redact is the DSN as a URL with every secret replaced by "xxxxx", for
 // logs and messages. A DSN that does not parse shows as a placeholder.
@@ -44,30 +41,20 @@ func Redact(dsn string) string {
 	if err != nil {
 		return "sqlserver://(invalid connection string, not shown)"
 	}
-	u := url.URL{Scheme: "sqlserver", Host: cfg.Host}
+	d := fsql.DSN{Scheme: "sqlserver", Host: cfg.Host, User: cfg.User, HasPassword: cfg.Password != "",
+		Params: map[string]string{}, Secret: secret}
 	if cfg.Port != 0 {
-		u.Host += ":" + strconv.FormatUint(cfg.Port, 10)
+		d.Host += ":" + strconv.FormatUint(cfg.Port, 10)
 	}
 	if cfg.Instance != "" {
-		u.Path = "/" + cfg.Instance
+		d.Path = "/" + cfg.Instance
 	}
-	switch {
-	case cfg.User != "" && cfg.Password != "":
-		u.User = url.UserPassword(cfg.User, "xxxxx")
-	case cfg.User != "":
-		u.User = url.User(cfg.User)
-	}
-	q := url.Values{}
 	for k, v := range cfg.Parameters {
 		switch strings.ToLower(k) {
 		case "server", "user id", "port", "password":
 			continue // shown in the URL's parts, or secret
 		}
-		if secret(k) {
-			v = "xxxxx"
-		}
-		q.Set(k, v)
+		d.Params[k] = v
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return d.Redacted()
 }

@@ -24,3 +24,30 @@ func TestEveryTypeArrivesExactly(t *testing.T) {
 		t.Fatalf("target has %d rows, want 2", n)
 	}
 }
+
+// TestJSONNullIsNotSQLNull: a json or jsonb column holding JSON null
+// arrives as JSON null, not as SQL NULL, and the reverse; so do a JSON
+// string "null", white space in json, and both through updates that turn
+// one into the other (the trial's report against issue 7, item 4).
+func TestJSONNullIsNotSQLNull(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE docs (id int PRIMARY KEY, j json, jb jsonb, n int)`)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO docs VALUES
+		(1, 'null', 'null', 1),
+		(2, NULL, NULL, 2),
+		(3, ' { "a" : null } ', '{"b": [1, null]}', 3),
+		(4, '"null"', '"null"', 4)`)
+	p.converge(time.Minute)
+	pgtest.Exec(t, p.src, `UPDATE docs SET j = CASE WHEN j IS NULL THEN 'null'::json END, jb = CASE WHEN jb IS NULL THEN 'null'::jsonb END WHERE id IN (1, 2)`)
+	p.converge(time.Minute)
+	want := `(1,t,t) (2,f,f) (3,f,f) (4,f,f)`
+	for _, db := range []struct {
+		name string
+		rows []string
+	}{{"source", rows(t, p.src, `(SELECT id, j IS NULL, jb IS NULL FROM docs)`)}, {"target", rows(t, p.tgt, `(SELECT id, j IS NULL, jb IS NULL FROM docs)`)}} {
+		if got := strings.Join(db.rows, " "); got != want {
+			t.Errorf("%s: SQL NULLs %s, want %s", db.name, got, want)
+		}
+	}
+}

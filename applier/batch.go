@@ -191,13 +191,34 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	if err != nil {
 		return err
 	}
-	var run []*item
+	// A run is changes of one route with distinct keys: its deletes are
+	// written in one statement, then its upserts in another. Against
+	// unique constraints, deleting sooner only frees values; where the
+	// order still matters (a table whose foreign key refers to itself),
+	// a statement fails and the careful pass applies the batch one change
+	// at a time, in order.
+	var run, dels []*item
 	inRun := map[string]bool{}
 	flush := func() error {
 		if len(run) == 0 {
 			return nil
 		}
-		err := a.write(ctx, tx, run)
+		dels = dels[:0]
+		ups := run[:0:0]
+		for _, it := range run {
+			if it.op == 'd' {
+				dels = append(dels, it)
+			} else {
+				ups = append(ups, it)
+			}
+		}
+		var err error
+		if len(dels) > 0 {
+			err = a.write(ctx, tx, dels)
+		}
+		if err == nil && len(ups) > 0 {
+			err = a.write(ctx, tx, ups)
+		}
 		run = run[:0]
 		clear(inRun)
 		return err
@@ -263,8 +284,8 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			continue
 		}
 		// One statement cannot write a row twice: a key seen again, or
-		// another route or op, starts a new statement.
-		if len(run) > 0 && (run[0].route != it.route || run[0].op != it.op || inRun[it.key]) {
+		// another route, starts a new run.
+		if len(run) > 0 && (run[0].route != it.route || inRun[it.key]) {
 			if err := flush(); err != nil {
 				return err
 			}

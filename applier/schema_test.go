@@ -261,3 +261,32 @@ func TestAColumnTheTargetDroppedWaitsThenGoesToTheDLQ(t *testing.T) {
 		t.Errorf("to the DLQ after %s, before schema_wait", time.Since(start))
 	}
 }
+
+// TestMixedChangesOfABatchKeepTheSourcesOutcome: the applier writes a
+// batch's deletes of distinct keys before its upserts. Source transactions
+// mix inserts, updates and deletes of a table whose foreign key refers to
+// itself and whose unique value moves from a deleted row to a new one:
+// where the order matters (a parent deleted after its children moved
+// away), the target still reaches the source's rows, with nothing in the
+// DLQ.
+func TestMixedChangesOfABatchKeepTheSourcesOutcome(t *testing.T) {
+	t.Parallel()
+	ddl := `CREATE TABLE node (id int PRIMARY KEY, parent int REFERENCES node(id), code text NOT NULL UNIQUE, v int NOT NULL)`
+	p := newPipeline(t, ddl)
+	p.run()
+	pgtest.Exec(t, p.src, `INSERT INTO node VALUES (0, NULL, 'root', 0)`,
+		`INSERT INTO node SELECT g, g / 2, 'c' || g, g FROM generate_series(1, 40) g`)
+	p.convergeOn("node", "id, parent, code, v", 2*time.Minute)
+	for round := range 10 {
+		a, n := 11+round, 100+round // a has children 2a and 2a+1
+		pgtest.Exec(t, p.src, fmt.Sprintf(`BEGIN;
+			UPDATE node SET v = v + 1 WHERE id %% 5 = %[3]d;
+			UPDATE node SET parent = 0 WHERE parent = %[1]d;
+			DELETE FROM node WHERE id = %[1]d;
+			INSERT INTO node VALUES (%[2]d, 0, 'c%[1]d', %[2]d);
+			UPDATE node SET parent = %[2]d WHERE id = 2 * %[1]d;
+			COMMIT`, a, n, round%5))
+	}
+	p.convergeOn("node", "id, parent, code, v", 2*time.Minute)
+	p.noDLQ()
+}

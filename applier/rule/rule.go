@@ -52,7 +52,9 @@ type Verdict struct {
 //
 // An expression sees the change's columns by their source names, plus op
 // ("c", "u", "d", "r"); a column that is absent from the change or NULL is
-// nil. A column whose name is not an identifier is $env["first name"].
+// nil. A column whose name is not an identifier is $env["first name"]. A
+// column named op cannot be reached: a rule that names op on such a table
+// is an error, since it cannot say which it means.
 // columns gives, by source name, the column each one writes, whose kind
 // says the type the rule sees (see the package doc): an expression that
 // can never type-check (a date compared with a number) is an error here,
@@ -101,6 +103,15 @@ func Compile(route string, rules []config.Rule, columns map[string]fsql.Column) 
 			// expr's message ends with the expression and a caret under the fault.
 			fail("%v", err)
 			continue
+		}
+		if _, shadowed := columns["op"]; shadowed {
+			names := identifiers{}
+			root := program.Node()
+			ast.Walk(&root, names)
+			if names["op"] {
+				fail("op is the change's operation, and the table has a column named op too, which rules cannot reach: the rule cannot say which it means")
+				continue
+			}
 		}
 		s.rules = append(s.rules, compiled{name: r.Name, when: r.When, action: action, line: r.Line, program: program})
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferry-cdc/ferry/config"
+	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 const route = "hq.public.emp -> branch.public.staff"
@@ -244,5 +245,30 @@ func TestExampleRules(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("the example has no rules")
+	}
+}
+
+// TestAColumnNamedOp: on a table with a column named op, a rule naming op
+// (as an identifier or through $env) is refused at compile time, since it
+// cannot say whether it means the operation or the column; rules that do
+// not name it compile and run.
+func TestAColumnNamedOp(t *testing.T) {
+	t.Parallel()
+	columns := map[string]fsql.Column{
+		"id": {Name: "id", Kind: fsql.KindInteger},
+		"op": {Name: "op", Kind: fsql.KindText},
+	}
+	for _, when := range []string{`op == "d"`, `$env["op"] == "zz"`} {
+		_, err := Compile(route, []config.Rule{{Name: "r", When: when, Line: 3}}, columns)
+		if err == nil || !strings.Contains(err.Error(), "rule r (line 3): op is the change's operation, and the table has a column named op too") {
+			t.Errorf("%s: error %v, want the ambiguity named", when, err)
+		}
+	}
+	s, err := Compile(route, []config.Rule{{Name: "r", When: `id < 0`}}, columns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Check("c", map[string]any{"id": int64(-1), "op": "x"}); err != nil || v.Rule != "r" {
+		t.Errorf("Check = %v, %v; want rule r", v, err)
 	}
 }

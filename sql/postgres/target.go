@@ -59,7 +59,7 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 	}
 	table := ident(t.Schema, t.Name)
 	list := strings.Join(cols, ", ")
-	source := fmt.Sprintf(`SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json)`, list, table)
+	source := fmt.Sprintf(`SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json) ferry_r`, populated(t, columns), table)
 	if !t.KeyDeferrable {
 		onConflict := "DO NOTHING"
 		if len(sets) > 0 {
@@ -90,6 +90,21 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 		source, existing, table, list, overriding, list, match("ferry_u", "ferry_v"))
 }
 
+// populated is the select list of columns from ferry_r, a row that
+// json_populate_record(set) read. A json or jsonb value arrives as a JSON
+// string of its text (rowsJSON) and is cast here to the column's type: as
+// a JSON value, a JSON null would read as SQL NULL.
+func populated(t *fsql.Table, columns []string) string {
+	values := make([]string, len(columns))
+	for i, c := range columns {
+		values[i] = "ferry_r." + ident(c)
+		if col, _ := t.Column(c); col.Kind == fsql.KindJSON {
+			values[i] = fmt.Sprintf("(ferry_r.%s OPERATOR(pg_catalog.#>>) '{}')::%s AS %s", ident(c), col.Type, ident(c))
+		}
+	}
+	return strings.Join(values, ", ")
+}
+
 func prefixed(alias string, idents []string) string {
 	out := make([]string, len(idents))
 	for i, id := range idents {
@@ -107,9 +122,8 @@ func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []st
 	for i, k := range key {
 		cols[i] = ident(k)
 	}
-	list := strings.Join(cols, ", ")
-	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json))`,
-		ident(t.Schema, t.Name), list, list, ident(t.Schema, t.Name))
+	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json) ferry_r)`,
+		ident(t.Schema, t.Name), strings.Join(cols, ", "), populated(t, key), ident(t.Schema, t.Name))
 	_, err = tx.ExecContext(ctx, q, string(body))
 	return err
 }
@@ -127,14 +141,13 @@ func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, 
 		cols[i] = ident(n)
 		row[i] = match[n]
 	}
-	list := strings.Join(cols, ", ")
 	b, err := rowsJSON(t, nil, names, [][]json.RawMessage{row})
 	if err != nil {
 		return err
 	}
 	b = b[1 : len(b)-1] // the one object
-	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) = (SELECT %s FROM pg_catalog.json_populate_record(NULL::%s, $1::pg_catalog.json))`,
-		table, list, list, table)
+	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) = (SELECT %s FROM pg_catalog.json_populate_record(NULL::%s, $1::pg_catalog.json) ferry_r)`,
+		table, strings.Join(cols, ", "), populated(t, names), table)
 	_, err = tx.ExecContext(ctx, q, string(b))
 	return err
 }

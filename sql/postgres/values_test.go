@@ -80,8 +80,12 @@ func TestInputFromNeutral(t *testing.T) {
 	}{
 		{&fsql.Column{Kind: fsql.KindBinary}, `"AP8Q"`, `"\\x00ff10"`},
 		{&fsql.Column{Kind: fsql.KindBinary}, `"AP8"`, ""},
-		{&fsql.Column{Kind: fsql.KindJSON}, `"{\"a\": 1}"`, `{"a": 1}`},
-		{&fsql.Column{Kind: fsql.KindJSON}, `"null"`, `null`},
+		// A json value stays the string of its text, which the statement
+		// casts (populated): JSON null must not read as SQL NULL.
+		{&fsql.Column{Kind: fsql.KindJSON}, `"{\"a\": 1}"`, `"{\"a\": 1}"`},
+		{&fsql.Column{Kind: fsql.KindJSON}, `"null"`, `"null"`},
+		{&fsql.Column{Kind: fsql.KindJSON}, `{"a": 1}`, `{"a": 1}`},
+		{&fsql.Column{Kind: fsql.KindArray, Elem: fsql.KindJSON}, `["null",null,"[1]"]`, `[null,null,[1]]`},
 		{&fsql.Column{Kind: fsql.KindJSON}, `"{"`, ""},
 		{&fsql.Column{Kind: fsql.KindDate}, `"-0043-03-15"`, `"0044-03-15 BC"`},
 		{&fsql.Column{Kind: fsql.KindDate}, `"0000-01-01"`, `"0001-01-01 BC"`},

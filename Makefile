@@ -9,7 +9,7 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2
 LDFLAGS := -X github.com/ferry-cdc/ferry/internal/version.version=$(VERSION) \
 	-X github.com/ferry-cdc/ferry/internal/version.commit=$(COMMIT)
 
-.PHONY: all build image vet test services-up services-down demo bench
+.PHONY: all build image vet test test-mssql services-up services-down demo bench
 
 all: build
 
@@ -26,6 +26,13 @@ vet:
 # starts the services if needed, vet + race tests, stops what it started
 test:
 	scripts/test.sh
+
+# SQL Server's tests against a real server, which no machine Ferry is
+# developed on runs: start one (docker compose --profile mssql up -d) and set
+# FERRY_TEST_MSSQL_DSN (docker-compose.yml has it). Never run here yet.
+test-mssql:
+	@test -n "$$FERRY_TEST_MSSQL_DSN" || { echo "make test-mssql: set FERRY_TEST_MSSQL_DSN (docker-compose.yml, profile mssql)" >&2; exit 2; }
+	$(GO) test -race -count=1 -v -run Integration ./sql/sqlserver/
 
 services-up:
 	scripts/services-up.sh

@@ -15,6 +15,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/dlq"
@@ -31,8 +32,9 @@ const Schema = "ferry"
 type Applier struct {
 	cfg    *config.Config
 	target *config.Target
-	d      fsql.Dialect
+	d      fsql.TargetDialect
 	tg     fsql.Target
+	book   *bookkeeping.Store
 	db     *stdsql.DB
 	log    *slog.Logger
 	m      *metrics
@@ -51,6 +53,10 @@ type Applier struct {
 	// another applier) and on each hold, and recomputed when retryHeld
 	// reads them all: a batch never queries apply_held for nothing.
 	mayHold, retrying bool
+	// failed are, in the batch under way, the changes whose error doomed
+	// the target's transaction, with that error, by attempt's key (a
+	// message, a barrier, a latestKey).
+	failed map[any]error
 	// written counts rows per route and op in the transaction under way.
 	written map[[2]string]int
 
@@ -73,9 +79,6 @@ type Applier struct {
 	// first failed for a foreign key: its foreign_key_wait runs from then.
 	truncateFailed map[barrier]time.Time
 
-	// ops keeps heartbeats, progress and pauses in the target (operate.go);
-	// nil for a dialect without them.
-	ops operations
 	// landed are the changes the transaction under way has written.
 	landed    []*item
 	latencyOf map[string]prometheus.Observer
@@ -98,31 +101,44 @@ type tp struct {
 }
 
 // New builds the applier of target. db is a pool for the target's DSN.
-func New(cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
+func New(cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Applier {
 	log = log.With("target", target.Name)
+	group := Group(cfg, target.Name)
 	return &Applier{
 		cfg: cfg, target: target, d: d, tg: d.Target(), db: db, log: log,
+		book:    Bookkeeping(cfg, target.Name, d),
 		m:       newMetrics(reg, target.Name),
-		group:   Group(cfg, target.Name),
+		group:   group,
 		next:    map[tp]int64{},
 		state:   daemon.StateLog{Log: log},
 		written: map[[2]string]int{},
 		stopped: map[tp]*stop{}, missing: map[string]time.Time{}, truncateFailed: map[barrier]time.Time{},
-		ops:       ops(d),
 		latencyOf: map[string]prometheus.Observer{},
 		paused:    map[string]bool{},
 		reloads:   make(chan *Reload, 1),
 	}
 }
 
-func ops(d fsql.Dialect) operations {
-	o, _ := d.(operations)
-	return o
+// classify sorts an error from the target: a value the target cannot hold
+// is the change's fault whatever the database; the rest by the dialect.
+func (a *Applier) classify(err error) fsql.ErrorClass {
+	var ve *fsql.ValueError
+	if errors.As(err, &ve) {
+		return fsql.Reject
+	}
+	return a.d.Classify(err)
 }
 
 // Group is the consumer group of the appliers of target, which also keys
 // their state in the target.
 func Group(cfg *config.Config, target string) string { return cfg.Apply.GroupID + "-" + target }
+
+// Bookkeeping is the records of the appliers of target in the target's
+// Schema: offsets, held changes, blocked keys, progress, route states.
+// Prepare creates its tables.
+func Bookkeeping(cfg *config.Config, target string, d fsql.TargetDialect) *bookkeeping.Store {
+	return bookkeeping.New(d.Target().Bookkeeping(d.Fold(Schema)), Group(cfg, target))
+}
 
 // errFenced: another applier has moved an offset this one was about to
 // move; its batch is dropped and the consumer joins the group again.
@@ -160,13 +176,8 @@ func (a *Applier) State() string { return a.state.Get() }
 
 // session consumes with one consumer until it fails or ctx ends.
 func (a *Applier) session(ctx context.Context) error {
-	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
+	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return err
-	}
-	if a.ops != nil {
-		if err := a.ops.PrepareOperations(ctx, a.db, Schema); err != nil {
-			return err
-		}
 	}
 	a.routes = nil
 	a.takeReload() // one that came while no session ran goes into a.cfg
@@ -229,18 +240,16 @@ func (a *Applier) session(ctx context.Context) error {
 	if err := a.ensureTopics(ctx, c, topics); err != nil {
 		return err
 	}
-	if a.ops != nil {
-		refs := make([]routeRef, 0, len(rs))
-		for _, t := range topics {
-			source, _ := rs[t].cfg.SplitFrom()
-			refs = append(refs, routeRef{name: rs[t].name, topic: t, source: source})
-		}
-		wctx, stopWatch := context.WithCancel(ctx)
-		watched := make(chan struct{})
-		k := a.cfg.Kafka
-		go func() { defer close(watched); a.watchState(wctx, refs, k) }()
-		defer func() { stopWatch(); <-watched }()
+	refs := make([]routeRef, 0, len(rs))
+	for _, t := range topics {
+		source, _ := rs[t].cfg.SplitFrom()
+		refs = append(refs, routeRef{name: rs[t].name, topic: t, source: source})
 	}
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	k := a.cfg.Kafka
+	go func() { defer close(watched); a.watchState(wctx, refs, k) }()
+	defer func() { stopWatch(); <-watched }()
 	var batch []*kafka.Message
 	var rebalanceErr error
 	// The group calls back from inside Poll: a batch in flight is applied
@@ -387,7 +396,7 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 	for i, p := range parts {
 		topic := *p.Topic
 		if stored[topic] == nil {
-			o, err := a.tg.Offsets(ctx, a.db, Schema, a.group, topic)
+			o, err := a.book.Offsets(ctx, a.db, topic)
 			if err != nil {
 				return err
 			}
@@ -422,13 +431,13 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 type item struct {
 	msg   *kafka.Message
 	route *route
-	key   string          // the route's name and the key, identifying the row
-	op    byte            // 'u' upsert, 'd' delete, 0 nothing to apply
-	hold  string          // the rule that holds this change, if one does
-	skip  string          // the rule that drops this change, if one does
-	row   json.RawMessage // the target row (upsert) or key (delete) as a JSON object
-	cols  []string        // the columns row holds
-	fail  *dlq.Entry      // set when the change cannot apply
+	key   string            // the route's name and the key, identifying the row
+	op    byte              // 'u' upsert, 'd' delete, 0 nothing to apply
+	hold  string            // the rule that holds this change, if one does
+	skip  string            // the rule that drops this change, if one does
+	cols  []string          // the target columns the change writes (upsert) or its key (delete)
+	vals  []json.RawMessage // their values, in their neutral forms
+	fail  *dlq.Entry        // set when the change cannot apply
 
 	// missing names the route and the target column the change writes but
 	// the target table lacks ("<route>|<column>"); fail says so too.
@@ -522,12 +531,7 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		if c.Generated {
 			continue // the target computes it
 		}
-		v, err := toTarget(c, raw)
-		if err != nil {
-			it.fail = a.entry(it, dlq.ClassInvalid, err.Error(), "")
-			return it
-		}
-		out[to] = v
+		out[to] = raw
 	}
 	for _, k := range r.key {
 		if v, ok := out[k]; !ok || string(v) == "null" {
@@ -536,41 +540,33 @@ func (a *Applier) prepare(m *kafka.Message) *item {
 		}
 	}
 	if op == 'd' {
-		keyOnly := map[string]json.RawMessage{}
-		for _, k := range r.key {
-			keyOnly[k] = out[k]
+		it.cols = r.key
+		it.vals = make([]json.RawMessage, len(r.key))
+		for i, k := range r.key {
+			it.vals[i] = out[k]
 		}
-		out = keyOnly
 	} else {
 		for c, v := range r.constants {
-			b, _ := json.Marshal(v)
-			out[c] = b
+			out[c] = v
 		}
+		it.cols, it.vals = targetRow(r, out)
 	}
-	it.row, it.cols = object(r, out)
 	it.op = op
 	return it
 }
 
-// object writes a row as a JSON object, in the target table's column
-// order, with each value's bytes as they are: encoding/json would compact
-// them, and a json column's whitespace is part of its value.
-func object(r *route, values map[string]json.RawMessage) (json.RawMessage, []string) {
-	b := make([]byte, 0, 256)
+// targetRow lists a change's values in the target table's column order, each in
+// its neutral form, as it came: the target dialect turns it into its own.
+func targetRow(r *route, values map[string]json.RawMessage) ([]string, []json.RawMessage) {
 	cols := make([]string, 0, len(values))
-	b = append(b, '{')
+	vals := make([]json.RawMessage, 0, len(values))
 	for _, c := range r.table.Columns {
-		v, ok := values[c.Name]
-		if !ok {
-			continue
+		if v, ok := values[c.Name]; ok {
+			cols = append(cols, c.Name)
+			vals = append(vals, v)
 		}
-		if len(cols) > 0 {
-			b = append(b, ',')
-		}
-		b = append(append(append(b, r.names[c.Name]...), ':'), v...)
-		cols = append(cols, c.Name)
 	}
-	return append(b, '}'), cols
+	return cols, vals
 }
 
 func (a *Applier) entry(it *item, class, why, rule string) *dlq.Entry {

@@ -3,9 +3,11 @@ package applier
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -35,6 +37,7 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 	}
 	backoff := daemon.NewBackoff()
 	careful := false
+	a.failed = map[any]error{}
 	for {
 		a.pending = base.clone()
 		err := a.try(ctx, items, careful)
@@ -53,9 +56,13 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 			if items, base, err = a.prepareAll(ctx, msgs); err != nil {
 				return err
 			}
+			clear(a.failed)
 			continue
 		}
-		switch a.tg.Classify(err) {
+		if a.leaveOut(err) {
+			continue
+		}
+		switch a.classify(err) {
 		case fsql.Retry:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -69,6 +76,45 @@ func (a *Applier) apply(ctx context.Context, msgs []*kafka.Message) error {
 			careful = true
 		}
 	}
+}
+
+// doomedError is a change whose error doomed the transaction, so that the
+// savepoint before it could not be rolled back to; key is attempt's.
+type doomedError struct {
+	key any
+	err error
+}
+
+func (e *doomedError) Error() string {
+	return fmt.Sprintf("a change doomed the target's transaction: %v", e.err)
+}
+
+func (e *doomedError) Unwrap() error { return e.err }
+
+// message identifies a change by its Kafka message, the same whether the
+// change comes in the batch or from the held changes: a change held after
+// its error doomed the transaction is judged by that error when the same
+// transaction retries the held changes, not written again.
+type message struct {
+	topic     string
+	partition int32
+	offset    kafka.Offset
+}
+
+func messageID(m *kafka.Message) message {
+	return message{topic: *m.TopicPartition.Topic, partition: m.TopicPartition.Partition, offset: m.TopicPartition.Offset}
+}
+
+// leaveOut records the change whose error doomed the transaction that err
+// ended, and says whether err was such an error: the transaction is then
+// tried again at once, without that change (Facts.ErrorDoomsTransaction).
+func (a *Applier) leaveOut(err error) bool {
+	var doomed *doomedError
+	if !errors.As(err, &doomed) {
+		return false
+	}
+	a.failed[doomed.key] = doomed.err
+	return true
 }
 
 // errCatalogChanged: the target's catalog changed under the batch, which
@@ -207,23 +253,20 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 			continue
 		case held[it.key] == fsql.HeldByRule:
 			// A version that passes the rules supersedes the held ones.
-			if err := a.tg.DropHeld(ctx, tx, Schema, a.group, it.key, fsql.HeldByRule); err != nil {
+			if err := a.book.DropHeld(ctx, tx, it.key, fsql.HeldByRule); err != nil {
 				return err
 			}
 			delete(held, it.key)
 		}
 		if careful {
-			if err := a.tg.Savepoint(ctx, tx, "ferry_change"); err != nil {
-				return err
+			err, ferr := a.attempt(ctx, tx, messageID(it.msg), "ferry_change", func() error { return a.write(ctx, tx, []*item{it}) })
+			if ferr != nil {
+				return ferr
 			}
-			err := a.write(ctx, tx, []*item{it})
 			if err == nil {
 				continue
 			}
-			if rerr := a.tg.RollbackTo(ctx, tx, "ferry_change"); rerr != nil {
-				return rerr
-			}
-			switch a.tg.Classify(err) {
+			switch a.classify(err) {
 			case fsql.Retry:
 				return err
 			case fsql.ForeignKey, fsql.Unique:
@@ -287,33 +330,49 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 	return nil
 }
 
+// attempt runs write, one change, under the savepoint sp, and returns the
+// change's own error (nil when it applied) and, apart, an error that ends
+// the transaction. Where an error dooms the transaction
+// (Facts.ErrorDoomsTransaction), rolling back to sp fails: attempt then
+// ends the transaction with a doomedError for key, and the next try of
+// the batch, which apply makes at once, finds the change's error under key
+// and does not write it again.
+func (a *Applier) attempt(ctx context.Context, tx *stdsql.Tx, key any, sp string, write func() error) (werr, err error) {
+	if werr, ok := a.failed[key]; ok {
+		return werr, nil
+	}
+	if err := a.tg.Savepoint(ctx, tx, sp); err != nil {
+		return nil, err
+	}
+	if werr = write(); werr == nil {
+		return nil, nil
+	}
+	if rerr := a.tg.RollbackTo(ctx, tx, sp); rerr != nil {
+		switch {
+		case a.classify(werr) == fsql.Retry:
+			// A deadlock or a lost connection: the whole batch again.
+			return nil, werr
+		case a.d.Facts().ErrorDoomsTransaction:
+			return nil, &doomedError{key: key, err: werr}
+		}
+		return nil, rerr
+	}
+	return werr, nil
+}
+
 // write applies a run of changes of one route and op.
 func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	r := run[0].route
-	columns := map[string]bool{}
-	body := make([]byte, 0, len(run)*(len(run[0].row)+1)+2)
-	body = append(body, '[')
-	for i, it := range run {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = append(body, it.row...)
-		for _, c := range it.cols {
-			columns[c] = true
-		}
-	}
-	body = append(body, ']')
 	var err error
 	if run[0].op == 'd' {
-		err = a.tg.Delete(ctx, tx, r.table, r.key, body)
-	} else {
-		cols := make([]string, 0, len(columns))
-		for _, c := range r.table.Columns {
-			if columns[c.Name] {
-				cols = append(cols, c.Name)
-			}
+		keys := make([][]json.RawMessage, len(run))
+		for i, it := range run {
+			keys[i] = it.vals
 		}
-		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, body)
+		err = a.tg.Delete(ctx, tx, r.table, r.key, keys)
+	} else {
+		cols, rows := runRows(r, run)
+		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, rows)
 	}
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.name, err)
@@ -325,6 +384,45 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	}
 	a.written[[2]string{r.name, op}] += len(run)
 	return nil
+}
+
+// runRows lines up a run's rows on the columns any of them writes, in the
+// table's order; a row without one of them writes NULL there.
+func runRows(r *route, run []*item) ([]string, [][]json.RawMessage) {
+	cols := run[0].cols
+	for _, it := range run[1:] {
+		if !slices.Equal(it.cols, cols) {
+			cols = nil
+			break
+		}
+	}
+	rows := make([][]json.RawMessage, len(run))
+	if cols != nil { // the usual case: every row writes the same columns
+		for i, it := range run {
+			rows[i] = it.vals
+		}
+		return cols, rows
+	}
+	columns := map[string]bool{}
+	for _, it := range run {
+		for _, c := range it.cols {
+			columns[c] = true
+		}
+	}
+	at := map[string]int{}
+	for _, c := range r.table.Columns {
+		if columns[c.Name] {
+			at[c.Name] = len(cols)
+			cols = append(cols, c.Name)
+		}
+	}
+	for i, it := range run {
+		rows[i] = make([]json.RawMessage, len(cols))
+		for j, c := range it.cols {
+			rows[i][at[c]] = it.vals[j]
+		}
+	}
+	return cols, rows
 }
 
 // advance moves each partition's stored offset past the batch, from the
@@ -344,7 +442,7 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 			a.log.Debug("offset not assigned", "topic", k.topic, "partition", k.partition, "assigned", fmt.Sprint(a.next))
 			return nil, errFenced // not assigned any more
 		}
-		moved, err := a.tg.AdvanceOffset(ctx, tx, Schema, a.group, k.topic, k.partition, want, next)
+		moved, err := a.book.AdvanceOffset(ctx, tx, k.topic, k.partition, want, next)
 		if err != nil {
 			return nil, err
 		}

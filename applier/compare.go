@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"reflect"
@@ -88,9 +89,15 @@ func decimal(v json.RawMessage) (*big.Rat, bool) {
 	return new(big.Rat).SetString(text(v))
 }
 
-// instant reads a timestamp with its offset, as the envelope carries one.
+// instant reads a timestamp with its offset, as the envelope carries one
+// (a zone region after it names where, not when).
 func instant(s string) (time.Time, error) {
-	return time.Parse("2006-01-02T15:04:05.999999999Z07:00", s)
+	m, ok := fsql.ParseMoment([]byte(s))
+	if !ok || !m.HasDate || !m.HasClock || !m.HasOffset {
+		return time.Time{}, fmt.Errorf("%q is not a timestamp with an offset", s)
+	}
+	m = m.UTC()
+	return time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, time.UTC), nil
 }
 
 // sameJSON compares two JSON texts as values: a jsonb target reorders keys

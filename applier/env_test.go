@@ -19,6 +19,7 @@ import (
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/migrations"
 	"github.com/ferry-cdc/ferry/relay"
+	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
@@ -34,6 +35,7 @@ type pipeline struct {
 	cfg      *config.Config
 	yaml     string
 	tables   []string
+	target   fsql.TargetDialect
 }
 
 // newPipeline creates each table (from its DDL) in both databases and
@@ -51,12 +53,17 @@ type options struct {
 	route     map[string]string
 	targetDDL map[string]string
 	targetSQL []string
-	relay     string // extra YAML of the relay section
+	// target is the target's dialect, PostgreSQL's when nil.
+	target fsql.TargetDialect
+	relay  string // extra YAML of the relay section
 }
 
 func newPipelineWith(t testing.TB, o options, ddl ...string) *pipeline {
 	t.Helper()
-	p := &pipeline{t: t, brokers: kafkatest.Brokers(t)}
+	p := &pipeline{t: t, brokers: kafkatest.Brokers(t), target: o.target}
+	if p.target == nil {
+		p.target = postgres.Dialect{}
+	}
 	p.srcDSN, p.src = pgtest.NewDB(t)
 	p.tgtDSN, p.tgt = pgtest.NewDB(t)
 	p.src.SetMaxOpenConns(20)
@@ -136,7 +143,7 @@ func (p *pipeline) run() {
 }
 
 func (p *pipeline) applier() *applier.Applier {
-	return applier.New(p.cfg, &p.cfg.Targets[0], postgres.Dialect{}, p.tgt, prometheus.NewRegistry(), quiet())
+	return applier.New(p.cfg, &p.cfg.Targets[0], p.target, p.tgt, prometheus.NewRegistry(), quiet())
 }
 
 // rows returns a table's rows as text, ordered, for comparing databases.

@@ -31,19 +31,19 @@ func batchKeys(items []*item) []string {
 // have changes in the DLQ (so that `ferry dlq replay` and the applier take
 // turns on a key).
 func (a *Applier) blocked(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]int, error) {
-	return a.tg.Blocked(ctx, tx, Schema, a.group, batchKeys(items))
+	return a.book.Blocked(ctx, tx, batchKeys(items))
 }
 
 // saveBlocked records the counts of keys that changed.
 func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string]int) error {
-	return a.tg.SetBlocked(ctx, tx, Schema, a.group, counts)
+	return a.book.SetBlocked(ctx, tx, counts)
 }
 
 func (a *Applier) heldKeys(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]string, error) {
 	if !a.mayHold {
 		return map[string]string{}, nil
 	}
-	return a.tg.HeldKeys(ctx, tx, Schema, a.group, batchKeys(items))
+	return a.book.HeldKeys(ctx, tx, batchKeys(items))
 }
 
 // hold keeps a change in the target, with its message byte for byte.
@@ -52,7 +52,7 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 	a.mayHold = true
 	a.retrying = a.retrying || kind == fsql.HeldForRow
 	a.m.held.WithLabelValues(it.route.name).Inc()
-	return a.tg.Hold(ctx, tx, Schema, a.group, fsql.HeldChange{
+	return a.book.Hold(ctx, tx, fsql.HeldChange{
 		Key: it.key, Kind: kind, Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition,
 		Offset: int64(m.TopicPartition.Offset), Reason: why, MessageKey: m.Key, MessageValue: m.Value,
 	})
@@ -71,7 +71,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	if !a.mayHold {
 		return nil
 	}
-	held, err := a.tg.Held(ctx, tx, Schema, a.group)
+	held, err := a.book.Held(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 		it := a.prepare(m)
 		if _, loaded := blocked[it.key]; !loaded {
 			// Not a key of this batch: read its count before changing it.
-			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			have, err := a.book.Blocked(ctx, tx, []string{it.key})
 			if err != nil {
 				return err
 			}
@@ -104,15 +104,12 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			it.fail = a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", "")
 		}
 		if it.fail == nil && it.op != 0 {
-			if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+			werr, err := a.attempt(ctx, tx, messageID(m), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
+			if err != nil {
 				return err
 			}
-			werr := a.write(ctx, tx, []*item{it})
 			if werr != nil {
-				if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
-					return err
-				}
-				switch class := a.tg.Classify(werr); class {
+				switch class := a.classify(werr); class {
 				case fsql.Retry:
 					return werr
 				case fsql.ForeignKey, fsql.Unique:
@@ -135,7 +132,7 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			*entries = append(*entries, it.fail)
 			blocked[it.key]++
 		}
-		if err := a.tg.Unhold(ctx, tx, Schema, a.group, h.ID); err != nil {
+		if err := a.book.Unhold(ctx, tx, h.ID); err != nil {
 			return err
 		}
 	}
@@ -165,7 +162,7 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 			continue // the changes in order say what happens
 		}
 		if _, loaded := blocked[it.key]; !loaded {
-			have, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{it.key})
+			have, err := a.book.Blocked(ctx, tx, []string{it.key})
 			if err != nil {
 				return nil, err
 			}
@@ -173,21 +170,19 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 				continue
 			}
 		}
-		if err := a.tg.Savepoint(ctx, tx, "ferry_held"); err != nil {
+		werr, err := a.attempt(ctx, tx, latestKey(key), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
+		if err != nil {
 			return nil, err
 		}
-		if werr := a.write(ctx, tx, []*item{it}); werr != nil {
-			if err := a.tg.RollbackTo(ctx, tx, "ferry_held"); err != nil {
-				return nil, err
-			}
-			if a.tg.Classify(werr) == fsql.Retry {
+		if werr != nil {
+			if a.classify(werr) == fsql.Retry {
 				return nil, werr
 			}
 			continue
 		}
 		for _, hh := range held {
 			if hh.Key == key && hh.Kind == fsql.HeldForRow {
-				if err := a.tg.Unhold(ctx, tx, Schema, a.group, hh.ID); err != nil {
+				if err := a.book.Unhold(ctx, tx, hh.ID); err != nil {
 					return nil, err
 				}
 			}
@@ -196,6 +191,10 @@ func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.He
 	}
 	return done, nil
 }
+
+// latestKey is attempt's key of the latest held change of a key, tried
+// alone for it.
+type latestKey string
 
 // heldMessage is the Kafka message a held change was.
 func heldMessage(h fsql.HeldChange) *kafka.Message {
@@ -210,13 +209,17 @@ func heldMessage(h fsql.HeldChange) *kafka.Message {
 // parent arrived in the last batch, or whose wait is over, must not wait for
 // more traffic.
 func (a *Applier) retryIdle(ctx context.Context) error {
+	a.failed = map[any]error{}
 	for {
 		err := a.retryHeldTx(ctx)
 		if err == nil {
 			return nil
 		}
+		if a.leaveOut(err) {
+			continue
+		}
 		var fatal *daemon.Fatal
-		if errors.As(err, &fatal) || a.tg.Classify(err) != fsql.Retry || ctx.Err() != nil {
+		if errors.As(err, &fatal) || a.classify(err) != fsql.Retry || ctx.Err() != nil {
 			return err
 		}
 		daemon.Sleep(ctx, time.Second)
@@ -238,7 +241,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
 		return err
 	}
-	if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, blocked); err != nil {
+	if err := a.book.SetBlocked(ctx, tx, blocked); err != nil {
 		return err
 	}
 	if err := a.dlq.Write(ctx, entries); err != nil {

@@ -25,17 +25,6 @@ import (
 // applier holds the partitions); routes can be paused and resumed at run
 // time; and the state of the target's routes is exported as metrics.
 
-// operations is what the target's dialect gives for it
-// (sql/postgres/operations.go). A dialect without it applies without
-// heartbeats, progress and pauses.
-type operations interface {
-	PrepareOperations(ctx context.Context, db *stdsql.DB, schema string) error
-	RecordProgress(ctx context.Context, tx *stdsql.Tx, schema, group string, ps []fsql.Progress) error
-	RouteStates(ctx context.Context, q fsql.Querier, schema, group string) ([]fsql.RouteState, error)
-	Progress(ctx context.Context, q fsql.Querier, schema, group string, topics []string) ([]fsql.PartitionProgress, error)
-	Waiting(ctx context.Context, q fsql.Querier, schema, group string, routes []string) (held, blockedKeys, parked map[string]int, err error)
-}
-
 // How often the applier looks at the routes' paused states, and reads the
 // target's state for the metrics.
 const (
@@ -52,9 +41,6 @@ func (a *Applier) begin() {
 // recordProgress records, in tx, the last change and heartbeat the batch
 // takes each partition past.
 func (a *Applier) recordProgress(ctx context.Context, tx *stdsql.Tx, items []*item) error {
-	if a.ops == nil {
-		return nil
-	}
 	now := time.Now()
 	by := map[tp]*fsql.Progress{}
 	at := func(k tp) *fsql.Progress {
@@ -87,7 +73,7 @@ func (a *Applier) recordProgress(ctx context.Context, tx *stdsql.Tx, items []*it
 	for _, p := range by {
 		ps = append(ps, *p)
 	}
-	return a.ops.RecordProgress(ctx, tx, Schema, a.group, ps)
+	return a.book.RecordProgress(ctx, tx, ps)
 }
 
 // observeLanded measures, once a transaction has committed, how old each
@@ -123,9 +109,6 @@ func (a *Applier) consumed(m *kafka.Message) {
 // session, before partitions are assigned.
 func (a *Applier) loadPaused(ctx context.Context) error {
 	a.paused = map[string]bool{}
-	if a.ops == nil {
-		return nil
-	}
 	want, err := a.pausedTopics(ctx)
 	if err != nil {
 		return err
@@ -138,7 +121,7 @@ func (a *Applier) loadPaused(ctx context.Context) error {
 }
 
 func (a *Applier) pausedTopics(ctx context.Context) (map[string]bool, error) {
-	states, err := a.ops.RouteStates(ctx, a.db, Schema, a.group)
+	states, err := a.book.RouteStates(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +143,7 @@ func (a *Applier) pausedTopics(ctx context.Context) (map[string]bool, error) {
 // target: what was consumed of a paused route and not applied comes again.
 // It runs between batches.
 func (a *Applier) checkPaused(ctx context.Context) error {
-	if a.ops == nil || a.consumer == nil {
+	if a.consumer == nil {
 		return nil
 	}
 	want, err := a.pausedTopics(ctx)
@@ -280,7 +263,7 @@ func (a *Applier) watchState(ctx context.Context, refs []routeRef, k config.Kafk
 		if marks != nil {
 			read = marks.Read
 		}
-		st, err := ReadState(sctx, a.ops, a.db, a.group, refs, read)
+		st, err := ReadState(sctx, a.book, a.db, refs, read)
 		cancel()
 		if ctx.Err() != nil {
 			return

@@ -129,9 +129,9 @@ func TestPauseOneOfTwoRoutes(t *testing.T) {
 	waitGrowth("pb")
 
 	routeA := applier.RouteName(p.cfg.Routes[0])
-	group := applier.Group(p.cfg, "branch")
+	book := applier.Bookkeeping(p.cfg, "branch", postgres.Dialect{})
 	set := func(paused bool) {
-		if err := (postgres.Dialect{}).SetRouteState(context.Background(), p.tgt, applier.Schema, group,
+		if err := book.SetRouteState(context.Background(), p.tgt,
 			fsql.RouteState{Route: routeA, Paused: paused, By: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func BenchmarkPauseOtherRouteLatency(b *testing.B) {
 		phase(1)
 		report("running", 1, n)
 		set := func(paused bool) {
-			if err := (postgres.Dialect{}).SetRouteState(context.Background(), p.tgt, applier.Schema, applier.Group(p.cfg, "branch"),
+			if err := applier.Bookkeeping(p.cfg, "branch", postgres.Dialect{}).SetRouteState(context.Background(), p.tgt,
 				fsql.RouteState{Route: applier.RouteName(p.cfg.Routes[0]), Paused: paused, By: "bench"}); err != nil {
 				b.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func (f Filter) match(e *dlq.Entry) bool {
 // of its key keep waiting behind it, as do those behind an entry the filter
 // leaves out. With dryRun nothing is committed or written.
 func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dryRun bool) ([]Outcome, error) {
-	if err := a.tg.Prepare(ctx, a.db, Schema); err != nil {
+	if err := a.book.Prepare(ctx, a.db, a.d.Fold(Schema)); err != nil {
 		return nil, err
 	}
 	rs, err := routes(ctx, a.cfg, a.target, a.d, a.db, a.log)
@@ -140,15 +140,15 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 	}
 	defer tx.Rollback()
 	clear(a.written)
-	blocked, err := a.tg.Blocked(ctx, tx, Schema, a.group, []string{key}) // locks the key against the applier
+	blocked, err := a.book.Blocked(ctx, tx, []string{key}) // locks the key against the applier
 	if err != nil {
 		return Outcome{}, err
 	}
-	done, err := a.tg.Replayed(ctx, tx, Schema, a.group, e.ID())
+	done, err := a.book.Replayed(ctx, tx, e.ID())
 	if err != nil {
 		return Outcome{}, err
 	}
-	truncated, err := a.tg.Truncated(ctx, tx, Schema, a.group, e.Topic)
+	truncated, err := a.book.Truncated(ctx, tx, e.Topic)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -157,11 +157,11 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 		result, detail = "superseded", fmt.Sprintf("a truncate after it (offset %d) removed what it would write", off)
 	}
 	if !done && result == "superseded" {
-		if err := a.tg.MarkReplayed(ctx, tx, Schema, a.group, e.ID()); err != nil {
+		if err := a.book.MarkReplayed(ctx, tx, e.ID()); err != nil {
 			return Outcome{}, err
 		}
 		if n := blocked[key]; n > 0 {
-			if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, map[string]int{key: n - 1}); err != nil {
+			if err := a.book.SetBlocked(ctx, tx, map[string]int{key: n - 1}); err != nil {
 				return Outcome{}, err
 			}
 		}
@@ -175,17 +175,17 @@ func (a *Applier) replayOne(ctx context.Context, e *dlq.Entry, m *kafka.Message,
 			return a.failAgain(ctx, e, dryRun, "rule "+it.hold+" still holds it")
 		case it.op != 0 && it.skip == "":
 			if err := a.write(ctx, tx, []*item{it}); err != nil {
-				if a.tg.Classify(err) == fsql.Retry {
+				if a.classify(err) == fsql.Retry {
 					return Outcome{}, err
 				}
 				return a.failAgain(ctx, e, dryRun, err.Error())
 			}
 		}
-		if err := a.tg.MarkReplayed(ctx, tx, Schema, a.group, e.ID()); err != nil {
+		if err := a.book.MarkReplayed(ctx, tx, e.ID()); err != nil {
 			return Outcome{}, err
 		}
 		if n := blocked[key]; n > 0 {
-			if err := a.tg.SetBlocked(ctx, tx, Schema, a.group, map[string]int{key: n - 1}); err != nil {
+			if err := a.book.SetBlocked(ctx, tx, map[string]int{key: n - 1}); err != nil {
 				return Outcome{}, err
 			}
 		}

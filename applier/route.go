@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ferry-cdc/ferry/applier/lookup"
@@ -19,14 +20,16 @@ import (
 
 // route is one config route, resolved against the target's catalog.
 type route struct {
-	name      string // "hq.public.emp -> branch.public.staff"
-	topic     string
-	cfg       config.Route
-	schema    string // the target table's, as the config names it
-	tname     string
-	rename    map[string]string
-	drop      map[string]bool
-	constants map[string]string
+	name   string // "hq.public.emp -> branch.public.staff"
+	topic  string
+	cfg    config.Route
+	schema string // the target table's, as the config names it
+	tname  string
+	rename map[string]string
+	drop   map[string]bool
+	// constants are the route's constant columns' values in their
+	// neutral forms, for the target's columns' kinds.
+	constants map[string]json.RawMessage
 	rules     *rule.Set
 	lookups   *lookup.Set
 
@@ -43,6 +46,10 @@ type route struct {
 func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db fsql.Querier, log *slog.Logger) (map[string]*route, error) {
 	out := map[string]*route{}
 	var errs []string
+	tnames, err := fsql.NamesOf(ctx, d, db)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", target.Name, err)
+	}
 	for _, r := range cfg.Routes {
 		tname, tref := r.SplitTo()
 		if tname != target.Name {
@@ -53,13 +60,13 @@ func routes(ctx context.Context, cfg *config.Config, target *config.Target, d fs
 			continue // Validate reports it
 		}
 		if err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, fmt.Sprintf("%s:%d: route from %s: %v", cfg.File, r.Line, r.From, err))
 			continue
 		}
-		tschema, tn := config.Table{Name: tref}.QualifiedName(d.DefaultSchema())
+		tschema, tn := config.Table{Name: tref}.Qualified(tnames)
 		rt := &route{
 			name: RouteName(r), topic: topic, cfg: r, schema: tschema, tname: tn,
-			rename: r.Columns, drop: map[string]bool{}, constants: r.Constants,
+			rename: r.Columns, drop: map[string]bool{},
 		}
 		for _, c := range r.Drop {
 			rt.drop[c] = true
@@ -92,7 +99,10 @@ func RouteName(r config.Route) string { return r.From + " -> " + r.To }
 // errNotCaptured: a route's from names no captured table (Validate says so).
 var errNotCaptured = errors.New("the route's table is not captured")
 
-// topicOf is the topic a route's source table's changes go to.
+// topicOf is the topic a route's source table's changes go to. It is
+// named after the table as the source's catalog holds it, which the
+// applier works out without connecting to the source: a bare name needs a
+// dialect whose default schema does not depend on the connection.
 func topicOf(cfg *config.Config, r config.Route) (string, error) {
 	sname, sref := r.SplitFrom()
 	src, ok := cfg.Source(sname)
@@ -110,7 +120,14 @@ func topicOf(cfg *config.Config, r config.Route) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	schema, table := ct.QualifiedName(sd.DefaultSchema())
+	names, err := fsql.NamesOf(context.Background(), sd, nil)
+	if errors.Is(err, fsql.ErrNeedsConnection) && (ct.Schema != "" || strings.Contains(ct.Name, ".")) {
+		names, err = fsql.Names{Fold: sd.Fold}, nil // the schema is named: no default needed
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: name the table's schema in the source's tables (schema.table), or give it a topic", err)
+	}
+	schema, table := ct.Qualified(names)
 	return relay.TopicName(cfg.Kafka.TopicPrefix, schema, table), nil
 }
 
@@ -138,8 +155,34 @@ func (r *route) describe(ctx context.Context, d fsql.Dialect, db fsql.Querier) e
 			return err
 		}
 	}
+	r.constants = map[string]json.RawMessage{}
+	for c, v := range r.cfg.Constants {
+		r.constants[c] = constant(columns[c], v)
+	}
 	r.table, r.key, r.columns, r.names, r.typed, r.rules = t, slices.Clone(t.PrimaryKey), columns, names, typed, rules
 	return nil
+}
+
+// constant is a constant's text from the config in the neutral form of
+// the column's kind: a number or a boolean as itself, anything else (and
+// text that is not one) as a string.
+func constant(c fsql.Column, v string) json.RawMessage {
+	switch c.Kind {
+	case fsql.KindInteger:
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return json.RawMessage(v)
+		}
+	case fsql.KindFloat:
+		if _, err := strconv.ParseFloat(v, 64); err == nil && json.Valid([]byte(v)) {
+			return json.RawMessage(v)
+		}
+	case fsql.KindBool:
+		if b, err := strconv.ParseBool(v); err == nil {
+			return json.RawMessage(strconv.FormatBool(b))
+		}
+	}
+	b, _ := json.Marshal(v) // a string always encodes
+	return b
 }
 
 // target is the target column a source column writes, or "" when dropped.

@@ -47,11 +47,11 @@ func preloadBig(tb testing.TB, db *stdsql.DB, n int) {
 func (p *pipeline) requestSnapshot(tb testing.TB, chunk, maxRate int) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	reg, err := postgres.Dialect{}.Capture().Registry(ctx, p.src, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(ctx, p.src, "ferry")
 	if err != nil || len(reg) == 0 {
 		tb.Fatalf("registry: %v", err)
 	}
-	ids, err := postgres.Dialect{}.Snapshot().Requests(p.src, "ferry").Add(ctx, []fsql.SnapshotRequest{
+	ids, err := postgres.Dialect{}.Source().Requests(p.src, "ferry").Add(ctx, []fsql.SnapshotRequest{
 		{TableID: reg[0].ID, Schema: "public", Table: "big", ChunkSize: chunk, MaxRate: maxRate, Estimate: -1}})
 	if err != nil {
 		tb.Fatal(err)

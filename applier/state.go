@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/internal/kafkaread"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -72,17 +73,13 @@ func Lag(h *fsql.Heartbeat, applied, now time.Time) time.Duration {
 
 // Status reads the state of target's routes from the target database and,
 // through marks, from Kafka (marks nil: not from Kafka).
-func Status(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.Dialect, db *stdsql.DB,
+func Status(ctx context.Context, cfg *config.Config, target *config.Target, d fsql.TargetDialect, db *stdsql.DB,
 	marks func(ctx context.Context, topics []string) ([]kafkaread.Watermark, error)) ([]RouteStatus, error) {
-	ops, ok := d.(operations)
-	if !ok {
-		return nil, fmt.Errorf("target %s: dialect %s keeps no operations state", target.Name, d.Name())
-	}
 	refs, err := routeRefs(cfg, target.Name)
 	if err != nil {
 		return nil, err
 	}
-	st, err := ReadState(ctx, ops, db, Group(cfg, target.Name), refs, marks)
+	st, err := ReadState(ctx, Bookkeeping(cfg, target.Name, d), db, refs, marks)
 	for i := range st {
 		st[i].Target = target.Name
 	}
@@ -109,22 +106,22 @@ func routeRefs(cfg *config.Config, target string) ([]routeRef, error) {
 
 // ReadState reads the state of routes of group; marks gives the partitions'
 // watermarks, nil when Kafka is not to be asked.
-func ReadState(ctx context.Context, ops operations, db *stdsql.DB, group string, refs []routeRef,
+func ReadState(ctx context.Context, book *bookkeeping.Store, db *stdsql.DB, refs []routeRef,
 	marks func(ctx context.Context, topics []string) ([]kafkaread.Watermark, error)) ([]RouteStatus, error) {
 	topics := make([]string, len(refs))
 	names := make([]string, len(refs))
 	for i, r := range refs {
 		topics[i], names[i] = r.topic, r.name
 	}
-	progress, err := ops.Progress(ctx, db, Schema, group, topics)
+	progress, err := book.Progress(ctx, db, topics)
 	if err != nil {
 		return nil, err
 	}
-	held, blocked, parked, err := ops.Waiting(ctx, db, Schema, group, names)
+	held, blocked, parked, err := book.Waiting(ctx, db, names)
 	if err != nil {
 		return nil, err
 	}
-	states, err := ops.RouteStates(ctx, db, Schema, group)
+	states, err := book.RouteStates(ctx, db)
 	if err != nil {
 		return nil, err
 	}

@@ -215,7 +215,7 @@ func (a *Applier) checkStopped(ctx context.Context) error {
 		}
 	}
 	for topic, ss := range seqs {
-		states, err := a.tg.Barriers(ctx, a.db, Schema, a.group, topic, ss)
+		states, err := a.book.Barriers(ctx, a.db, topic, ss)
 		if err != nil {
 			return err
 		}

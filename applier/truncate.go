@@ -82,7 +82,7 @@ func (a *Applier) barriers(ctx context.Context, tx *stdsql.Tx, items []*item, en
 		var st fsql.BarrierState
 		for _, it := range its {
 			var err error
-			st, err = a.tg.Arrive(ctx, tx, Schema, a.group, fsql.Arrival{
+			st, err = a.book.Arrive(ctx, tx, fsql.Arrival{
 				Topic: b.topic, Seq: b.seq, Partition: it.msg.TopicPartition.Partition,
 				Offset: int64(it.msg.TopicPartition.Offset), Partitions: it.parts,
 			})
@@ -102,7 +102,7 @@ func (a *Applier) barriers(ctx context.Context, tx *stdsql.Tx, items []*item, en
 		for _, it := range its {
 			k := it.tp()
 			if done {
-				if err := a.tg.LeaveBarrier(ctx, tx, Schema, a.group, b.topic, b.seq, k.partition); err != nil {
+				if err := a.book.LeaveBarrier(ctx, tx, b.topic, b.seq, k.partition); err != nil {
 					return err
 				}
 				continue
@@ -126,23 +126,20 @@ func (a *Applier) truncate(ctx context.Context, tx *stdsql.Tx, it *item, b barri
 			fmt.Sprintf("the source table was truncated; the route's truncate: reject keeps the rows of %s", r.table)))
 		a.log.Warn("a truncate of the source table was refused by the route and sent to the DLQ", "route", r.name, "seq", b.seq)
 		a.pending.finished = append(a.pending.finished, b)
-		return true, a.tg.FinishBarrier(ctx, tx, Schema, a.group, b.topic, b.seq, false)
+		return true, a.book.FinishBarrier(ctx, tx, b.topic, b.seq, false)
 	}
-	if err := a.tg.Savepoint(ctx, tx, "ferry_truncate"); err != nil {
-		return false, err
-	}
-	var err error
-	if r.cfg.Truncate == config.TruncateTruncate {
-		err = a.tg.Truncate(ctx, tx, r.table)
-	} else {
-		err = a.tg.DeleteMatching(ctx, tx, r.table, r.constants)
+	err, ferr := a.attempt(ctx, tx, b, "ferry_truncate", func() error {
+		if r.cfg.Truncate == config.TruncateTruncate {
+			return a.tg.Truncate(ctx, tx, r.table)
+		}
+		return a.tg.DeleteMatching(ctx, tx, r.table, r.constants)
+	})
+	if ferr != nil {
+		return false, ferr
 	}
 	if err != nil {
-		if rerr := a.tg.RollbackTo(ctx, tx, "ferry_truncate"); rerr != nil {
-			return false, rerr
-		}
 		class := dlq.ClassRejected
-		switch a.tg.Classify(err) {
+		switch a.classify(err) {
 		case fsql.Retry:
 			return false, err
 		case fsql.ForeignKey:
@@ -159,13 +156,13 @@ func (a *Applier) truncate(ctx context.Context, tx *stdsql.Tx, it *item, b barri
 		delete(a.truncateFailed, b)
 		*entries = append(*entries, a.truncateEntry(it, st, class, fmt.Sprintf("route %s: %s of %s: %v", r.name, r.cfg.Truncate, r.table, err)))
 		a.pending.finished = append(a.pending.finished, b)
-		return true, a.tg.FinishBarrier(ctx, tx, Schema, a.group, b.topic, b.seq, false)
+		return true, a.book.FinishBarrier(ctx, tx, b.topic, b.seq, false)
 	}
 	delete(a.truncateFailed, b)
 	// What waited for a row, or in the DLQ, from before the truncate is
 	// superseded: its keys go free.
 	prefix := r.name + "|"
-	if err := a.tg.ForgetKeys(ctx, tx, Schema, a.group, prefix); err != nil {
+	if err := a.book.ForgetKeys(ctx, tx, prefix); err != nil {
 		return false, err
 	}
 	for k := range blocked {
@@ -176,7 +173,7 @@ func (a *Applier) truncate(ctx context.Context, tx *stdsql.Tx, it *item, b barri
 	a.written[[2]string{r.name, "truncate"}]++
 	a.pending.finished = append(a.pending.finished, b)
 	a.log.Info("applied a truncate of the source table", "route", r.name, "as", r.cfg.Truncate, "seq", b.seq)
-	return true, a.tg.FinishBarrier(ctx, tx, Schema, a.group, b.topic, b.seq, true)
+	return true, a.book.FinishBarrier(ctx, tx, b.topic, b.seq, true)
 }
 
 // truncateEntry is the one DLQ entry of a truncate, named after its copy

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/applier/lookup"
 	"github.com/ferry-cdc/ferry/applier/rule"
 	"github.com/ferry-cdc/ferry/change"
@@ -134,7 +135,7 @@ type routeCheck struct {
 	keyKinds   []fsql.Kind
 	identity   bool // equal image bytes mean equal rows
 	estimate   int64
-	tgtDialect fsql.Dialect
+	tgtDialect fsql.TargetDialect
 	tgtDB      *stdsql.DB
 	group      string
 }
@@ -236,9 +237,13 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 	if err != nil {
 		return nil, err
 	}
-	td, tdb, err := v.open(ctx, "target", tgt.Name, tgt.Dialect, tgt.DSN)
+	d, tdb, err := v.open(ctx, "target", tgt.Name, tgt.Dialect, tgt.DSN)
 	if err != nil {
 		return nil, err
+	}
+	td, ok := d.(fsql.TargetDialect)
+	if !ok {
+		return nil, fmt.Errorf("target %s: dialect %s cannot be a target", tgt.Name, tgt.Dialect)
 	}
 	rs, err := routes(ctx, v.cfg, tgt, td, tdb, v.log)
 	if err != nil {
@@ -257,7 +262,11 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 		return nil, err
 	}
 
-	schema, table := ct.QualifiedName(sd.DefaultSchema())
+	names, err := fsql.NamesOf(ctx, sd, sdb)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	schema, table := ct.Qualified(names)
 	st, err := sd.Describe(ctx, sdb, schema, table)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
@@ -271,7 +280,7 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 	}
 	c := &routeCheck{name: r.name, r: r, tgtName: r.table.String(), tgtDialect: td, tgtDB: tdb,
 		group: v.cfg.Apply.GroupID + "-" + tgt.Name}
-	c.srcTable = &change.Table{Source: src.Name, DB: src.Name, Schema: st.Schema, Name: st.Name, Key: key, Columns: st.Columns}
+	c.srcTable = &change.Table{Source: src.Name, DB: src.Name, Schema: st.Schema, Name: st.Name, Key: key, Columns: st.Columns, Values: sd.Values()}
 
 	// The target's key is the source's, renamed, in the source's order.
 	var tkey []string
@@ -291,7 +300,7 @@ func (v *Verifier) prepare(ctx, lctx context.Context, rc config.Route) (*routeCh
 		return nil, fmt.Errorf("the target's primary key (%s) is not the source's key (%s) renamed (%s)",
 			strings.Join(r.key, ", "), strings.Join(key, ", "), strings.Join(tkey, ", "))
 	}
-	c.tgtTable = &change.Table{Source: tgt.Name, DB: tgt.Name, Schema: r.table.Schema, Name: r.table.Name, Key: tkey, Columns: r.table.Columns}
+	c.tgtTable = &change.Table{Source: tgt.Name, DB: tgt.Name, Schema: r.table.Schema, Name: r.table.Name, Key: tkey, Columns: r.table.Columns, Values: td.Values()}
 
 	// The target is read with what the route writes only: its other
 	// columns are the target's own business.
@@ -703,8 +712,7 @@ func (c *routeCheck) sourceRow(img []byte) (*row, error) {
 		}
 	}
 	for col, val := range r.constants {
-		b, _ := json.Marshal(val)
-		s.cols[col] = b
+		s.cols[col] = val
 	}
 	return s, nil
 }
@@ -882,12 +890,13 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 		}
 	}
 	held := map[string]string{}
-	if _, err := c.tgtDialect.Describe(ctx, c.tgtDB, Schema, "apply_held"); err == nil {
+	schema := c.tgtDialect.Fold(Schema)
+	if _, err := c.tgtDialect.Describe(ctx, c.tgtDB, schema, c.tgtDialect.Fold("apply_held")); err == nil {
 		tx, err := c.tgtDB.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
 		if err != nil {
 			return err
 		}
-		hs, err := c.tgtDialect.Target().Held(ctx, tx, Schema, c.group)
+		hs, err := bookkeeping.New(c.tgtDialect.Target().Bookkeeping(schema), c.group).Held(ctx, tx)
 		tx.Rollback()
 		if err != nil {
 			return err

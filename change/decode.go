@@ -75,7 +75,7 @@ func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
 		case isNumber:
 			return string(v), nil
 		case isString:
-			if s := appendUnquoted(nil, v); isDecimalText(s) {
+			if s := appendUnquoted(nil, v); fsql.IsDecimalText(s) {
 				return string(s), nil
 			}
 		}
@@ -92,7 +92,7 @@ func decode(r *reader, kind, elem fsql.Kind, v jsontext.Value) (any, error) {
 				return f, nil
 			}
 		case isString:
-			if s := appendUnquoted(nil, v); isSpecialFloat(s) {
+			if s := appendUnquoted(nil, v); fsql.IsSpecialFloat(s) {
 				return string(s), nil
 			}
 		}

@@ -43,6 +43,9 @@ type Table struct {
 	// Exclude are columns the images may carry, blanked, but the events
 	// never do.
 	Exclude []string
+	// Values turns the images' values into their neutral forms: the
+	// dialect's that wrote the images.
+	Values fsql.Values
 }
 
 // Row is one outbox row as the relay reads it.

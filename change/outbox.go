@@ -2,12 +2,9 @@ package change
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -30,39 +27,15 @@ import (
 // heartbeat, which the relay sends to every partition of every topic.
 //
 // The key is the key columns in one text per row, whatever the session
-// that wrote it: a decimal without trailing zeros ("1.50" and "1.5" are one
-// value in a unique index), a float without the sign of zero.
+// that wrote it (see appendKeyValue).
 //
-// Each value of an image is carried in its column's kind's form, which the
-// applier's DecodeValue reads back exactly:
-//
-//   - decimal: a string with the number's exact digits, "NaN", "Infinity"
-//     or "-Infinity" (never a float64, which would lose digits);
-//   - integer: a JSON integer within int64 (an oid, which the image has
-//     as a string, too);
-//   - float: the number's exact text, or "NaN", "Infinity", "-Infinity";
-//   - binary: base64 (standard alphabet, padded) of the bytes, read from
-//     PostgreSQL's hex form "\\x00ff";
-//   - json: a string holding the JSON text exactly as the column has it
-//     (Debezium's io.debezium.data.Json), "null" for a JSON null; SQL NULL
-//     is null. Where the image's value is not the exact text, the image
-//     gives it first, in its member sql.JSONTexts;
-//   - array: an array of elements in their element kind's form, nested for
-//     each further dimension; the elements of a json array (which the
-//     PostgreSQL capture refuses) are each one JSON value. An array whose
-//     lower bounds are not all 1 arrives as a string, its PostgreSQL text
-//     form with the bounds ("[0:2]={7,8,9}");
-//   - timestamptz: a string, the same instant in UTC
-//     ("2024-06-30T18:29:59.654321+00:00"), whatever offset the image had;
-//   - bool, and text, date, time, timestamp, interval, uuid (strings):
-//     unchanged.
-//
-// Columns the table excludes are left out.
+// Each value of an image is turned into its kind's neutral form (package
+// sql, values.go) by the table's Values, the source dialect's, which
+// DecodeValue reads back exactly. Columns the table excludes are left out.
 //
 // NULL stays null; the image's column order is kept. A column the table
-// does not list (one added since the registry was read), or one of a kind
-// this package does not know, passes through as the image has it. Every
-// error is a *ValueError.
+// does not list (one added since the registry was read) passes through as
+// the image has it. Every error is a *ValueError.
 func FromRow(t *Table, r Row) ([]Event, error) { return FromRowAt(t, r, time.Now()) }
 
 // FromRowAt is FromRow with the envelope's ts_ms taken from now, for tests
@@ -169,8 +142,8 @@ type conv struct {
 	order, found []int
 	orderOf      *Table
 	next         int
-	// texts are the exact texts of json columns, quoted, that an image
-	// gives in its first member (sql.JSONTexts); nil for most images.
+	// texts are neutral forms that an image gives in its first member
+	// (sql.NeutralOverrides); nil for most images.
 	texts map[string][]byte
 }
 
@@ -236,6 +209,10 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 	clear(c.seen)
 	c.unknown, c.unknownEnds = c.unknown[:0], c.unknownEnds[:0]
 	c.texts = nil
+	overrides := ""
+	if o, ok := t.Values.(fsql.NeutralOverrides); ok {
+		overrides = o.OverrideMember()
+	}
 	if cap(c.keys) < len(t.Key) {
 		c.keys = make([]keySpan, len(t.Key))
 	}
@@ -276,9 +253,9 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		}
 		name := c.name
 		col := c.column(name, n)
-		if n == 0 && string(name) == fsql.JSONTexts {
+		if n == 0 && overrides != "" && string(name) == overrides {
 			if err := c.readTexts(); err != nil {
-				return imageSpan{}, syntax(fsql.JSONTexts, err)
+				return imageSpan{}, syntax(overrides, err)
 			}
 			continue
 		}
@@ -297,24 +274,26 @@ func (c *conv) image(img []byte, which string, op Op) (imageSpan, error) {
 		c.buf = append(c.buf, rawName...)
 		c.buf = append(c.buf, ':')
 
-		var kind, elem fsql.Kind
+		var kind fsql.Kind
+		var column *fsql.Column
 		if col >= 0 {
 			if c.seen[col/64]&(1<<(col%64)) != 0 {
 				return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
 			}
 			c.seen[col/64] |= 1 << (col % 64)
-			kind, elem = t.Columns[col].Kind, t.Columns[col].Elem
+			column = &t.Columns[col]
+			kind = column.Kind
 		} else if c.seenUnknown(name) {
 			return imageSpan{}, c.fail("", string(name), fmt.Errorf("column appears twice in the %s image", which))
 		}
 
 		vstart := len(c.buf)
-		if text, ok := c.texts[string(name)]; ok && kind == fsql.KindJSON {
-			// The image's value is not exact; the exact text came first.
+		if text, ok := c.texts[string(name)]; ok && column != nil {
+			// The image's value is not exact; its neutral form came first.
 			_, err = r.value()
 			c.buf = append(c.buf, text...)
 		} else {
-			c.buf, err = c.value(c.buf, kind, elem)
+			c.buf, err = c.value(c.buf, column)
 		}
 		state := keyPresent
 		if err != nil {
@@ -422,185 +401,28 @@ func (c *conv) seenUnknown(name []byte) bool {
 	return false
 }
 
-// value reads the next value and appends its normalised form to dst. A
-// *fitError leaves the reading in step; any other error is a syntax error.
-func (c *conv) value(dst []byte, kind, elem fsql.Kind) ([]byte, error) {
-	r := &c.rd
-	if kind == fsql.KindArray && r.dec.PeekKind() == jsontext.KindBeginArray {
-		return c.array(dst, elem)
-	}
-	v, err := r.value()
+// value reads the next value and appends its neutral form to dst: null
+// as it is, a value of a listed column through the dialect's Values, any
+// other as the image has it. A *fitError leaves the reading in step; any
+// other error is a syntax error.
+func (c *conv) value(dst []byte, col *fsql.Column) ([]byte, error) {
+	v, err := c.rd.value()
 	if err != nil {
 		return dst, err
 	}
-	k := v.Kind()
-	if k == jsontext.KindNull {
-		return append(dst, "null"...), nil
-	}
-	switch kind {
-	case fsql.KindInteger:
-		if k == jsontext.KindString && len(v) > 2 && isInteger(v[1:len(v)-1]) {
-			v = v[1 : len(v)-1] // oid: row_to_json writes it as a string
-		}
-		dst = append(dst, v...)
-		if !isInteger(v) {
-			return dst, notFit(v, string(kind))
-		}
-		return dst, nil
-
-	case fsql.KindDecimal:
-		switch k {
-		case jsontext.KindNumber:
-			dst = append(dst, '"')
-			dst = append(dst, v...)
-			return append(dst, '"'), nil
-		case jsontext.KindString:
-			return c.special(dst, v, kind, isDecimalText)
-		}
-
-	case fsql.KindFloat:
-		switch k {
-		case jsontext.KindNumber:
-			dst = append(dst, v...)
-			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-				return dst, notFit(v, string(kind))
-			}
-			return dst, nil
-		case jsontext.KindString:
-			return c.special(dst, v, kind, isSpecialFloat)
-		}
-
-	case fsql.KindBinary:
-		if k == jsontext.KindString {
-			return c.binary(dst, v)
-		}
-
-	case fsql.KindJSON:
-		return appendQuoted(dst, v), nil
-
-	case fsql.KindBool:
-		if k == jsontext.KindTrue || k == jsontext.KindFalse {
-			return append(dst, v...), nil
-		}
-
-	case fsql.KindTimestampTZ:
-		if k != jsontext.KindString {
-			break
-		}
-		s := v[1 : len(v)-1]
-		if bytes.IndexByte(s, '\\') >= 0 {
-			c.tmp = appendUnquoted(c.tmp[:0], v)
-			s = c.tmp
-		}
-		if string(s) == "infinity" || string(s) == "-infinity" {
-			return append(dst, v...), nil
-		}
-		n := len(dst)
-		dst = append(dst, '"')
-		dst, ok := appendUTC(dst, s)
-		if !ok {
-			return append(dst[:n], v...), notFit(v, string(kind))
-		}
-		return append(dst, '"'), nil
-
-	case fsql.KindText, fsql.KindDate, fsql.KindTime, fsql.KindTimestamp,
-		fsql.KindInterval, fsql.KindUUID:
-		if k == jsontext.KindString {
-			return append(dst, v...), nil
-		}
-
-	case fsql.KindArray:
-		// Not a JSON array: an array whose bounds do not start at 1, which
-		// the trigger writes as its text form, bounds included.
-		if k == jsontext.KindString {
-			return append(dst, v...), nil
-		}
-
-	default:
+	if v.Kind() == jsontext.KindNull || col == nil {
 		return append(dst, v...), nil
 	}
-	// A value of the wrong JSON type for kind.
-	return append(dst, v...), notFit(v, string(kind))
+	n := len(dst)
+	dst, err = c.t.Values.AppendNeutral(dst, col, v)
+	if err != nil {
+		return append(dst[:n], v...), &fitError{err.Error()}
+	}
+	return dst, nil
 }
 
-// special appends the string value v if ok accepts its text.
-func (c *conv) special(dst, v []byte, kind fsql.Kind, ok func([]byte) bool) ([]byte, error) {
-	if bytes.IndexByte(v, '\\') < 0 {
-		dst = append(dst, v...)
-		if !ok(v[1 : len(v)-1]) {
-			return dst, notFit(v, string(kind))
-		}
-		return dst, nil
-	}
-	c.tmp = appendUnquoted(c.tmp[:0], v)
-	if !ok(c.tmp) {
-		return append(dst, v...), notFit(v, string(kind))
-	}
-	return appendQuoted(dst, c.tmp), nil
-}
-
-// binary appends the base64 form of the string value v, a bytea value in
-// PostgreSQL's hex output form, "\\x" and two hex digits a byte.
-func (c *conv) binary(dst, v []byte) ([]byte, error) {
-	var digits []byte
-	if len(v) >= 5 && string(v[:4]) == `"\\x` && bytes.IndexByte(v[4:], '\\') < 0 {
-		digits = v[4 : len(v)-1] // the usual text: only the leading backslash is escaped
-	} else {
-		c.tmp = appendUnquoted(c.tmp[:0], v)
-		if len(c.tmp) < 2 || c.tmp[0] != '\\' || c.tmp[1] != 'x' {
-			return append(dst, v...), notFit(v, "binary")
-		}
-		digits = c.tmp[2:]
-	}
-	var err error
-	if c.bin, err = hex.AppendDecode(c.bin[:0], digits); err != nil {
-		return append(dst, v...), notFit(v, "binary")
-	}
-	dst = append(dst, '"')
-	dst = base64.StdEncoding.AppendEncode(dst, c.bin)
-	return append(dst, '"'), nil
-}
-
-// array reads an array, whose '[' is next, and appends it with its
-// elements normalised by their kind; a nested array is a further
-// dimension, except in a json array, where each element is one JSON value.
-func (c *conv) array(dst []byte, elem fsql.Kind) ([]byte, error) {
-	r := &c.rd
-	if err := r.delim(); err != nil {
-		return dst, err
-	}
-	dst = append(dst, '[')
-	var fit error
-	for n := 0; ; n++ {
-		k := r.dec.PeekKind()
-		if k == jsontext.KindEndArray {
-			if err := r.delim(); err != nil {
-				return dst, err
-			}
-			return append(dst, ']'), fit
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		var err error
-		if k == jsontext.KindBeginArray && elem != fsql.KindJSON {
-			dst, err = c.array(dst, elem)
-		} else {
-			dst, err = c.value(dst, elem, "")
-		}
-		if err != nil {
-			if _, ok := err.(*fitError); !ok {
-				return dst, err
-			}
-			if fit == nil {
-				fit = err
-			}
-		}
-	}
-}
-
-// readTexts reads the object of exact json texts that an image may start
-// with, whose '{' is next.
+// readTexts reads the object of neutral forms that an image may start
+// with (sql.NeutralOverrides), whose '{' is next.
 func (c *conv) readTexts() error {
 	r := &c.rd
 	if r.dec.PeekKind() != jsontext.KindBeginObject {
@@ -628,32 +450,4 @@ func (c *conv) readTexts() error {
 		}
 		c.texts[key] = appendQuoted(nil, appendUnquoted(nil, v))
 	}
-}
-
-// isDecimalText accepts what a decimal string may hold: a JSON number's
-// text, or NaN and the infinities.
-func isDecimalText(s []byte) bool {
-	if isSpecialFloat(s) {
-		return true
-	}
-	// A number starts with '-' or a digit and ends with a digit; checking
-	// that keeps out the whitespace IsValid would allow around it.
-	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) &&
-		jsontext.Value(s).Kind() == jsontext.KindNumber && jsontext.Value(s).IsValid()
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// isInteger accepts a JSON integer within int64.
-func isInteger(s []byte) bool {
-	_, err := strconv.ParseInt(string(s), 10, 64)
-	return err == nil && (s[0] == '-' || isDigit(s[0]))
-}
-
-func isSpecialFloat(s []byte) bool {
-	switch string(s) {
-	case "NaN", "Infinity", "-Infinity":
-		return true
-	}
-	return false
 }

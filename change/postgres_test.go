@@ -81,12 +81,12 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatalf("migrate up: %v", err)
 	}
-	registry, err := postgres.Dialect{}.Capture().Registry(ctx, db, "ferry")
+	registry, err := postgres.Dialect{}.Source().Capture().Registry(ctx, db, "ferry")
 	if err != nil || len(registry) != 1 {
 		t.Fatalf("registry %+v: %v", registry, err)
 	}
 	reg := registry[0]
-	tab := &change.Table{Source: "hq", DB: "ferry_source", Schema: reg.Schema, Name: reg.Name, Key: reg.Key, Columns: reg.Columns}
+	tab := &change.Table{Source: "hq", DB: "ferry_source", Schema: reg.Schema, Name: reg.Name, Key: reg.Key, Columns: reg.Columns, Values: postgres.Values{}}
 	pgtest.Exec(t, db,
 		`INSERT INTO public.types VALUES `+strings.Join(pgValues, ", "),
 		`CREATE TABLE public.expected AS SELECT * FROM public.types`,

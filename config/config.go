@@ -1,10 +1,8 @@
 package config
 
-import "time"
-
 import (
-	"slices"
 	"strings"
+	"time"
 )
 
 // Config is one ferry.yaml: where changes come from, where they go, and the
@@ -13,11 +11,6 @@ import (
 type Config struct {
 	// File is the path the config was read from, used in error messages.
 	File string `yaml:"-"`
-	// Dialects are the dialect names Validate accepts. The authoritative
-	// list is the dialect lookup in package sql, which main copies here; nil
-	// means postgres, sqlserver and oracle, so that config can be checked
-	// without linking the drivers.
-	Dialects []string `yaml:"-"`
 
 	Sources []Source `yaml:"sources"`
 	Targets []Target `yaml:"targets"`
@@ -235,16 +228,26 @@ const (
 	MaxMaxMessageBytes = 512 << 20
 )
 
-// QualifiedName returns the table's schema and name, with defaultSchema, the
-// dialect's (public, dbo, the connected user), when the config names none.
-func (t Table) QualifiedName(defaultSchema string) (schema, table string) {
-	if t.Schema != "" {
-		return t.Schema, t.Name
+// Namer turns the names a config writes into the names the catalog holds
+// (sql.Names): a bare table name is in the dialect's default schema (public,
+// dbo, the connected user), an unquoted name is folded as the dialect folds
+// it (Oracle upper-cases), a name in double quotes is exact.
+type Namer interface {
+	Table(schema, table string) (string, string)
+	Name(name string) string
+	// All is each of names as Name gives it; nil stays nil.
+	All(names []string) []string
+}
+
+// Qualified returns the table's schema and name as the catalog holds them.
+func (t Table) Qualified(n Namer) (schema, table string) {
+	schema, table = t.Schema, t.Name
+	if schema == "" {
+		if s, name, ok := strings.Cut(t.Name, "."); ok {
+			schema, table = s, name
+		}
 	}
-	if s, n, ok := strings.Cut(t.Name, "."); ok {
-		return s, n
-	}
-	return defaultSchema, t.Name
+	return n.Table(schema, table)
 }
 
 // ref is the table as routes name it: "schema.table", or "table" when the
@@ -263,18 +266,18 @@ type TableRef struct {
 	Line          int
 }
 
-// Resolve returns the source's tables with defaultSchema filled in where the
-// config names no schema. The caller knows the dialect's default; config
-// does not know vendors.
-func (s *Source) Resolve(defaultSchema string) []TableRef {
+// Resolve returns the source's tables, their key and excluded columns, as
+// the catalog holds them. The caller knows the dialect; config does not
+// know vendors.
+func (s *Source) Resolve(n Namer) []TableRef {
 	refs := make([]TableRef, 0, len(s.Tables))
 	for _, t := range s.Tables {
-		schema, table := t.QualifiedName(defaultSchema)
+		schema, table := t.Qualified(n)
 		refs = append(refs, TableRef{
 			Schema:  schema,
 			Table:   table,
-			Key:     slices.Clone(t.Key),
-			Exclude: slices.Clone(t.Exclude),
+			Key:     n.All(t.Key),
+			Exclude: n.All(t.Exclude),
 			Line:    t.Line,
 		})
 	}

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-)
 
-// knownDialects is what Validate accepts when Config.Dialects is nil. It is
-// a list, not a lookup: what a dialect means lives in package sql.
-var knownDialects = []string{"postgres", "sqlserver", "oracle"}
+	"github.com/ferry-cdc/ferry/sql/dialects"
+)
 
 var (
 	// Source and target names are Ferry's own identifiers: the first part of
@@ -31,10 +29,6 @@ var (
 // in file order, joined with errors.Join, each an *Error naming file and line.
 func (c *Config) Validate() error {
 	v := &validation{file: c.File}
-	dialects := c.Dialects
-	if dialects == nil {
-		dialects = knownDialects
-	}
 
 	if len(c.Sources) == 0 {
 		v.add(0, "no sources")
@@ -42,7 +36,7 @@ func (c *Config) Validate() error {
 	sources := map[string]int{}
 	for _, s := range c.Sources {
 		what := v.name(s.Line, "source", s.Name, sources)
-		v.dialect(s.Line, what, s.Dialect, dialects)
+		v.dialect(s.Line, what, s.Dialect, "source")
 		if s.DSN == "" {
 			v.add(s.Line, "%s: no dsn (set dsn or dsn_file)", what)
 		}
@@ -62,7 +56,7 @@ func (c *Config) Validate() error {
 	targets := map[string]int{}
 	for _, t := range c.Targets {
 		what := v.name(t.Line, "target", t.Name, targets)
-		v.dialect(t.Line, what, t.Dialect, dialects)
+		v.dialect(t.Line, what, t.Dialect, "target")
 		if t.DSN == "" {
 			v.add(t.Line, "%s: no dsn (set dsn or dsn_file)", what)
 		}
@@ -106,12 +100,19 @@ func (v *validation) name(line int, kind, name string, seen map[string]int) stri
 	return kind + " " + name
 }
 
-func (v *validation) dialect(line int, what, dialect string, known []string) {
+// dialect checks a dialect's name against sql/dialects, the one list of
+// them, and that it can play role.
+func (v *validation) dialect(line int, what, dialect, role string) {
+	known := dialects.Known()
 	switch {
 	case dialect == "":
 		v.add(line, "%s: no dialect (known: %s)", what, strings.Join(known, ", "))
 	case !slices.Contains(known, dialect):
 		v.add(line, "%s: unknown dialect %q (known: %s)", what, dialect, strings.Join(known, ", "))
+	default:
+		if err := dialects.CheckRole(dialect, role); err != nil {
+			v.add(line, "%s: %v", what, err)
+		}
 	}
 }
 

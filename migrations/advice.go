@@ -16,12 +16,12 @@ func (m *Migrator) Advice(ctx context.Context, res *Result) ([]string, error) {
 	if res == nil || len(res.Changes) == 0 {
 		return nil, nil
 	}
-	reg, err := m.dialect.Capture().Registry(ctx, m.db, m.source.CaptureSchema)
+	reg, err := m.cap.Registry(ctx, m.db, m.schema)
 	if err != nil {
 		return nil, err
 	}
 	snap := m.dialect.Snapshot()
-	reqs, err := snap.Requests(m.db, m.source.CaptureSchema).List(ctx, true)
+	reqs, err := m.src.Requests(m.db, m.schema).List(ctx, true)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/database"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -44,7 +43,7 @@ func (m *Migrator) Up(ctx context.Context) (*Result, error) {
 		return res, nil
 	}
 	if _, err := m.db.ExecContext(ctx, plan.Prepare); err != nil {
-		return nil, fmt.Errorf("create capture schema %s: %w", m.source.CaptureSchema, err)
+		return nil, fmt.Errorf("create capture schema %s: %w", m.schema, err)
 	}
 	if len(plan.Schema) > 0 {
 		if err := m.gooseUp(ctx, captureVersions, plan.Schema); err != nil {
@@ -63,7 +62,10 @@ func (m *Migrator) Up(ctx context.Context) (*Result, error) {
 
 // lock takes the dialect's migration lock on a connection of its own.
 func (m *Migrator) lock(ctx context.Context) (func(), error) {
-	locker, err := m.dialect.MigrationLocker()
+	if m.catalog != nil {
+		return nil, errOffline
+	}
+	locker, err := m.cap.MigrationLocker()
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +97,13 @@ func (m *Migrator) gooseUp(ctx context.Context, table string, migrations []Migra
 		}
 	}
 	if err != nil {
+		if !m.dialect.Facts().TransactionalDDL {
+			// Each statement committed on its own: the migration stopped part
+			// way. Its statements are each safe to run again.
+			return fmt.Errorf("apply %s migrations on source %s: %w; %s commits each DDL statement on its own, so the migration "+
+				"may be partly applied: fix the cause and run `ferry migrate up` again, which finishes it (every statement is safe to repeat)",
+				table, m.source.Name, err, m.dialect.Name())
+		}
 		return fmt.Errorf("apply %s migrations on source %s: %w", table, m.source.Name, err)
 	}
 	return nil
@@ -107,7 +116,7 @@ func (m *Migrator) provider(table string, migrations []Migration) (*goose.Provid
 	for _, mg := range migrations {
 		fsys[mg.Name] = &fstest.MapFile{Data: []byte(mg.SQL)}
 	}
-	store, err := database.NewStore(m.dialect.Goose(), m.versionTable(table))
+	store, err := m.cap.Store(m.schema, table)
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +176,15 @@ type TableStatus struct {
 // Status reports each configured table, and each captured one that the
 // config no longer names, with any drift. It changes nothing.
 func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, tables []TableStatus, err error) {
-	capture := m.dialect.Capture()
+	if m.catalog != nil {
+		return nil, nil, errOffline
+	}
+	capture := m.cap
 	pendingSchema, err = m.pendingSchema(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	registered, err := capture.Registry(ctx, m.db, m.source.CaptureSchema)
+	registered, err := capture.Registry(ctx, m.db, m.schema)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +199,7 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 		delete(byName, w.name)
 		var drift []string
 		if ok {
-			in, err := capture.Inspect(ctx, m.db, m.source.CaptureSchema, r)
+			in, err := capture.Inspect(ctx, m.db, m.schema, r)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -220,7 +232,7 @@ func (m *Migrator) Status(ctx context.Context) (pendingSchema []Migration, table
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		r := byName[name]
-		in, err := capture.Inspect(ctx, m.db, m.source.CaptureSchema, r)
+		in, err := capture.Inspect(ctx, m.db, m.schema, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -249,15 +261,15 @@ func (m *Migrator) Down(ctx context.Context, dropOutbox bool) (removed []string,
 	}
 	defer release()
 
-	capture := m.dialect.Capture()
-	registered, err := capture.Registry(ctx, m.db, m.source.CaptureSchema)
+	capture := m.cap
+	registered, err := capture.Registry(ctx, m.db, m.schema)
 	if err != nil {
 		return nil, err
 	}
 	if len(registered) > 0 {
 		err := m.inTx(ctx, func(tx *stdsql.Tx) error {
 			for _, r := range registered {
-				stmts, err := capture.DropTriggers(m.source.CaptureSchema, r)
+				stmts, err := capture.DropTriggers(m.schema, r)
 				if err != nil {
 					return err
 				}
@@ -296,7 +308,7 @@ func (m *Migrator) Down(ctx context.Context, dropOutbox bool) (removed []string,
 	}
 	err = m.inTx(ctx, func(tx *stdsql.Tx) error {
 		for _, t := range []string{captureVersions, triggersVersions} {
-			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+capture.QuoteIdent(m.source.CaptureSchema, t)); err != nil {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.dialect.Quote(m.schema, t)); err != nil {
 				return fmt.Errorf("drop %s: %w", m.versionTable(t), err)
 			}
 		}

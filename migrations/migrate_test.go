@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/pressly/goose/v3/database"
 
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -358,7 +360,7 @@ func TestApplicationRoleWithoutRightsOnTheCaptureSchemaCanWrite(t *testing.T) {
 // schemaFiles counts the capture schema's migrations for PostgreSQL.
 func schemaFiles(t *testing.T) int {
 	t.Helper()
-	files, err := filepath.Glob("postgres/*.sql")
+	files, err := fs.Glob(postgres.Dialect{}.Source().Capture().SchemaFiles(), "*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no capture schema migrations: %v", err)
 	}

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ferry-cdc/ferry/config"
+	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -76,7 +75,7 @@ func TestGeneratedNamesNeverCollideWithColumns(t *testing.T) {
 	}
 	t.Logf("%d column names", len(cols))
 
-	q := func(s string) string { return pgx.Identifier{s}.Sanitize() }
+	q := func(s string) string { return postgres.Dialect{}.Quote(s) }
 	list := func(prefix string) string {
 		var b strings.Builder
 		for _, c := range cols {

@@ -1,30 +1,20 @@
 package migrations
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	stdsql "database/sql"
-	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
-	"text/template"
-
-	"github.com/pressly/goose/v3/database"
 
 	"github.com/ferry-cdc/ferry/config"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
-
-//go:embed */*.sql
-var schemaFiles embed.FS
 
 const (
 	captureVersions  = "goose_capture"
@@ -41,18 +31,27 @@ type Migrator struct {
 	ConfigFile string
 
 	source  *config.Source
-	dialect fsql.Dialect
-	db      *stdsql.DB
-	log     *slog.Logger
+	dialect fsql.SourceDialect
+	src     fsql.Source
+	cap     fsql.Capture
+	// schema is the capture schema as the catalog holds it (Oracle folds
+	// the config's plain lower-case name to upper case).
+	schema string
+	db     *stdsql.DB
+	log    *slog.Logger
+	// catalog, when set, stands for the connection (NewFromCatalog).
+	catalog *fsql.CatalogFile
 }
 
 // New returns a Migrator for the source. db is a pool for the source's DSN.
-func New(source *config.Source, d fsql.Dialect, db *stdsql.DB, log *slog.Logger) (*Migrator, error) {
+func New(source *config.Source, d fsql.SourceDialect, db *stdsql.DB, log *slog.Logger) (*Migrator, error) {
 	if !plainName.MatchString(source.CaptureSchema) {
 		return nil, fmt.Errorf("source %s: capture_schema %q must be a plain lower-case name ([a-z_][a-z0-9_]*)",
 			source.Name, source.CaptureSchema)
 	}
-	return &Migrator{source: source, dialect: d, db: db, log: log.With("source", source.Name)}, nil
+	src := d.Source()
+	return &Migrator{source: source, dialect: d, src: src, cap: src.Capture(), schema: d.Fold(source.CaptureSchema),
+		db: db, log: log.With("source", source.Name)}, nil
 }
 
 // Migration is one goose migration file.
@@ -95,9 +94,13 @@ type desired struct {
 
 // check describes every configured table and returns all problems at once.
 func (m *Migrator) check(ctx context.Context) ([]desired, error) {
+	names, err := m.names(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", m.source.Name, err)
+	}
 	var out []desired
 	var errs []error
-	for _, ref := range m.source.Resolve(m.dialect.DefaultSchema()) {
+	for _, ref := range m.source.Resolve(names) {
 		d := desired{ref: ref, name: ref.Schema + "." + ref.Table,
 			where: fmt.Sprintf("source %s table %s.%s", m.source.Name, ref.Schema, ref.Table)}
 		if ref.Line > 0 {
@@ -115,7 +118,7 @@ func (m *Migrator) check(ctx context.Context) ([]desired, error) {
 // checkTable describes one configured table and lists its problems.
 func (m *Migrator) checkTable(ctx context.Context, d *desired) []string {
 	ref := d.ref
-	t, err := m.dialect.Describe(ctx, m.db, ref.Schema, ref.Table)
+	t, err := m.describe(ctx, ref.Schema, ref.Table)
 	if errors.Is(err, fsql.ErrNoTable) {
 		return []string{"table does not exist"}
 	}
@@ -147,7 +150,7 @@ func (m *Migrator) checkTable(ctx context.Context, d *desired) []string {
 		if slices.Contains(ref.Exclude, c.Name) {
 			continue
 		}
-		if err := m.dialect.CheckType(c); err != nil {
+		if err := m.src.CheckType(c); err != nil {
 			problems = append(problems, fmt.Sprintf("column %s: %v", c.Name, err))
 		}
 	}
@@ -156,7 +159,7 @@ func (m *Migrator) checkTable(ctx context.Context, d *desired) []string {
 		problems = append(problems, p...)
 		d.gaps = append(d.gaps, gaps...)
 	}
-	errs, gaps := m.dialect.Capture().Check(t, d.key, ref.Exclude)
+	errs, gaps := m.cap.Check(t, d.key, ref.Exclude)
 	for _, err := range errs {
 		problems = append(problems, err.Error())
 	}
@@ -215,8 +218,8 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	capture := m.dialect.Capture()
-	schema := m.source.CaptureSchema
+	capture := m.cap
+	schema := m.schema
 	plan := &Plan{Prepare: capture.PrepareSchema(schema)}
 
 	plan.Schema, err = m.pendingSchema(ctx)
@@ -224,7 +227,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 
-	registered, err := capture.Registry(ctx, m.db, schema)
+	registered, err := m.registry(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -309,8 +312,8 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 // capture is what capturing one configured table as registry id installs:
 // its spec, its DDL, and the hash that identifies them.
 func (m *Migrator) capture(w desired, id int) (fsql.CaptureSpec, []string, string, error) {
-	spec := fsql.CaptureSpec{CaptureSchema: m.source.CaptureSchema, ID: id, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
-	ddl, err := m.dialect.Capture().Triggers(spec)
+	spec := fsql.CaptureSpec{CaptureSchema: m.schema, ID: id, Table: w.table, Key: w.key, Exclude: w.ref.Exclude}
+	ddl, err := m.cap.Triggers(spec)
 	if err != nil {
 		return spec, nil, "", fmt.Errorf("source %s table %s: %w", m.source.Name, w.table, err)
 	}
@@ -413,31 +416,13 @@ func triggerFile(source string, changes []Change, stmts []string) string {
 
 // schemaMigrations renders the capture schema's files for this dialect.
 func (m *Migrator) schemaMigrations() ([]Migration, error) {
-	dir := m.dialect.Name()
-	files, err := fs.Glob(schemaFiles, dir+"/*.sql")
+	migs, err := fsql.RenderSchema(m.cap.SchemaFiles(), m.dialect.Quote(m.schema))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("capture schema migrations of dialect %s: %w", m.dialect.Name(), err)
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no capture schema migrations for dialect %s", dir)
-	}
-	data := map[string]string{"Schema": m.dialect.Capture().QuoteIdent(m.source.CaptureSchema)}
-	var out []Migration
-	for _, f := range files {
-		t, err := template.ParseFS(schemaFiles, f)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", f, err)
-		}
-		var b bytes.Buffer
-		if err := t.Execute(&b, data); err != nil {
-			return nil, fmt.Errorf("render %s: %w", f, err)
-		}
-		name := path.Base(f)
-		var version int64
-		if _, err := fmt.Sscanf(name, "%d_", &version); err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its version: %w", f, err)
-		}
-		out = append(out, Migration{Version: version, Name: name, SQL: b.String()})
+	out := make([]Migration, len(migs))
+	for i, mg := range migs {
+		out[i] = Migration(mg)
 	}
 	return out, nil
 }
@@ -462,19 +447,22 @@ func (m *Migrator) pendingSchema(ctx context.Context) ([]Migration, error) {
 }
 
 // versionTable is the goose version table's name, as goose wants it.
-func (m *Migrator) versionTable(name string) string { return m.source.CaptureSchema + "." + name }
+func (m *Migrator) versionTable(name string) string { return m.schema + "." + name }
 
 // appliedVersions reads a goose version table without creating it.
 func (m *Migrator) appliedVersions(ctx context.Context, table string) (map[int64]bool, error) {
 	applied := map[int64]bool{}
-	_, err := m.dialect.Describe(ctx, m.db, m.source.CaptureSchema, table)
+	if m.catalog != nil {
+		return applied, nil // never installed
+	}
+	_, err := m.dialect.Describe(ctx, m.db, m.schema, table)
 	if errors.Is(err, fsql.ErrNoTable) {
 		return applied, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	store, err := database.NewStore(m.dialect.Goose(), m.versionTable(table))
+	store, err := m.cap.Store(m.schema, table)
 	if err != nil {
 		return nil, err
 	}

@@ -69,13 +69,13 @@ func TestUpgradeFromTheFirstCaptureSchema(t *testing.T) {
 	}
 
 	// What the old triggers wrote still converts.
-	reg, err := postgres.Dialect{}.Capture().Registry(ctx, db, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(ctx, db, "ferry")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tables := map[int]*change.Table{}
 	for _, r := range reg {
-		tables[r.ID] = &change.Table{Source: "hq", Schema: r.Schema, Name: r.Name, Key: r.Key, Columns: r.Columns, Exclude: r.Exclude}
+		tables[r.ID] = &change.Table{Source: "hq", Schema: r.Schema, Name: r.Name, Key: r.Key, Columns: r.Columns, Exclude: r.Exclude, Values: postgres.Values{}}
 	}
 	pgtest.Exec(t, db,
 		`TRUNCATE public.emp`,

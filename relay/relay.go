@@ -31,7 +31,10 @@ type Relay struct {
 	src    *config.Source
 	kafka  config.Kafka
 	cfg    config.Relay
-	d      fsql.Dialect
+	d      fsql.SourceDialect
+	source fsql.Source
+	// schema is the capture schema as the catalog holds it.
+	schema string
 	db     *stdsql.DB
 	outbox fsql.Outbox
 	lease  fsql.Leader
@@ -48,12 +51,13 @@ type Relay struct {
 
 // New builds the relay of src. db is a pool for src's DSN; the relay uses
 // it for the outbox and, on a connection of its own, for its lease.
-func New(cfg *config.Config, src *config.Source, d fsql.Dialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Relay {
+func New(cfg *config.Config, src *config.Source, d fsql.SourceDialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Relay {
 	log = log.With("source", src.Name)
+	source, schema := d.Source(), d.Fold(src.CaptureSchema)
 	return &Relay{
-		file: cfg.File, src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, db: db,
-		outbox: d.Outbox(db, src.CaptureSchema),
-		lease:  d.Leader(db, src.CaptureSchema, src.Name),
+		file: cfg.File, src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, source: source, schema: schema, db: db,
+		outbox: source.Outbox(db, schema),
+		lease:  source.Leader(db, schema, src.Name),
 		log:    log,
 		m:      newMetrics(reg, src.Name),
 		snapM:  newSnapMetrics(reg, src.Name),
@@ -348,11 +352,15 @@ func (r *Relay) commitError(err error) error {
 
 // loadTables reads the registry and creates the tables' topics.
 func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error) {
-	reg, err := r.d.Capture().Registry(ctx, r.db, r.src.CaptureSchema)
+	reg, err := r.source.Capture().Registry(ctx, r.db, r.schema)
 	if err != nil {
 		return nil, &kindError{kindDatabase, err}
 	}
-	tabs, err := tables(r.src, r.d.DefaultSchema(), r.kafka.TopicPrefix, reg)
+	names, err := fsql.NamesOf(ctx, r.d, r.db)
+	if err != nil {
+		return nil, &kindError{kindDatabase, err}
+	}
+	tabs, err := tables(r.src, names, r.kafka.TopicPrefix, r.d.Values(), reg)
 	if err != nil {
 		return nil, &daemon.Fatal{Err: err}
 	}
@@ -584,7 +592,8 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 	}
 }
 
-// heartbeater writes heartbeats into a source's outbox (sql/postgres/operations.go).
+// heartbeater is a source that writes heartbeats into its outbox
+// (sql/postgres/operations.go).
 type heartbeater interface {
 	Heartbeat(ctx context.Context, db *stdsql.DB, captureSchema string, interval time.Duration) error
 }
@@ -594,7 +603,7 @@ type heartbeater interface {
 // a heartbeat succeeds again: the relay's own reads say more.
 func (r *Relay) heartbeats(ctx context.Context) {
 	every := r.cfg.HeartbeatEvery()
-	hb, ok := r.d.(heartbeater)
+	hb, ok := r.source.(heartbeater)
 	if every == 0 {
 		return
 	}
@@ -606,7 +615,7 @@ func (r *Relay) heartbeats(ctx context.Context) {
 	defer t.Stop()
 	failing := false
 	for {
-		err := hb.Heartbeat(ctx, r.db, r.src.CaptureSchema, every)
+		err := hb.Heartbeat(ctx, r.db, r.schema, every)
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -227,7 +227,7 @@ func (r *Relay) newSnapshots(st snapState) *snapshots {
 		st.Active = map[int64]*snapProgress{}
 	}
 	return &snapshots{
-		r: r, store: r.d.Snapshot().Requests(r.db, r.src.CaptureSchema), log: r.log,
+		r: r, store: r.source.Requests(r.db, r.schema), log: r.log,
 		state: st, reqs: map[int64]*snapRequest{}, record: map[int64]fsql.SnapshotProgress{},
 	}
 }
@@ -271,7 +271,7 @@ func (s *snapshots) poll(ctx context.Context, tabs map[int]*table) error {
 		}
 		req, err := s.start(ctx, q, tabs)
 		if err != nil {
-			if s.r.d.Target().Classify(err) == fsql.Retry {
+			if s.r.d.Classify(err) == fsql.Retry {
 				return &kindError{kindDatabase, err}
 			}
 			s.log.Warn("snapshot request failed", "request", q.ID, "table", q.Schema+"."+q.Table, "err", err)
@@ -317,7 +317,7 @@ func (s *snapshots) poll(ctx context.Context, tabs map[int]*table) error {
 
 // start prepares an open request: its table, a reader, its keys.
 func (s *snapshots) start(ctx context.Context, q fsql.SnapshotRequest, tabs map[int]*table) (*snapRequest, error) {
-	reg, err := s.r.d.Capture().Registry(ctx, s.r.db, s.r.src.CaptureSchema)
+	reg, err := s.r.source.Capture().Registry(ctx, s.r.db, s.r.schema)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func (s *snapshots) start(ctx context.Context, q fsql.SnapshotRequest, tabs map[
 	rg := reg[i]
 	rd, err := s.r.d.Snapshot().Reader(ctx, s.r.db, fsql.ReadSpec{
 		Table: &fsql.Table{Schema: rg.Schema, Name: rg.Name, Columns: rg.Columns}, Key: rg.Key, Exclude: rg.Exclude,
-		CaptureSchema: s.r.src.CaptureSchema, CaptureID: rg.ID,
+		CaptureSchema: s.r.schema, CaptureID: rg.ID,
 	})
 	if err != nil {
 		return nil, err
@@ -389,7 +389,7 @@ func (r *Relay) readChunk(ctx context.Context, p *chunkPlan) (*chunk, error) {
 		c.next, c.done = end, end == len(q.keys)
 	}
 	if err != nil {
-		if r.d.Target().Classify(err) == fsql.Retry {
+		if r.d.Classify(err) == fsql.Retry {
 			return nil, err
 		}
 		c.failed = err

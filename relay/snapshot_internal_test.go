@@ -71,11 +71,11 @@ kafka: {brokers: ["127.0.0.1:1"], topic_prefix: p}
 	}
 	st := &stepper{t: t, db: db}
 	st.r = New(cfg, &cfg.Sources[0], postgres.Dialect{}, db, prometheus.NewRegistry(), log)
-	reg, err := postgres.Dialect{}.Capture().Registry(context.Background(), db, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(context.Background(), db, "ferry")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.tabs, err = tables(&cfg.Sources[0], "public", "p", reg); err != nil {
+	if st.tabs, err = tables(&cfg.Sources[0], fsql.Names{Default: "public"}, "p", postgres.Values{}, reg); err != nil {
 		t.Fatal(err)
 	}
 	for _, tab := range st.tabs {

@@ -44,7 +44,7 @@ func (e *env) preload(stmts ...string) {
 func (e *env) requestSnapshot(table string, chunk int, keys ...string) int64 {
 	e.t.Helper()
 	ctx := context.Background()
-	reg, err := postgres.Dialect{}.Capture().Registry(ctx, e.db, "ferry")
+	reg, err := postgres.Dialect{}.Source().Capture().Registry(ctx, e.db, "ferry")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (e *env) requestSnapshot(table string, chunk int, keys ...string) int64 {
 	for _, k := range keys {
 		q.Keys = append(q.Keys, []byte(k))
 	}
-	ids, err := postgres.Dialect{}.Snapshot().Requests(e.db, "ferry").Add(ctx, []fsql.SnapshotRequest{q})
+	ids, err := postgres.Dialect{}.Source().Requests(e.db, "ferry").Add(ctx, []fsql.SnapshotRequest{q})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func (e *env) waitSnapshot(id int64, timeout time.Duration) fsql.SnapshotRequest
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		reqs, err := postgres.Dialect{}.Snapshot().Requests(e.db, "ferry").List(context.Background(), true)
+		reqs, err := postgres.Dialect{}.Source().Requests(e.db, "ferry").List(context.Background(), true)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -333,7 +333,7 @@ func TestUpgradedRelayContinuesFromABarePosition(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "emp")
 	pgtest.Exec(t, e.db, `INSERT INTO emp SELECT g, g, '' FROM generate_series(1, 5) g`)
-	ob := postgres.Dialect{}.Outbox(e.db, "ferry")
+	ob := postgres.Dialect{}.Source().Outbox(e.db, "ferry")
 	var pos []byte
 	for {
 		b, err := ob.Read(context.Background(), pos, fsql.Limit{Rows: 100})
@@ -378,7 +378,7 @@ func TestSnapshotCancel(t *testing.T) {
 	e.preload(`INSERT INTO emp SELECT g, g, '' FROM generate_series(1, 200000) g`)
 	e.start()
 	id := e.requestSnapshot("emp", 10)
-	store := postgres.Dialect{}.Snapshot().Requests(e.db, "ferry")
+	store := postgres.Dialect{}.Source().Requests(e.db, "ferry")
 	deadline := time.Now().Add(time.Minute)
 	for pgtest.QueryValue[int64](t, e.db, `SELECT rows_done FROM ferry.snapshot_request WHERE id = $1`, id) == 0 {
 		if time.Now().After(deadline) {

@@ -24,11 +24,11 @@ func TopicName(prefix, schema, name string) string { return config.TopicName(pre
 
 // tables maps the registry's table ids to what the relay needs, with the
 // topic each table's changes go to. Two tables may not share a topic.
-func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registered) (map[int]*table, error) {
+func tables(src *config.Source, names config.Namer, prefix string, values fsql.Values, reg []fsql.Registered) (map[int]*table, error) {
 	override := map[string]string{}
 	for _, t := range src.Tables {
 		if t.Topic != "" {
-			s, n := t.QualifiedName(defaultSchema)
+			s, n := t.Qualified(names)
 			override[s+"."+n] = t.Topic
 		}
 	}
@@ -48,7 +48,7 @@ func tables(src *config.Source, defaultSchema, prefix string, reg []fsql.Registe
 			label: r.String(),
 			change: &change.Table{
 				Source: src.Name, DB: src.Name, Schema: r.Schema, Name: r.Name,
-				Key: r.Key, Columns: r.Columns, Exclude: r.Exclude,
+				Key: r.Key, Columns: r.Columns, Exclude: r.Exclude, Values: values,
 			},
 		}
 	}

@@ -123,7 +123,20 @@ type Column struct {
 	// Default: the column has a default, which an insert that leaves the
 	// column out gets; not stored.
 	Default bool `json:"-"`
+
+	// What a target checks before it writes a value, so that nothing is
+	// rounded, when Limits says the catalog gave them: Scale is the digits
+	// a decimal keeps after the point, or the fractional digits of seconds
+	// a time, timestamp, timestamptz or interval keeps; Precision is a
+	// decimal's digits in all, or a float's bits of mantissa (24 for a
+	// float32, 53 for a float64). NoLimit where the column has none. Not
+	// stored.
+	Limits           bool `json:"-"`
+	Precision, Scale int  `json:"-"`
 }
+
+// NoLimit is a Precision or Scale that the column does not bound.
+const NoLimit = -1
 
 // Unbounded is Column.MaxBytes of a column whose values have no size limit
 // of their own.

@@ -62,12 +62,6 @@ type Batch struct {
 	After time.Time
 }
 
-// JSONTexts names the member an image may start with, an object giving the
-// exact text of json columns whose value in the image is not exact (a JSON
-// null, which the image cannot tell from SQL NULL; white space around the
-// value). No captured column may have this name.
-const JSONTexts = "ferry:json"
-
 // OutboxRow is one captured change as the outbox holds it.
 type OutboxRow struct {
 	Seq     int64

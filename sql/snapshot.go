@@ -11,14 +11,13 @@ import (
 // form as the capture triggers write, and the store of snapshot requests in
 // a source's capture schema. The logic that places a snapshot's rows in the
 // stream of changes is the relay's (relay/snapshot.go), the same for every
-// dialect; a dialect gives these reads, the requests' SQL and the outbox's
-// watermarks (Outbox.Mark and Outbox.Covers).
+// dialect; a dialect gives these reads, the requests' store (a source's,
+// Source.Requests) and the outbox's watermarks (Outbox.Mark and
+// Outbox.Covers).
 type Snapshot interface {
 	// Reader prepares reads of one table. It resolves what the reads need
 	// from the catalog once, so that each read is one statement.
 	Reader(ctx context.Context, db *stdsql.DB, spec ReadSpec) (Reader, error)
-	// Requests is the store of snapshot requests in the capture schema.
-	Requests(db *stdsql.DB, captureSchema string) Requests
 	// Estimate is the catalog's estimate of a table's rows, -1 when the
 	// catalog has none (a table never analysed).
 	Estimate(ctx context.Context, db Querier, schema, table string) (int64, error)

@@ -3,33 +3,29 @@ package sql
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"time"
 )
 
-// Target is what the applier needs from a target database.
+// Target is what the applier needs from a target database; it classifies
+// errors with its Dialect's Classify.
 type Target interface {
-	// Prepare creates the applier's own tables (consumed offsets, held
-	// changes, blocked keys) in schema if they are missing.
-	Prepare(ctx context.Context, db *stdsql.DB, schema string) error
-	// Offsets reads the next offset to consume per partition of topic for
-	// group; a partition never applied is absent.
-	Offsets(ctx context.Context, q Querier, schema, group, topic string) (map[int32]int64, error)
-	// AdvanceOffset moves a partition's next offset from want to next inside
-	// tx. It returns false when the stored offset is not want: another
-	// applier has moved it, and tx must be rolled back. want -1 means no
-	// offset is stored yet.
-	AdvanceOffset(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, partition int32, want, next int64) (bool, error)
-	// Upsert writes rows (a JSON array of objects keyed by column name, in
-	// the database's own text forms) into table, inserting or updating by
-	// key. It writes identity columns as given (an always-identity column
-	// only when the row is inserted) and works with a deferrable key.
-	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows []byte) error
-	// Delete deletes the rows whose keys are in keys (a JSON array of objects).
-	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys []byte) error
-	// DeleteMatching deletes every row whose columns equal match (a JSON
-	// object of column values in the database's text forms); every row of
-	// the table when match is empty.
-	DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *Table, match map[string]string) error
+	// Bookkeeping is the SQL of the applier's own tables in schema
+	// (bookkeeping.go), which applier/bookkeeping runs.
+	Bookkeeping(schema string) Bookkeeping
+	// Upsert writes rows into table, inserting or updating by key: each row
+	// is the values of columns, in that order, in their neutral forms
+	// (values.go; nil or JSON null is NULL). It writes identity columns as
+	// given (an always-identity column only when the row is inserted) and
+	// works with a deferrable key. A value a column cannot hold exactly is
+	// a *ValueError; nothing is rounded.
+	Upsert(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, rows [][]json.RawMessage) error
+	// Delete deletes the rows whose keys are in keys: each the values of
+	// the key columns, in key's order, in their neutral forms.
+	Delete(ctx context.Context, tx *stdsql.Tx, t *Table, key []string, keys [][]json.RawMessage) error
+	// DeleteMatching deletes every row whose columns equal match (neutral
+	// forms by column name); every row of the table when match is empty.
+	DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *Table, match map[string]json.RawMessage) error
 	// Truncate empties the table.
 	Truncate(ctx context.Context, tx *stdsql.Tx, t *Table) error
 	// Immediate makes the rest of tx check deferrable constraints at each
@@ -40,53 +36,6 @@ type Target interface {
 	// keys, constraints or triggers of tables change, or one is dropped or
 	// created: the applier re-reads its routes' tables when it does.
 	CatalogVersion(ctx context.Context, q Querier, tables []*Table) (string, error)
-	// Blocked returns, of keys, those with changes in the DLQ, and how many.
-	Blocked(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]int, error)
-	// SetBlocked records how many changes of each key wait in the DLQ; 0
-	// releases the key.
-	SetBlocked(ctx context.Context, tx *stdsql.Tx, schema, group string, counts map[string]int) error
-	// HeldKeys returns, of keys, those with held changes, and whether any of
-	// them waits for a row (HeldForRow) rather than for a newer version.
-	HeldKeys(ctx context.Context, tx *stdsql.Tx, schema, group string, keys []string) (map[string]string, error)
-	// DropHeld forgets a key's held changes of one kind: a newer version of
-	// the row supersedes the incomplete ones held by a rule.
-	DropHeld(ctx context.Context, tx *stdsql.Tx, schema, group, key, kind string) error
-	// Hold keeps a change in the target until it can apply.
-	Hold(ctx context.Context, tx *stdsql.Tx, schema, group string, h HeldChange) error
-	// Held lists held changes, each key's in the order they were held.
-	Held(ctx context.Context, tx *stdsql.Tx, schema, group string) ([]HeldChange, error)
-	// Unhold forgets a held change.
-	Unhold(ctx context.Context, tx *stdsql.Tx, schema, group string, id int64) error
-	// Replayed reports whether the DLQ entry id was already replayed into
-	// the target, and MarkReplayed records that it was, in tx: a replay cut
-	// short between its commit and its DLQ marker then skips it when rerun.
-	Replayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) (bool, error)
-	MarkReplayed(ctx context.Context, tx *stdsql.Tx, schema, group, id string) error
-	// Arrive records, in tx, that a partition has reached a barrier (one
-	// change sent to every partition of a topic: a truncate), and returns
-	// the barrier's state with every arrival committed so far. It locks the
-	// barrier until tx ends, so that of appliers arriving at once each sees
-	// the others' arrivals, and one of them finishes it. Arriving again is
-	// harmless.
-	Arrive(ctx context.Context, tx *stdsql.Tx, schema, group string, a Arrival) (BarrierState, error)
-	// FinishBarrier records that the barrier's change has been dealt with,
-	// and when it was applied (rather than refused), the offset of each
-	// partition's copy of it, for Truncated.
-	FinishBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, seq int64, applied bool) error
-	// LeaveBarrier records that a partition has gone past a finished barrier;
-	// the barrier is forgotten when every partition has.
-	LeaveBarrier(ctx context.Context, tx *stdsql.Tx, schema, group, topic string, seq int64, partition int32) error
-	// Barriers reads the state of a topic's barriers, by seq, without locking.
-	Barriers(ctx context.Context, q Querier, schema, group, topic string, seqs []int64) (map[int64]BarrierState, error)
-	// Truncated returns, per partition of topic, the offset of the last
-	// truncate applied: a change before it has been superseded.
-	Truncated(ctx context.Context, q Querier, schema, group, topic string) (map[int32]int64, error)
-	// ForgetKeys drops the held changes and releases the blocked keys whose
-	// key starts with prefix: a truncate has superseded them.
-	ForgetKeys(ctx context.Context, tx *stdsql.Tx, schema, group, prefix string) error
-
-	// Classify sorts an error from the target into what the applier does.
-	Classify(err error) ErrorClass
 	// Savepoint, RollbackTo and Release bracket one change inside a batch.
 	Savepoint(ctx context.Context, tx *stdsql.Tx, name string) error
 	RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error

@@ -150,9 +150,9 @@ func untyped(raw json.RawMessage, v any) any {
 	return v
 }
 
-// parseTime reads a date or timestamp in ISO 8601, with an optional UTC
-// offset, a year beyond 9999, a trailing " BC" for years before 1, or
-// infinity and -infinity.
+// parseTime reads a date or timestamp in its neutral form (ISO 8601,
+// astronomical years, an optional UTC offset and zone region), PostgreSQL's
+// " BC" for years before 1, or infinity and -infinity.
 func parseTime(s string) (time.Time, error) {
 	switch s {
 	case "infinity", "+infinity":
@@ -160,30 +160,15 @@ func parseTime(s string) (time.Time, error) {
 	case "-infinity":
 		return MinusInfinity, nil
 	}
-	body, bc := strings.CutSuffix(s, " BC")
-	dash := strings.IndexByte(body, '-')
-	if dash < 4 {
+	m, ok := fsql.ParseMoment([]byte(s))
+	if !ok || !m.HasDate {
 		return time.Time{}, fmt.Errorf("%q is not a date or time", s)
 	}
-	year, err := strconv.Atoi(body[:dash])
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date or time", s)
+	loc := time.UTC
+	if m.HasOffset {
+		loc = time.FixedZone("", m.Offset)
 	}
-	if bc {
-		year = 1 - year // 1 BC is year 0
-	}
-	// The rest parses against a leap year, then takes the real year.
-	rest := "2000" + body[dash:]
-	var t time.Time
-	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05.999999", "2006-01-02T15:04:05.999999Z07:00"} {
-		if t, err = time.Parse(layout, rest); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date or time", s)
-	}
-	return time.Date(year, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location()), nil
+	return time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, loc), nil
 }
 
 // parseTimeOfDay reads hh:mm[:ss[.ffffff]], with an optional UTC offset

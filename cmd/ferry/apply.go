@@ -71,7 +71,7 @@ func runAppliers(ctx context.Context, cfg *config.Config, path, only, metricsAdd
 		if only != "" && t.Name != only {
 			continue
 		}
-		d, err := dialects.Lookup(t.Dialect)
+		d, err := dialects.Target(t.Dialect)
 		if err != nil {
 			return usageError(fmt.Errorf("target %s: %w", t.Name, err))
 		}

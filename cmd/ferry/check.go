@@ -94,7 +94,8 @@ func splitJoined(err error) []string {
 
 const pingTimeout = 5 * time.Second
 
-// connect opens a pool and pings it; the caller closes the pool.
+// connect opens a pool and pings it; the caller closes the pool. Its
+// errors name the database by the dialect's redaction of the DSN.
 func connect(ctx context.Context, d fsql.Dialect, dsn config.DSN) (*stdsql.DB, error) {
 	db, err := d.Open(dsn.Secret())
 	if err != nil {
@@ -104,7 +105,7 @@ func connect(ctx context.Context, d fsql.Dialect, dsn config.DSN) (*stdsql.DB, e
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("connect to %s: %w", d.Redact(dsn.Secret()), err)
 	}
 	return db, nil
 }
@@ -113,9 +114,10 @@ func connect(ctx context.Context, d fsql.Dialect, dsn config.DSN) (*stdsql.DB, e
 func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	var errs []error
 	sourceTables := map[string]*fsql.Table{} // "source.schema.table" -> table
+	sourceNames := map[string]fsql.Names{}   // by source, as its connection resolves them
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
-		d, err := dialects.Lookup(src.Dialect)
+		d, err := dialects.Source(src.Dialect)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: source %s: %w", cfg.File, src.Line, src.Name, err))
 			continue
@@ -133,7 +135,14 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		if err != nil {
 			errs = append(errs, err)
 		}
-		for _, ref := range src.Resolve(d.DefaultSchema()) {
+		names, err := fsql.NamesOf(ctx, d, db)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: source %s: %w", cfg.File, src.Line, src.Name, err))
+			db.Close()
+			continue
+		}
+		sourceNames[src.Name] = names
+		for _, ref := range src.Resolve(names) {
 			if t, err := d.Describe(ctx, db, ref.Schema, ref.Table); err == nil {
 				sourceTables[src.Name+"."+t.String()] = t
 				if w := sizeWarning(cfg, src, ref, t); w != "" {
@@ -145,7 +154,7 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 	}
 	for i := range cfg.Targets {
 		tgt := &cfg.Targets[i]
-		d, err := dialects.Lookup(tgt.Dialect)
+		d, err := dialects.Target(tgt.Dialect)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: target %s: %w", cfg.File, tgt.Line, tgt.Name, err))
 			continue
@@ -155,7 +164,7 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 			fmt.Fprintf(out, "target %s: not reachable, catalog not checked: %v\n", tgt.Name, err)
 			continue
 		}
-		errs = append(errs, checkRoutes(ctx, out, cfg, tgt, d, db, sourceTables)...)
+		errs = append(errs, checkRoutes(ctx, out, cfg, tgt, d, db, sourceTables, sourceNames)...)
 		db.Close()
 	}
 	return errors.Join(errs...)
@@ -209,14 +218,19 @@ func sizeWarning(cfg *config.Config, src *config.Source, ref config.TableRef, t 
 // prints how the applier handles each thing (identity and generated
 // columns, deferrable keys, unique and check constraints, triggers, ...)
 // and returns what cannot work.
-func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier, sources map[string]*fsql.Table) []error {
+func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *config.Target, d fsql.Dialect, db fsql.Querier,
+	sources map[string]*fsql.Table, sourceNames map[string]fsql.Names) []error {
 	var errs []error
+	tnames, err := fsql.NamesOf(ctx, d, db)
+	if err != nil {
+		return []error{fmt.Errorf("%s:%d: target %s: %w", cfg.File, tgt.Line, tgt.Name, err)}
+	}
 	for _, r := range cfg.Routes {
 		name, table := r.SplitTo()
 		if name != tgt.Name {
 			continue
 		}
-		schema, tname := config.Table{Name: table}.QualifiedName(d.DefaultSchema())
+		schema, tname := config.Table{Name: table}.Qualified(tnames)
 		where := fmt.Sprintf("%s:%d: route to %s", cfg.File, r.Line, r.To)
 		t, err := d.Describe(ctx, db, schema, tname)
 		if err != nil {
@@ -232,12 +246,11 @@ func checkRoutes(ctx context.Context, out io.Writer, cfg *config.Config, tgt *co
 		if !ok {
 			continue
 		}
-		sdialect, err := dialects.Lookup(s.Dialect)
-		if err != nil {
-			continue
+		var from *fsql.Table // nil when the source was not reached
+		if names, ok := sourceNames[src]; ok {
+			ss, sn := ct.Qualified(names)
+			from = sources[src+"."+ss+"."+sn]
 		}
-		ss, sn := ct.QualifiedName(sdialect.DefaultSchema())
-		from := sources[src+"."+ss+"."+sn] // nil when the source was not reached
 		problems, notes := applier.Review(r, t, from, ct.Exclude)
 		for _, n := range notes {
 			fmt.Fprintf(out, "note: %s: %s\n", where, n)

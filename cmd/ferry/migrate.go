@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/migrations"
+	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
 )
 
@@ -107,17 +108,24 @@ Running it again with nothing changed does nothing.`,
 		},
 	}
 
-	var dir string
+	var dir, catalog string
 	generate := &cobra.Command{
 		Use:   "generate",
 		Short: "Write the SQL that up would run to files, without changing the database",
 		Long: `generate reads the config and the live catalog and writes the exact migrations
 that ` + "`up`" + ` would apply, for review: <dir>/<source>/prepare.sql,
-capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
-		Example: "  ferry migrate generate -c ferry.yaml --dir review/",
-		Args:    cobra.NoArgs,
+capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.
+
+With --catalog it connects to nothing: the tables come from a catalog file
+(YAML: default_schema, and tables with their columns, types, keys and unique
+indexes as the source's catalog holds them), and it writes what up would run
+on that source with Ferry not installed yet. One source at a time (--source
+when the config has several); SQL Server sources read catalog files.`,
+		Example: "  ferry migrate generate -c ferry.yaml --dir review/\n" +
+			"  ferry migrate generate -c ferry.yaml --source branch --catalog branch-catalog.yml --dir review/",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return each(cmd, false, func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
+			write := func(ctx context.Context, w io.Writer, src *config.Source, m *migrations.Migrator) error {
 				files, err := m.Generate(ctx, filepath.Join(dir, src.Name))
 				if err != nil {
 					return err
@@ -129,10 +137,19 @@ capture/<version>_*.sql and triggers/<version>_capture.sql, in goose's format.`,
 					fmt.Fprintf(w, "source %s: wrote %s\n", src.Name, f)
 				}
 				return nil
-			})
+			}
+			if catalog == "" {
+				return each(cmd, false, write)
+			}
+			src, m, err := fromCatalog(g, source, catalog)
+			if err != nil {
+				return err
+			}
+			return write(cmd.Context(), cmd.OutOrStdout(), src, m)
 		},
 	}
 	generate.Flags().StringVar(&dir, "dir", "ferry-migrations", "directory to write into (one folder per source)")
+	generate.Flags().StringVar(&catalog, "catalog", "", "plan from this catalog file instead of the live catalog (connects to nothing)")
 
 	status := &cobra.Command{
 		Use:     "status",
@@ -212,7 +229,7 @@ func openMigrators(ctx context.Context, file string, sources []*config.Source) (
 	var errs []error
 	usage := false
 	for _, src := range sources {
-		d, err := dialects.Lookup(src.Dialect)
+		d, err := dialects.Source(src.Dialect)
 		if err != nil {
 			errs, usage = append(errs, fmt.Errorf("source %s: %w", src.Name, err)), true
 			continue
@@ -236,4 +253,39 @@ func openMigrators(ctx context.Context, file string, sources []*config.Source) (
 		err = usageError(err)
 	}
 	return ms, closeAll, err
+}
+
+// fromCatalog builds the Migrator of the one chosen source from a catalog
+// file.
+func fromCatalog(g *globals, source, file string) (*config.Source, *migrations.Migrator, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	var src *config.Source
+	for i := range cfg.Sources {
+		if source == "" || cfg.Sources[i].Name == source {
+			if src != nil {
+				return nil, nil, usageError(fmt.Errorf("--catalog describes one source: name it with --source"))
+			}
+			src = &cfg.Sources[i]
+		}
+	}
+	if src == nil {
+		return nil, nil, usageError(fmt.Errorf("--source %s: no such source in %s", source, cfg.File))
+	}
+	d, err := dialects.Source(src.Dialect)
+	if err != nil {
+		return nil, nil, usageError(fmt.Errorf("source %s: %w", src.Name, err))
+	}
+	cat, err := fsql.ReadCatalogFile(file)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	m, err := migrations.NewFromCatalog(src, d, cat, slog.Default())
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	m.ConfigFile = cfg.File
+	return src, m, nil
 }

@@ -49,7 +49,7 @@ func runRelays(ctx context.Context, cfg *config.Config, only, metricsAddr string
 		if only != "" && src.Name != only {
 			continue
 		}
-		d, err := dialects.Lookup(src.Dialect)
+		d, err := dialects.Source(src.Dialect)
 		if err != nil {
 			return usageError(fmt.Errorf("source %s: %w", src.Name, err))
 		}

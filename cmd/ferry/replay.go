@@ -68,7 +68,7 @@ recorded in the target with the rows, and is not applied twice.`,
 				if target != "" && t.Name != target {
 					continue
 				}
-				d, err := dialects.Lookup(t.Dialect)
+				d, err := dialects.Target(t.Dialect)
 				if err != nil {
 					return usageError(err)
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-cdc/ferry/applier"
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/config"
 	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
@@ -42,13 +43,6 @@ or its to, as the config writes them.`,
 	return cmd
 }
 
-// routeStates is what ferry route needs from a target's dialect.
-type routeStates interface {
-	PrepareOperations(ctx context.Context, db *stdsql.DB, schema string) error
-	RouteStates(ctx context.Context, q fsql.Querier, schema, group string) ([]fsql.RouteState, error)
-	SetRouteState(ctx context.Context, db *stdsql.DB, schema, group string, s fsql.RouteState) error
-}
-
 func newRouteSet(g *globals, pause bool) *cobra.Command {
 	verb, done := "resume", "resumed"
 	if pause {
@@ -71,13 +65,13 @@ func newRouteSet(g *globals, pause bool) *cobra.Command {
 			}
 			tname, _ := r.SplitTo()
 			ctx := cmd.Context()
-			db, ops, err := openStates(ctx, cfg, tname)
+			db, book, err := openStates(ctx, cfg, tname)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
 			s := fsql.RouteState{Route: applier.RouteName(r), Paused: pause, By: who(), Reason: reason}
-			if err := ops.SetRouteState(ctx, db, applier.Schema, applier.Group(cfg, tname), s); err != nil {
+			if err := book.SetRouteState(ctx, db, s); err != nil {
 				return fmt.Errorf("target %s: %w", tname, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "route %s %s; running appliers take it within a few seconds\n", s.Route, done)
@@ -109,11 +103,11 @@ func newRouteList(g *globals) *cobra.Command {
 			}
 			var out []row
 			for _, t := range cfg.Targets {
-				db, ops, err := openStates(cmd.Context(), cfg, t.Name)
+				db, book, err := openStates(cmd.Context(), cfg, t.Name)
 				if err != nil {
 					return err
 				}
-				states, err := ops.RouteStates(cmd.Context(), db, applier.Schema, applier.Group(cfg, t.Name))
+				states, err := book.RouteStates(cmd.Context(), db)
 				db.Close()
 				if err != nil {
 					return fmt.Errorf("target %s: %w", t.Name, err)
@@ -193,28 +187,25 @@ func findRoute(cfg *config.Config, ref string) (config.Route, error) {
 }
 
 // openStates connects to a target and makes sure its route states can be kept.
-func openStates(ctx context.Context, cfg *config.Config, target string) (*stdsql.DB, routeStates, error) {
+func openStates(ctx context.Context, cfg *config.Config, target string) (*stdsql.DB, *bookkeeping.Store, error) {
 	t, ok := cfg.Target(target)
 	if !ok {
 		return nil, nil, usageError(fmt.Errorf("no target %s in %s", target, cfg.File))
 	}
-	d, err := dialects.Lookup(t.Dialect)
+	d, err := dialects.Target(t.Dialect)
 	if err != nil {
 		return nil, nil, usageError(fmt.Errorf("target %s: %w", t.Name, err))
-	}
-	ops, ok := d.(routeStates)
-	if !ok {
-		return nil, nil, fmt.Errorf("target %s: dialect %s cannot pause routes", t.Name, d.Name())
 	}
 	db, err := d.Open(t.DSN.Secret())
 	if err != nil {
 		return nil, nil, usageError(fmt.Errorf("target %s: %w", t.Name, err))
 	}
-	if err := ops.PrepareOperations(ctx, db, applier.Schema); err != nil {
+	book := applier.Bookkeeping(cfg, t.Name, d)
+	if err := book.Prepare(ctx, db, d.Fold(applier.Schema)); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("target %s: %w", t.Name, err)
 	}
-	return db, ops, nil
+	return db, book, nil
 }
 
 // who says who paused a route: the OS user and host.

@@ -216,7 +216,7 @@ published: they are correct rows, in their place among the changes.`,
 		RunE: withSources(g, source, func(cmd *cobra.Command, srcs []*sourceConn) error {
 			for _, s := range srcs {
 				for _, name := range tables {
-					schema, table := config.Table{Name: name}.QualifiedName(s.d.DefaultSchema())
+					schema, table := config.Table{Name: name}.Qualified(s.names)
 					n, err := s.store().Cancel(cmd.Context(), schema, table)
 					if err != nil {
 						return err
@@ -257,14 +257,18 @@ func checkChunkSize(n int) error {
 
 // sourceConn is a source opened for snapshot requests.
 type sourceConn struct {
-	src *config.Source
-	d   fsql.Dialect
-	db  *stdsql.DB
-	reg []fsql.Registered
+	src   *config.Source
+	d     fsql.SourceDialect
+	db    *stdsql.DB
+	reg   []fsql.Registered
+	names fsql.Names // as the connection resolves them
 }
 
+// schema is the capture schema as the catalog holds it.
+func (s *sourceConn) schema() string { return s.d.Fold(s.src.CaptureSchema) }
+
 func (s *sourceConn) store() fsql.Requests {
-	return s.d.Snapshot().Requests(s.db, s.src.CaptureSchema)
+	return s.d.Source().Requests(s.db, s.schema())
 }
 
 func openSources(ctx context.Context, cfg *config.Config, only string) ([]*sourceConn, error) {
@@ -274,7 +278,7 @@ func openSources(ctx context.Context, cfg *config.Config, only string) ([]*sourc
 		if only != "" && src.Name != only {
 			continue
 		}
-		d, err := dialects.Lookup(src.Dialect)
+		d, err := dialects.Source(src.Dialect)
 		if err != nil {
 			closeSources(out)
 			return nil, usageError(fmt.Errorf("source %s: %w", src.Name, err))
@@ -286,9 +290,13 @@ func openSources(ctx context.Context, cfg *config.Config, only string) ([]*sourc
 		}
 		s := &sourceConn{src: src, d: d, db: db}
 		out = append(out, s)
-		if s.reg, err = d.Capture().Registry(ctx, db, src.CaptureSchema); err != nil {
+		if s.reg, err = d.Source().Capture().Registry(ctx, db, s.schema()); err != nil {
 			closeSources(out)
 			return nil, err
+		}
+		if s.names, err = fsql.NamesOf(ctx, d, db); err != nil {
+			closeSources(out)
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
 		}
 	}
 	if len(out) == 0 {
@@ -308,7 +316,7 @@ func closeSources(srcs []*sourceConn) {
 func (s *sourceConn) pick(names []string) ([]fsql.Registered, error) {
 	if len(names) == 0 {
 		var out []fsql.Registered
-		for _, ref := range s.src.Resolve(s.d.DefaultSchema()) {
+		for _, ref := range s.src.Resolve(s.names) {
 			r, err := s.registered(ref.Schema, ref.Table)
 			if err != nil {
 				return nil, err
@@ -319,12 +327,12 @@ func (s *sourceConn) pick(names []string) ([]fsql.Registered, error) {
 	}
 	var out []fsql.Registered
 	for _, n := range names {
-		schema, table := config.Table{Name: n}.QualifiedName(s.d.DefaultSchema())
+		schema, table := config.Table{Name: n}.Qualified(s.names)
 		if t, ok := s.src.Table(n); ok {
-			schema, table = t.QualifiedName(s.d.DefaultSchema())
+			schema, table = t.Qualified(s.names)
 		}
 		configured := false
-		for _, ref := range s.src.Resolve(s.d.DefaultSchema()) {
+		for _, ref := range s.src.Resolve(s.names) {
 			configured = configured || (ref.Schema == schema && ref.Table == table)
 		}
 		if !configured {

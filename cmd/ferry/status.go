@@ -115,7 +115,7 @@ type sourceStatus struct {
 	Error   string    `json:"error,omitempty"`
 }
 
-// leaseHolder is what status needs from a source's dialect.
+// leaseHolder is what status needs from a source to say who leads.
 type leaseHolder interface {
 	LeaseHolder(ctx context.Context, q fsql.Querier, captureSchema, source string) (*fsql.LeaseHolder, error)
 }
@@ -169,7 +169,7 @@ func readStatus(ctx context.Context, cfg *config.Config) *statusReport {
 }
 
 func readSource(ctx context.Context, cfg *config.Config, src *config.Source, ss *sourceStatus) error {
-	d, err := dialects.Lookup(src.Dialect)
+	d, err := dialects.Source(src.Dialect)
 	if err != nil {
 		return err
 	}
@@ -178,8 +178,8 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, ss 
 		return err
 	}
 	defer db.Close()
-	if lh, ok := d.(leaseHolder); ok {
-		if ss.Leader, err = lh.LeaseHolder(ctx, db, src.CaptureSchema, src.Name); err != nil {
+	if lh, ok := d.Source().(leaseHolder); ok {
+		if ss.Leader, err = lh.LeaseHolder(ctx, db, d.Fold(src.CaptureSchema), src.Name); err != nil {
 			return err
 		}
 	}
@@ -188,7 +188,7 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, ss 
 }
 
 func readTarget(ctx context.Context, cfg *config.Config, t *config.Target, marks func(context.Context, []string) ([]kafkaread.Watermark, error)) ([]applier.RouteStatus, error) {
-	d, err := dialects.Lookup(t.Dialect)
+	d, err := dialects.Target(t.Dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +197,9 @@ func readTarget(ctx context.Context, cfg *config.Config, t *config.Target, marks
 		return nil, err
 	}
 	defer db.Close()
-	if ops, ok := d.(routeStates); ok {
-		// A target no applier has run on yet has no tables to read.
-		if err := ops.PrepareOperations(ctx, db, applier.Schema); err != nil {
-			return nil, err
-		}
+	// A target no applier has run on yet has no tables to read.
+	if err := applier.Bookkeeping(cfg, t.Name, d).Prepare(ctx, db, d.Fold(applier.Schema)); err != nil {
+		return nil, err
 	}
 	return applier.Status(ctx, cfg, t, d, db, marks)
 }

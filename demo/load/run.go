@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -13,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // What the workload did to a key, for verify to check the outcome.
@@ -54,7 +54,7 @@ type emp struct {
 // load drives the source.
 type load struct {
 	o       *opts
-	db      *pgxpool.Pool
+	db      *stdsql.DB
 	written atomic.Int64 // rows changed
 	stmts   atomic.Int64
 	errs    atomic.Int64
@@ -172,7 +172,7 @@ func nullIfEmpty(s string) any {
 func (l *load) exec(ctx context.Context, sql string, args ...any) error {
 	// Never cancelled half way: a statement the workload gave up on could
 	// still commit, and the count of what was written would be off.
-	tag, err := l.db.Exec(context.WithoutCancel(ctx), sql, args...)
+	res, err := l.db.ExecContext(context.WithoutCancel(ctx), sql, args...)
 	if err != nil {
 		l.errs.Add(1)
 		l.mu.Lock()
@@ -183,7 +183,8 @@ func (l *load) exec(ctx context.Context, sql string, args ...any) error {
 		return err
 	}
 	l.stmts.Add(1)
-	l.written.Add(tag.RowsAffected())
+	n, _ := res.RowsAffected() // pgx always knows it
+	l.written.Add(n)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,7 +11,8 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ferry-cdc/ferry/sql/postgres"
 )
 
 // tables are the demo's tables, parents first.
@@ -21,7 +23,7 @@ var tables = []string{"departments", "employees"}
 // against the offsets the applier stored in the target.
 type watcher struct {
 	o        *opts
-	src, tgt *pgxpool.Pool
+	src, tgt *stdsql.DB
 	kc       *kafka.Consumer
 	http     *http.Client
 	parts    map[string][]int32 // topic -> partitions, once known
@@ -52,11 +54,11 @@ type sample struct {
 
 // newWatcher connects to the source, the target and Kafka; close frees all three.
 func newWatcher(ctx context.Context, o *opts) (*watcher, error) {
-	src, err := pgxpool.New(ctx, o.sourceDSN)
+	src, err := postgres.Dialect{}.Open(o.sourceDSN)
 	if err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	tgt, err := pgxpool.New(ctx, o.targetDSN)
+	tgt, err := postgres.Dialect{}.Open(o.targetDSN)
 	if err != nil {
 		src.Close()
 		return nil, fmt.Errorf("target: %w", err)
@@ -96,22 +98,22 @@ func (w *watcher) sample(ctx context.Context) sample {
 
 	if w.seqName == "" {
 		var name *string
-		if err := w.src.QueryRow(qctx, `SELECT pg_get_serial_sequence('ferry.outbox', 'seq')`).Scan(&name); err == nil && name != nil {
+		if err := w.src.QueryRowContext(qctx, `SELECT pg_get_serial_sequence('ferry.outbox', 'seq')`).Scan(&name); err == nil && name != nil {
 			w.seqName = *name
 		}
 	}
 	if w.seqName != "" {
-		err := w.src.QueryRow(qctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+w.seqName).Scan(&s.captured)
+		err := w.src.QueryRowContext(qctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+w.seqName).Scan(&s.captured)
 		s.capOK = err == nil
 	}
 
 	s.rowsOK = true
 	for _, t := range tables {
 		var n [2]int64
-		if err := w.src.QueryRow(qctx, `SELECT count(*) FROM public.`+t).Scan(&n[0]); err != nil {
+		if err := w.src.QueryRowContext(qctx, `SELECT count(*) FROM public.`+t).Scan(&n[0]); err != nil {
 			s.rowsOK = false
 		}
-		if err := w.tgt.QueryRow(qctx, `SELECT count(*) FROM public.`+t).Scan(&n[1]); err != nil {
+		if err := w.tgt.QueryRowContext(qctx, `SELECT count(*) FROM public.`+t).Scan(&n[1]); err != nil {
 			s.rowsOK = false
 		}
 		s.rows[t] = n
@@ -183,11 +185,11 @@ func (w *watcher) metrics(ctx context.Context, url string) (map[string]float64, 
 func (w *watcher) kafkaLag(ctx context.Context, s *sample) error {
 	stored := map[string]int64{}
 	var exists bool
-	if err := w.tgt.QueryRow(ctx, `SELECT to_regclass('ferry.apply_offsets') IS NOT NULL`).Scan(&exists); err != nil {
+	if err := w.tgt.QueryRowContext(ctx, `SELECT to_regclass('ferry.apply_offsets') IS NOT NULL`).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {
-		rows, err := w.tgt.Query(ctx, `SELECT topic, partition, next_offset FROM ferry.apply_offsets WHERE group_id = $1`, w.o.applyGroup)
+		rows, err := w.tgt.QueryContext(ctx, `SELECT topic, partition, next_offset FROM ferry.apply_offsets WHERE group_id = $1`, w.o.applyGroup)
 		if err != nil {
 			return err
 		}

@@ -15,8 +15,8 @@
 // that must not, so that the check cannot pass vacuously.
 //
 // A file holds one or more statements. T-SQL statements are separated by a
-// line holding only GO, as sqlcmd and SSMS separate batches, and each batch
-// is parsed on its own; a batch that creates a trigger, procedure, function
+// line holding only GO, as sqlcmd and SSMS separate batches, or, in a goose
+// migration, by "-- +goose StatementEnd", and each batch is parsed on its own; a batch that creates a trigger, procedure, function
 // or view must hold nothing before it, as SQL Server requires. PL/SQL
 // statements are separated by a line holding only "/", as SQL*Plus runs
 // them; a statement that does not end with ";" gets one before it is parsed,

@@ -26,11 +26,13 @@ type Statement struct {
 }
 
 // Split cuts a file into statements at separator lines: GO for T-SQL, "/"
-// for PL/SQL. Blank statements are dropped.
+// for PL/SQL. In T-SQL a goose migration's "-- +goose StatementEnd" ends a
+// batch too: goose sends each statement block to the server on its own.
+// Blank statements are dropped.
 func Split(lang Language, text string) []Statement {
-	sep := "/"
+	sep, gooseEnd := "/", ""
 	if lang == TSQL {
-		sep = "GO"
+		sep, gooseEnd = "GO", "-- +goose StatementEnd"
 	}
 	var out []Statement
 	var cur []string
@@ -43,7 +45,7 @@ func Split(lang Language, text string) []Statement {
 		cur, start = nil, next
 	}
 	for i, line := range strings.Split(text, "\n") {
-		if strings.EqualFold(strings.TrimSpace(line), sep) {
+		if l := strings.TrimSpace(line); strings.EqualFold(l, sep) || (gooseEnd != "" && l == gooseEnd) {
 			flush(i + 2)
 			continue
 		}

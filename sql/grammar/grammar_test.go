@@ -106,6 +106,10 @@ func TestSplit(t *testing.T) {
 	if len(got) != 2 || got[0].Text != "SELECT 1" || got[1].Text != "SELECT 2" || got[1].Line != 4 {
 		t.Fatalf("Split = %+v", got)
 	}
+	got = Split(TSQL, "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n\n-- +goose StatementBegin\nSELECT 2;\n-- +goose StatementEnd\n")
+	if len(got) != 2 || !strings.HasSuffix(got[0].Text, "SELECT 1;") || got[1].Text != "-- +goose StatementBegin\nSELECT 2;" {
+		t.Fatalf("Split of a goose file = %+v", got)
+	}
 	got = Split(PLSQL, "BEGIN NULL; END;\n/\nSELECT 1 FROM dual\n")
 	if len(got) != 2 || got[1].Line != 3 {
 		t.Fatalf("Split = %+v", got)

@@ -31,7 +31,7 @@ WHERE i.indrelid = $1 AND i.indisprimary
 ORDER BY k.ord`
 
 const describeType = `
-SELECT t.typname, n.nspname, t.typtype, t.typcategory, t.typelem, t.typbasetype
+SELECT t.typname, n.nspname, t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typtypmod
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.oid = $1`
@@ -82,10 +82,15 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
 	}
 	for i, typ := range typeOIDs {
-		if err := resolveType(ctx, db, typ, &t.Columns[i]); err != nil {
+		domainMod, err := resolveType(ctx, db, typ, &t.Columns[i])
+		if err != nil {
 			return nil, fmt.Errorf("describe type of %s column %s: %w", name, t.Columns[i].Name, err)
 		}
 		t.Columns[i].MaxBytes = maxBytes(t.Columns[i], typmods[i])
+		if typmods[i] < 0 {
+			typmods[i] = domainMod
+		}
+		limits(&t.Columns[i], typmods[i])
 	}
 
 	rows, err = db.QueryContext(ctx, describePrimaryKey, oid)
@@ -116,21 +121,28 @@ var identities = map[string]string{"a": fsql.IdentityAlways, "d": fsql.IdentityB
 
 // resolveType follows domains to their base type and arrays to their
 // element type, and sets the column's BaseType, Category, Array and Kind.
-func resolveType(ctx context.Context, db fsql.Querier, oid uint32, c *fsql.Column) error {
+// It returns the first domain's type modifier (numeric(10,2) of a domain
+// over it), -1 when there is none.
+func resolveType(ctx context.Context, db fsql.Querier, oid uint32, c *fsql.Column) (int32, error) {
+	domainMod := int32(-1)
 	for depth := 0; depth < 16; depth++ {
 		var name, nsp, typtype, category string
 		var elem, base uint32
-		if err := db.QueryRowContext(ctx, describeType, oid).Scan(&name, &nsp, &typtype, &category, &elem, &base); err != nil {
-			return err
+		var typmod int32
+		if err := db.QueryRowContext(ctx, describeType, oid).Scan(&name, &nsp, &typtype, &category, &elem, &base, &typmod); err != nil {
+			return -1, err
 		}
 		switch {
 		case typtype == "d":
+			if domainMod < 0 {
+				domainMod = typmod
+			}
 			oid = base
 		case category == "A" && elem != 0:
 			if c.Array {
 				// An array of arrays is one multi-dimensional array in PostgreSQL;
 				// reaching here means an array of a domain over an array.
-				return fmt.Errorf("nested array type %s", c.Type)
+				return -1, fmt.Errorf("nested array type %s", c.Type)
 			}
 			c.Array = true
 			oid = elem
@@ -141,10 +153,37 @@ func resolveType(ctx context.Context, db fsql.Querier, oid uint32, c *fsql.Colum
 			}
 			c.Category = typtype + category
 			c.Kind = kindOf(c)
-			return nil
+			return domainMod, nil
 		}
 	}
-	return fmt.Errorf("type %s nests too deeply", c.Type)
+	return -1, fmt.Errorf("type %s nests too deeply", c.Type)
+}
+
+// limits sets Precision and Scale from the type modifier: numeric(p,s)
+// keeps s digits after the point (a negative s rounds to tens, hundreds), time(p) and its kin p fractional digits
+// (6 without one), interval's precision sits in its low 16 bits.
+func limits(c *fsql.Column, typmod int32) {
+	c.Limits, c.Precision, c.Scale = true, fsql.NoLimit, fsql.NoLimit
+	switch c.BaseType {
+	case "numeric":
+		if typmod >= 4 {
+			c.Precision, c.Scale = int((typmod-4)>>16)&0xffff, (int(typmod-4)&0x7ff^1024)-1024 // PostgreSQL 15 allows a negative scale
+		}
+	case "float4":
+		c.Precision = 24
+	case "float8":
+		c.Precision = 53
+	case "time", "timetz", "timestamp", "timestamptz":
+		c.Scale = 6
+		if typmod >= 0 {
+			c.Scale = int(typmod)
+		}
+	case "interval":
+		c.Scale = 6
+		if p := int(typmod & 0xffff); typmod >= 0 && p != 0xffff {
+			c.Scale = p
+		}
+	}
 }
 
 // kinds are the PostgreSQL base types whose text form the envelope carries
@@ -185,7 +224,7 @@ var unsupported = map[string]string{
 }
 
 // CheckType refuses types whose values the envelope cannot carry exactly.
-func (Dialect) CheckType(c fsql.Column) error {
+func (source) CheckType(c fsql.Column) error {
 	if why, ok := unsupported[c.BaseType]; ok {
 		return fmt.Errorf("type %s cannot be carried exactly: %s", c.Type, why)
 	}

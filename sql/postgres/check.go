@@ -24,8 +24,8 @@ func (capture) Check(t *fsql.Table, key, exclude []string) (errs []error, gaps [
 			"which table a row is in, and a unique index does not span them, so Ferry does not capture tables in an inheritance hierarchy "+
 			"(declarative partitioning is captured)", strings.Join(t.Inheritors, ", ")))
 	}
-	if _, ok := t.Column(fsql.JSONTexts); ok {
-		errs = append(errs, fmt.Errorf("column %s: Ferry reserves the name in its images; rename the column", fsql.JSONTexts))
+	if _, ok := t.Column(JSONTexts); ok {
+		errs = append(errs, fmt.Errorf("column %s: Ferry reserves the name in its images; rename the column", JSONTexts))
 	}
 	for _, k := range key {
 		c, ok := t.Column(k)

@@ -25,7 +25,7 @@ type leader struct {
 }
 
 // Leader returns the lease for the relay of source.
-func (Dialect) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
+func (source) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
 	return &leader{db: db, key: leaseKey(captureSchema, source), name: leaseName(source)}
 }
 

@@ -125,7 +125,7 @@ type outbox struct {
 }
 
 // Outbox reads the outbox in captureSchema.
-func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
+func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	t := ident(captureSchema, "outbox")
 	// The images' stored sizes, read from their headers: the limit in bytes
 	// costs no detoasting of rows that stay behind.

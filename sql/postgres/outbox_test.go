@@ -23,7 +23,7 @@ func captured(t *testing.T) (*stdsql.DB, fsql.Outbox) {
 	t.Helper()
 	db := capture(t, `CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, "t")
 	db.SetMaxOpenConns(20)
-	return db, postgres.Dialect{}.Outbox(db, "ferry")
+	return db, postgres.Dialect{}.Source().Outbox(db, "ferry")
 }
 
 // capture returns a database with the table ddl creates, called name, captured.
@@ -150,7 +150,7 @@ func TestPagedWindowSurvivesRestartAtEveryPage(t *testing.T) {
 	var got []int
 	for i := 0; i < 100; i++ {
 		// A fresh reader per page, from the stored position: a restart.
-		fresh := postgres.Dialect{}.Outbox(db, "ferry")
+		fresh := postgres.Dialect{}.Source().Outbox(db, "ferry")
 		b, err := fresh.Read(context.Background(), pos, fsql.Limit{Rows: 97})
 		if err != nil {
 			t.Fatal(err)
@@ -301,10 +301,10 @@ func TestLeaderLeaseIsExclusiveAndFreedWhenTheSessionDies(t *testing.T) {
 	t.Parallel()
 	dsn, db := pgtest.NewDB(t)
 	ctx := context.Background()
-	a := postgres.Dialect{}.Leader(db, "ferry", "hq")
+	a := postgres.Dialect{}.Source().Leader(db, "ferry", "hq")
 	db2 := pgtest.Open(t, dsn)
-	b := postgres.Dialect{}.Leader(db2, "ferry", "hq")
-	other := postgres.Dialect{}.Leader(db2, "ferry", "branch")
+	b := postgres.Dialect{}.Source().Leader(db2, "ferry", "hq")
+	other := postgres.Dialect{}.Source().Leader(db2, "ferry", "branch")
 	if ok, err := a.TryAcquire(ctx); !ok || err != nil {
 		t.Fatalf("a: %v %v", ok, err)
 	}
@@ -317,8 +317,11 @@ func TestLeaderLeaseIsExclusiveAndFreedWhenTheSessionDies(t *testing.T) {
 	if err := a.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Kill a's session from the server side, as a crash would.
-	pgtest.Exec(t, db2, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`)
+	// Kill a's session from the server side, as a crash would: only this
+	// test's database's (the server is shared), and wait until it is gone,
+	// lock and all (a timeout makes pg_terminate_backend wait).
+	pgtest.Exec(t, db2, `SELECT pg_terminate_backend(pid, 60000) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	if err := a.Check(ctx); err == nil {
 		t.Fatal("a still thinks it leads")
 	}
@@ -363,7 +366,7 @@ func TestALimitInBytesCutsTheWindow(t *testing.T) {
 	rows.Close()
 	limit := fsql.Limit{Rows: 1000, Bytes: sizes[1] * 7 / 2}
 
-	o := postgres.Dialect{}.Outbox(db, "ferry")
+	o := postgres.Dialect{}.Source().Outbox(db, "ferry")
 	var pos []byte
 	var read []int64
 	alone := 0

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	stdsql "database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -434,34 +432,31 @@ func (r *reader) inputs(key []byte) ([]any, error) {
 	return out, nil
 }
 
-// inputText is the input text of one envelope value: a string's content, a
-// number's or a boolean's text; binary travels as base64 and is given to
-// PostgreSQL in its hex form.
+// inputText is the input text of one neutral key value (bind.go says how
+// neutral forms become PostgreSQL's): a string's content, a number's or a
+// boolean's text.
 func inputText(c fsql.Column, raw json.RawMessage) (string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return "", errors.New("a key value cannot be null")
+		return "", errNullKey
 	}
-	switch raw[0] {
-	case '{', '[':
+	if raw[0] == '{' || raw[0] == '[' {
 		return "", fmt.Errorf("value %.40s is not a single value", raw)
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", err
-		}
-		if c.Kind == fsql.KindBinary {
-			b, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				return "", fmt.Errorf("binary value %q is not base64: %w", s, err)
-			}
-			return `\x` + hex.EncodeToString(b), nil
-		}
-		return s, nil
 	}
 	if !json.Valid(raw) {
 		return "", fmt.Errorf("value %.40s is not JSON", raw)
 	}
-	return string(raw), nil
+	v, err := input(nil, c.Kind, c.Elem, &c, raw)
+	if err != nil {
+		return "", err
+	}
+	if v[0] == '"' {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", err
+		}
+		return s, nil
+	}
+	return string(v), nil
 }
 
 // Estimate reads pg_class.reltuples, which ANALYZE and VACUUM keep.

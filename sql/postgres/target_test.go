@@ -34,3 +34,10 @@ func TestUpsertGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestBookkeepingGolden: the applier's tables and statements, which
+// applier/bookkeeping runs (and its tests run against the server).
+func TestBookkeepingGolden(t *testing.T) {
+	t.Parallel()
+	golden(t, filepath.Join("testdata", "bookkeeping.golden.sql"), fsql.BookkeepingText(target{}.Bookkeeping("ferry"), ";"))
+}

@@ -1,0 +1,222 @@
+-- SchemaExists
+SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)
+;
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "ferry"
+;
+-- Create 1
+CREATE TABLE IF NOT EXISTS "ferry"."apply_offsets" (
+			group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+			next_offset bigint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, topic, partition))
+;
+-- Create 2
+COMMENT ON TABLE "ferry"."apply_offsets" IS 'ferry: next Kafka offset to apply, written with the rows it covers'
+;
+-- Create 3
+CREATE TABLE IF NOT EXISTS "ferry"."apply_held" (
+			id bigserial PRIMARY KEY, group_id text NOT NULL, key text NOT NULL, kind text NOT NULL,
+			topic text NOT NULL, partition integer NOT NULL, kafka_offset bigint NOT NULL,
+			reason text NOT NULL, since timestamptz NOT NULL DEFAULT now(),
+			message_key bytea, message_value bytea)
+;
+-- Create 4
+CREATE INDEX IF NOT EXISTS apply_held_key ON "ferry"."apply_held" (group_id, key, id)
+;
+-- Create 5
+COMMENT ON TABLE "ferry"."apply_held" IS 'ferry: changes waiting for a foreign key or a later complete version'
+;
+-- Create 6
+CREATE TABLE IF NOT EXISTS "ferry"."apply_blocked" (
+			group_id text NOT NULL, key text NOT NULL,
+			parked integer NOT NULL, since timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, key))
+;
+-- Create 7
+COMMENT ON TABLE "ferry"."apply_blocked" IS 'ferry: keys with changes in the DLQ; later changes wait behind them'
+;
+-- Create 8
+CREATE TABLE IF NOT EXISTS "ferry"."apply_replayed" (
+			group_id text NOT NULL, entry text NOT NULL, replayed_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, entry))
+;
+-- Create 9
+COMMENT ON TABLE "ferry"."apply_replayed" IS 'ferry: DLQ entries replayed into this target'
+;
+-- Create 10
+CREATE TABLE IF NOT EXISTS "ferry"."apply_barrier" (
+			group_id text NOT NULL, topic text NOT NULL, seq bigint NOT NULL,
+			partitions integer NOT NULL, done boolean NOT NULL DEFAULT false,
+			since timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, topic, seq))
+;
+-- Create 11
+COMMENT ON TABLE "ferry"."apply_barrier" IS 'ferry: changes sent to every partition of a topic (truncates), applied once all partitions reach them'
+;
+-- Create 12
+CREATE TABLE IF NOT EXISTS "ferry"."apply_barrier_arrival" (
+			group_id text NOT NULL, topic text NOT NULL, seq bigint NOT NULL,
+			partition integer NOT NULL, kafka_offset bigint NOT NULL,
+			PRIMARY KEY (group_id, topic, seq, partition))
+;
+-- Create 13
+COMMENT ON TABLE "ferry"."apply_barrier_arrival" IS 'ferry: partitions that have reached a barrier and wait at it'
+;
+-- Create 14
+CREATE TABLE IF NOT EXISTS "ferry"."apply_truncated" (
+			group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+			kafka_offset bigint NOT NULL, truncated_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (group_id, topic, partition))
+;
+-- Create 15
+COMMENT ON TABLE "ferry"."apply_truncated" IS 'ferry: the last truncate applied per partition; DLQ entries before it are superseded'
+;
+-- Create 16
+CREATE TABLE IF NOT EXISTS "ferry"."apply_progress" (
+			group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+			change_applied_at timestamptz, change_committed_at timestamptz,
+			heartbeat_source text, heartbeat_seq bigint, heartbeat_committed_at timestamptz,
+			heartbeat_interval_ms integer, heartbeat_applied_at timestamptz,
+			PRIMARY KEY (group_id, topic, partition))
+;
+-- Create 17
+COMMENT ON TABLE "ferry"."apply_progress" IS 'ferry: per partition, the last change and heartbeat applied, written with the offsets'
+;
+-- Create 18
+CREATE TABLE IF NOT EXISTS "ferry"."route_state" (
+			group_id text NOT NULL, route text NOT NULL, paused boolean NOT NULL,
+			since timestamptz NOT NULL DEFAULT now(), changed_by text NOT NULL, reason text NOT NULL DEFAULT '',
+			PRIMARY KEY (group_id, route))
+;
+-- Create 19
+COMMENT ON TABLE "ferry"."route_state" IS 'ferry: routes paused by ferry route pause'
+;
+-- SelectOffsets
+SELECT partition, next_offset FROM "ferry"."apply_offsets" WHERE group_id = $1 AND topic = $2
+;
+-- InsertOffset
+INSERT INTO "ferry"."apply_offsets" (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+;
+-- AdvanceOffset
+UPDATE "ferry"."apply_offsets" SET next_offset = $5, applied_at = now()
+WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
+;
+-- SelectBlocked
+SELECT key, parked FROM "ferry"."apply_blocked" WHERE group_id = $1 AND key IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json)) FOR UPDATE
+;
+-- UpsertBlocked
+INSERT INTO "ferry"."apply_blocked" (group_id, key, parked) VALUES ($1, $2, $3)
+ON CONFLICT (group_id, key) DO UPDATE SET parked = EXCLUDED.parked
+;
+-- DeleteBlocked
+DELETE FROM "ferry"."apply_blocked" WHERE group_id = $1 AND key = $2
+;
+-- ForgetBlocked
+DELETE FROM "ferry"."apply_blocked" WHERE group_id = $1 AND pg_catalog.starts_with(key, $2)
+;
+-- SelectHeldKeys
+SELECT key, min(kind) FROM "ferry"."apply_held" WHERE group_id = $1 AND key IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json)) GROUP BY key
+;
+-- Hold
+INSERT INTO "ferry"."apply_held" (group_id, key, kind, topic, partition, kafka_offset, reason, message_key, message_value)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+;
+-- SelectHeld
+SELECT id, key, kind, topic, partition, kafka_offset, reason, since, message_key, message_value
+FROM "ferry"."apply_held" WHERE group_id = $1 ORDER BY key, id
+;
+-- DropHeld
+DELETE FROM "ferry"."apply_held" WHERE group_id = $1 AND key = $2 AND kind = $3
+;
+-- Unhold
+DELETE FROM "ferry"."apply_held" WHERE group_id = $1 AND id = $2
+;
+-- ForgetHeld
+DELETE FROM "ferry"."apply_held" WHERE group_id = $1 AND pg_catalog.starts_with(key, $2)
+;
+-- Replayed
+SELECT count(*) FROM "ferry"."apply_replayed" WHERE group_id = $1 AND entry = $2
+;
+-- MarkReplayed
+INSERT INTO "ferry"."apply_replayed" (group_id, entry) VALUES ($1, $2) ON CONFLICT DO NOTHING
+;
+-- InsertBarrier
+INSERT INTO "ferry"."apply_barrier" (group_id, topic, seq, partitions) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+;
+-- LockBarrier
+SELECT partitions, done, since FROM "ferry"."apply_barrier"
+WHERE group_id = $1 AND topic = $2 AND seq = $3 FOR UPDATE
+;
+-- InsertArrival
+INSERT INTO "ferry"."apply_barrier_arrival" (group_id, topic, seq, partition, kafka_offset) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING
+;
+-- SelectArrivals
+SELECT seq, partition, kafka_offset FROM "ferry"."apply_barrier_arrival" WHERE group_id = $1 AND topic = $2 AND seq IN (SELECT pg_catalog.json_array_elements_text($3::pg_catalog.json)::bigint)
+;
+-- SelectBarriers
+SELECT seq, partitions, done, since FROM "ferry"."apply_barrier" WHERE group_id = $1 AND topic = $2 AND seq IN (SELECT pg_catalog.json_array_elements_text($3::pg_catalog.json)::bigint)
+;
+-- FinishBarrier
+UPDATE "ferry"."apply_barrier" SET done = true WHERE group_id = $1 AND topic = $2 AND seq = $3
+;
+-- RecordTruncated
+INSERT INTO "ferry"."apply_truncated" (group_id, topic, partition, kafka_offset)
+SELECT group_id, topic, partition, kafka_offset FROM "ferry"."apply_barrier_arrival" WHERE group_id = $1 AND topic = $2 AND seq = $3
+ON CONFLICT (group_id, topic, partition) DO UPDATE
+SET kafka_offset = GREATEST(apply_truncated.kafka_offset, EXCLUDED.kafka_offset), truncated_at = now()
+;
+-- DeleteArrival
+DELETE FROM "ferry"."apply_barrier_arrival" WHERE group_id = $1 AND topic = $2 AND seq = $3 AND partition = $4
+;
+-- ForgetBarrier
+DELETE FROM "ferry"."apply_barrier" b
+WHERE group_id = $1 AND topic = $2 AND seq = $3 AND done AND NOT EXISTS (
+	SELECT FROM "ferry"."apply_barrier_arrival" a WHERE a.group_id = b.group_id AND a.topic = b.topic AND a.seq = b.seq)
+;
+-- SelectTruncated
+SELECT partition, kafka_offset FROM "ferry"."apply_truncated" WHERE group_id = $1 AND topic = $2
+;
+-- RecordProgress
+INSERT INTO "ferry"."apply_progress" AS p
+  (group_id, topic, partition, change_applied_at, change_committed_at,
+   heartbeat_source, heartbeat_seq, heartbeat_committed_at, heartbeat_interval_ms, heartbeat_applied_at)
+SELECT $1, u.* FROM pg_catalog.json_to_recordset($2::pg_catalog.json) AS u(topic text, partition integer,
+  change_applied_at timestamptz, change_committed_at timestamptz, heartbeat_source text, heartbeat_seq bigint,
+  heartbeat_committed_at timestamptz, heartbeat_interval_ms integer, heartbeat_applied_at timestamptz)
+ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+  change_applied_at = coalesce(EXCLUDED.change_applied_at, p.change_applied_at),
+  change_committed_at = CASE WHEN EXCLUDED.change_applied_at IS NULL THEN p.change_committed_at ELSE EXCLUDED.change_committed_at END,
+  heartbeat_source = coalesce(EXCLUDED.heartbeat_source, p.heartbeat_source),
+  heartbeat_seq = coalesce(EXCLUDED.heartbeat_seq, p.heartbeat_seq),
+  heartbeat_committed_at = coalesce(EXCLUDED.heartbeat_committed_at, p.heartbeat_committed_at),
+  heartbeat_interval_ms = coalesce(EXCLUDED.heartbeat_interval_ms, p.heartbeat_interval_ms),
+  heartbeat_applied_at = coalesce(EXCLUDED.heartbeat_applied_at, p.heartbeat_applied_at)
+;
+-- SelectProgress
+SELECT coalesce(o.topic, p.topic), coalesce(o.partition, p.partition), coalesce(o.next_offset, -1),
+  p.change_applied_at, p.change_committed_at, p.heartbeat_source, p.heartbeat_seq, p.heartbeat_committed_at,
+  p.heartbeat_interval_ms, p.heartbeat_applied_at
+FROM (SELECT * FROM "ferry"."apply_offsets" WHERE group_id = $1 AND topic IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json))) o
+FULL JOIN (SELECT * FROM "ferry"."apply_progress" WHERE group_id = $1 AND topic IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json))) p
+  ON p.topic = o.topic AND p.partition = o.partition
+ORDER BY 1, 2
+;
+-- CountHeld
+SELECT topic, count(*) FROM "ferry"."apply_held" WHERE group_id = $1 GROUP BY topic
+;
+-- CountBlocked
+SELECT r, count(b.key), coalesce(sum(b.parked), 0)
+FROM (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json)) AS routes(r) JOIN "ferry"."apply_blocked" b
+  ON b.group_id = $1 AND b.parked > 0 AND pg_catalog.starts_with(b.key, r || '|')
+GROUP BY r
+;
+-- SelectRouteStates
+SELECT route, paused, since, changed_by, reason FROM "ferry"."route_state" WHERE group_id = $1 ORDER BY route
+;
+-- SetRouteState
+INSERT INTO "ferry"."route_state" (group_id, route, paused, since, changed_by, reason)
+VALUES ($1, $2, $3, now(), $4, $5)
+ON CONFLICT (group_id, route) DO UPDATE SET paused = EXCLUDED.paused, since = now(), changed_by = EXCLUDED.changed_by, reason = EXCLUDED.reason
+;

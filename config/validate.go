@@ -163,7 +163,12 @@ func (v *validation) topics(src string, tables []Table, prefix string) {
 		}
 		topic, key := t.Topic, t.Topic
 		if topic == "" {
-			schema, name := t.QualifiedName("")
+			schema, name := t.Schema, t.Name
+			if schema == "" {
+				if s, n, ok := strings.Cut(t.Name, "."); ok {
+					schema, name = s, n
+				}
+			}
 			topic = TopicName(prefix, schema, name)
 			key = topic
 			if schema == "" {

@@ -452,7 +452,7 @@ func TestAStandbyRelayWithAWrongPasswordStops(t *testing.T) {
 		t.Fatalf("migrate up: exit %d\n%s%s", code, out, errOut)
 	}
 	// The leading relay's lease, held by the test.
-	lease := postgres.Dialect{}.Leader(s.src, config.DefaultCaptureSchema, s.source)
+	lease := postgres.Dialect{}.Source().Leader(s.src, config.DefaultCaptureSchema, s.source)
 	if ok, err := lease.TryAcquire(context.Background()); !ok || err != nil {
 		t.Fatalf("take the lease: %t %v", ok, err)
 	}

@@ -173,7 +173,7 @@ LEFT JOIN %s ferry_t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", 
 // plainImage is the image of row, the alias of a row of t, without the
 // capture's image function: row_to_json's, except for the values it
 // loses, written as exact_image writes them. A json or jsonb value's text
-// goes in the member fsql.JSONTexts (row_to_json writes a JSON null as it
+// goes in the member JSONTexts (row_to_json writes a JSON null as it
 // writes SQL NULL, which would make the two equal); an array that does not
 // read back as itself (bounds other than 1, a json[] element that is a
 // JSON null or a JSON array) is written as its text form.
@@ -221,7 +221,7 @@ func plainImage(t *fsql.Table, exclude []string, row string) string {
 	// json_object takes the texts as an array, with no limit on columns;
 	// json_strip_nulls leaves out SQL NULLs, which the body writes as null.
 	return fmt.Sprintf("pg_catalog.concat(%s, pg_catalog.json_strip_nulls(pg_catalog.json_object(ARRAY[%s]::pg_catalog.text[], ARRAY[%s]::pg_catalog.text[])), ',', pg_catalog.substr(%s::pg_catalog.text, 2))::pg_catalog.json",
-		literal(`{"`+fsql.JSONTexts+`":`), strings.Join(names, ", "), strings.Join(texts, ", "), body)
+		literal(`{"`+JSONTexts+`":`), strings.Join(names, ", "), strings.Join(texts, ", "), body)
 }
 
 type keyType struct {

@@ -1,0 +1,75 @@
+package dialecttest
+
+import (
+	"context"
+	stdsql "database/sql"
+	"testing"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Harness is what a dialect's test package gives the suite.
+type Harness interface {
+	// Dialect is the dialect under test. The suite runs the tests of the
+	// roles it implements (SourceDialect, TargetDialect) and skips the rest.
+	Dialect() fsql.Dialect
+	// NewDB creates an empty database (or schema, or user) for one test,
+	// removed when the test ends, and returns a pool on it whose bare
+	// names resolve there. It skips the test, naming the variable that
+	// would enable it, when the dialect's server is not configured.
+	NewDB(t *testing.T) *stdsql.DB
+	// CreateTable creates table in the pool's default schema, with the
+	// dialect's types for the columns' kinds (Column says which).
+	CreateTable(t *testing.T, db *stdsql.DB, table Table)
+	// Exec runs stmt as the application would: its own session, none of
+	// Ferry's markers. stmt is in the SQL the dialects share: INSERT with
+	// one VALUES row or a SELECT, UPDATE and DELETE, with number literals
+	// and bare table names; Exec may rewrite what its database writes
+	// otherwise.
+	Exec(ctx context.Context, q Execer, stmt string) error
+	// EndSession ends, from another session, the session that holds the
+	// lease l, as a crash of its relay would. No other lease of the
+	// database is held when the suite calls it.
+	EndSession(t *testing.T, db *stdsql.DB, l fsql.Leader)
+	// OpenTransactionsHoldBack reports whether the outbox's window stops at
+	// the oldest open transaction that wrote to it (SQL Server's
+	// MIN_ACTIVE_ROWVERSION(), Oracle's low-water mark) rather than reading
+	// past it the changes of transactions that committed since
+	// (PostgreSQL's snapshots). Either way nothing is skipped.
+	OpenTransactionsHoldBack() bool
+}
+
+// Execer is the part of *sql.DB, *sql.Conn and *sql.Tx that Exec uses.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}
+
+// Table is a table described without a vendor's types.
+type Table struct {
+	Name    string
+	Columns []Column
+	// Key is the primary key's columns.
+	Key []string
+	// Unique names columns that are each unique on their own.
+	Unique []string
+	// References are foreign keys of single columns.
+	References []Reference
+}
+
+// Column is a column of a Table. The harness picks the type: integer is a
+// 64-bit integer; decimal is exact with Precision and Scale; float is a
+// float64; text is Unicode of at least 400 characters that a unique
+// constraint can cover; binary holds at least 400 bytes; time, timestamp
+// and timestamptz keep 6 fractional digits (timestamptz may keep the offset
+// or only the instant); uuid, bool and date are the obvious types.
+type Column struct {
+	Name             string
+	Kind             fsql.Kind
+	Precision, Scale int
+	Nullable         bool
+}
+
+// Reference is a foreign key: Column refers to Table's primary key column To.
+type Reference struct {
+	Column, Table, To string
+}

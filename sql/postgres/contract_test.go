@@ -1,0 +1,86 @@
+package postgres_test
+
+import (
+	"context"
+	stdsql "database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+	"github.com/ferry-cdc/ferry/sql/dialecttest"
+	"github.com/ferry-cdc/ferry/sql/postgres"
+	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
+)
+
+// TestContract runs the shared dialect suite against the real PostgreSQL.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	dialecttest.Run(t, harness{})
+}
+
+// harness is PostgreSQL for sql/dialecttest: a database per test on the
+// server FERRY_TEST_PG_ADMIN_DSN names.
+type harness struct{}
+
+func (harness) Dialect() fsql.Dialect { return postgres.Dialect{} }
+
+func (harness) NewDB(t *testing.T) *stdsql.DB {
+	_, db := pgtest.NewDB(t)
+	return db
+}
+
+// types are the column types of the suite's kinds.
+var types = map[fsql.Kind]string{
+	fsql.KindInteger: "bigint", fsql.KindFloat: "double precision", fsql.KindBool: "boolean",
+	fsql.KindText: "text", fsql.KindBinary: "bytea", fsql.KindDate: "date", fsql.KindTime: "time(6)",
+	fsql.KindTimestamp: "timestamp(6)", fsql.KindTimestampTZ: "timestamptz(6)", fsql.KindUUID: "uuid",
+}
+
+func (harness) CreateTable(t *testing.T, db *stdsql.DB, table dialecttest.Table) {
+	q := postgres.Dialect{}.Quote
+	var defs []string
+	for _, c := range table.Columns {
+		typ, ok := types[c.Kind]
+		if c.Kind == fsql.KindDecimal {
+			typ, ok = fmt.Sprintf("numeric(%d,%d)", c.Precision, c.Scale), true
+		}
+		if !ok {
+			t.Fatalf("no PostgreSQL type for kind %s", c.Kind)
+		}
+		def := q(c.Name) + " " + typ
+		if !c.Nullable {
+			def += " NOT NULL"
+		}
+		defs = append(defs, def)
+	}
+	keys := make([]string, len(table.Key))
+	for i, k := range table.Key {
+		keys[i] = q(k)
+	}
+	defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
+	for _, u := range table.Unique {
+		defs = append(defs, "UNIQUE ("+q(u)+")")
+	}
+	for _, r := range table.References {
+		defs = append(defs, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", q(r.Column), q("public", r.Table), q(r.To)))
+	}
+	pgtest.Exec(t, db, "CREATE TABLE "+q("public", table.Name)+" (\n\t"+strings.Join(defs, ",\n\t")+"\n)")
+}
+
+func (harness) Exec(ctx context.Context, q dialecttest.Execer, stmt string) error {
+	_, err := q.ExecContext(ctx, stmt)
+	return err
+}
+
+// EndSession terminates, as a crash would, every session of the test's
+// database that holds an advisory lock (the server is shared; the suite
+// holds no other lease then), and waits until each is gone, lock and all.
+func (harness) EndSession(t *testing.T, db *stdsql.DB, _ fsql.Leader) {
+	pgtest.Exec(t, db, `SELECT pg_terminate_backend(pid, 60000) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+}
+
+// OpenTransactionsHoldBack: PostgreSQL's window reads past an open
+// transaction (sql/postgres/outbox.go).
+func (harness) OpenTransactionsHoldBack() bool { return false }

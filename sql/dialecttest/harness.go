@@ -3,6 +3,8 @@ package dialecttest
 import (
 	"context"
 	stdsql "database/sql"
+	"fmt"
+	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -72,4 +74,44 @@ type Column struct {
 // Reference is a foreign key: Column refers to Table's primary key column To.
 type Reference struct {
 	Column, Table, To string
+}
+
+// Types are a dialect's column types for the suite's kinds (see Column).
+type Types struct {
+	ByKind map[fsql.Kind]string
+	// Decimal is a format of the decimal type's precision and scale,
+	// "numeric(%d,%d)".
+	Decimal string
+}
+
+// CreateSQL is table's CREATE TABLE in schema, in the SQL the dialects
+// share, with names quoted by d: what a harness's CreateTable runs.
+func (tb Table) CreateSQL(d fsql.Dialect, schema string, types Types) (string, error) {
+	var defs []string
+	for _, c := range tb.Columns {
+		t, ok := types.ByKind[c.Kind]
+		if c.Kind == fsql.KindDecimal {
+			t, ok = fmt.Sprintf(types.Decimal, c.Precision, c.Scale), types.Decimal != ""
+		}
+		if !ok {
+			return "", fmt.Errorf("%s has no type for column %s of kind %s", d.Name(), c.Name, c.Kind)
+		}
+		null := " NOT NULL"
+		if c.Nullable {
+			null = " NULL"
+		}
+		defs = append(defs, d.Quote(c.Name)+" "+t+null)
+	}
+	keys := make([]string, len(tb.Key))
+	for i, k := range tb.Key {
+		keys[i] = d.Quote(k)
+	}
+	defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
+	for _, u := range tb.Unique {
+		defs = append(defs, "UNIQUE ("+d.Quote(u)+")")
+	}
+	for _, r := range tb.References {
+		defs = append(defs, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", d.Quote(r.Column), d.Quote(schema, r.Table), d.Quote(r.To)))
+	}
+	return "CREATE TABLE " + d.Quote(schema, tb.Name) + " (\n\t" + strings.Join(defs, ",\n\t") + "\n)", nil
 }

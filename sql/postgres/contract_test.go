@@ -3,8 +3,6 @@ package postgres_test
 import (
 	"context"
 	stdsql "database/sql"
-	"fmt"
-	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -31,41 +29,18 @@ func (harness) NewDB(t *testing.T) *stdsql.DB {
 }
 
 // types are the column types of the suite's kinds.
-var types = map[fsql.Kind]string{
+var types = dialecttest.Types{Decimal: "numeric(%d,%d)", ByKind: map[fsql.Kind]string{
 	fsql.KindInteger: "bigint", fsql.KindFloat: "double precision", fsql.KindBool: "boolean",
 	fsql.KindText: "text", fsql.KindBinary: "bytea", fsql.KindDate: "date", fsql.KindTime: "time(6)",
 	fsql.KindTimestamp: "timestamp(6)", fsql.KindTimestampTZ: "timestamptz(6)", fsql.KindUUID: "uuid",
-}
+}}
 
 func (harness) CreateTable(t *testing.T, db *stdsql.DB, table dialecttest.Table) {
-	q := postgres.Dialect{}.Quote
-	var defs []string
-	for _, c := range table.Columns {
-		typ, ok := types[c.Kind]
-		if c.Kind == fsql.KindDecimal {
-			typ, ok = fmt.Sprintf("numeric(%d,%d)", c.Precision, c.Scale), true
-		}
-		if !ok {
-			t.Fatalf("no PostgreSQL type for kind %s", c.Kind)
-		}
-		def := q(c.Name) + " " + typ
-		if !c.Nullable {
-			def += " NOT NULL"
-		}
-		defs = append(defs, def)
+	ddl, err := table.CreateSQL(postgres.Dialect{}, "public", types)
+	if err != nil {
+		t.Fatal(err)
 	}
-	keys := make([]string, len(table.Key))
-	for i, k := range table.Key {
-		keys[i] = q(k)
-	}
-	defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
-	for _, u := range table.Unique {
-		defs = append(defs, "UNIQUE ("+q(u)+")")
-	}
-	for _, r := range table.References {
-		defs = append(defs, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", q(r.Column), q("public", r.Table), q(r.To)))
-	}
-	pgtest.Exec(t, db, "CREATE TABLE "+q("public", table.Name)+" (\n\t"+strings.Join(defs, ",\n\t")+"\n)")
+	pgtest.Exec(t, db, ddl)
 }
 
 func (harness) Exec(ctx context.Context, q dialecttest.Execer, stmt string) error {

@@ -3,9 +3,7 @@ package sqlserver
 import (
 	"context"
 	stdsql "database/sql"
-	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -36,40 +34,18 @@ func (harness) NewDB(t *testing.T) *stdsql.DB {
 // contractTypes are the column types of the suite's kinds: nvarchar(400)
 // so that a unique constraint can cover text (an index key holds 1,700
 // bytes).
-var contractTypes = map[fsql.Kind]string{
+var contractTypes = dialecttest.Types{Decimal: "decimal(%d,%d)", ByKind: map[fsql.Kind]string{
 	fsql.KindInteger: "bigint", fsql.KindFloat: "float", fsql.KindBool: "bit",
 	fsql.KindText: "nvarchar(400)", fsql.KindBinary: "varbinary(max)", fsql.KindDate: "date", fsql.KindTime: "time(6)",
 	fsql.KindTimestamp: "datetime2(6)", fsql.KindTimestampTZ: "datetimeoffset(6)", fsql.KindUUID: "uniqueidentifier",
-}
+}}
 
 func (harness) CreateTable(t *testing.T, db *stdsql.DB, table dialecttest.Table) {
-	var defs []string
-	for _, c := range table.Columns {
-		typ, ok := contractTypes[c.Kind]
-		if c.Kind == fsql.KindDecimal {
-			typ, ok = fmt.Sprintf("decimal(%d,%d)", c.Precision, c.Scale), true
-		}
-		if !ok {
-			t.Fatalf("no SQL Server type for kind %s", c.Kind)
-		}
-		null := " NOT NULL"
-		if c.Nullable {
-			null = " NULL"
-		}
-		defs = append(defs, ident(c.Name)+" "+typ+null)
+	ddl, err := table.CreateSQL(Dialect{}, "dbo", contractTypes)
+	if err != nil {
+		t.Fatal(err)
 	}
-	keys := make([]string, len(table.Key))
-	for i, k := range table.Key {
-		keys[i] = ident(k)
-	}
-	defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
-	for _, u := range table.Unique {
-		defs = append(defs, "UNIQUE ("+ident(u)+")")
-	}
-	for _, r := range table.References {
-		defs = append(defs, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", ident(r.Column), ident("dbo", r.Table), ident(r.To)))
-	}
-	exec(t, db, "CREATE TABLE "+ident("dbo", table.Name)+" (\n\t"+strings.Join(defs, ",\n\t")+"\n)")
+	exec(t, db, ddl)
 }
 
 func (harness) Exec(ctx context.Context, q dialecttest.Execer, stmt string) error {

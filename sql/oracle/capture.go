@@ -167,7 +167,7 @@ BEGIN
         RAISE_APPLICATION_ERROR(-20103, %[4]s || msg);
     END IF;`, s, n, drop, literal(what+" does not compile, so capture was not changed:"))
 	if twin {
-		fmt.Fprintf(&b, "%s\n", drop)
+		fmt.Fprintf(&b, "%s\n", strings.Replace(drop, "        ", "    ", 1))
 	} else {
 		fmt.Fprintf(&b, `
     IF enabled <> 'ENABLED' THEN
@@ -196,6 +196,12 @@ func ref(row string) func(string) string {
 // FORALL insert writes the buffer, taking each row's SEQ from the ORDER
 // sequence at that moment, after the row's lock is held.
 //
+// The images are rendered by a one-row cursor FOR loop rather than SELECT
+// ... INTO: go-ora v2.8.24 treats any statement whose text matches
+// RETURNING ... INTO as one with a returning clause and changes how it
+// executes it, and JSON_OBJECT's RETURNING CLOB followed by INTO would
+// match (TestNoReturningInto).
+//
 // An update that changes a row's key is held back until AFTER STATEMENT,
 // which pairs the old and new rows of the whole statement by key value and
 // writes one net change per key (design.md, trap 5): in UPDATE t SET
@@ -216,7 +222,7 @@ func (c *captured) dmlTrigger(name string, disabled bool) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TRIGGER %[1]s
 FOR INSERT OR UPDATE OR DELETE ON %[2]s%[3]s
 COMPOUND TRIGGER
-    -- ferry: captures %[4]s into %[5]s as table %[6]s.
+    -- ferry: capture into %[5]s as table %[6]s (registry %[4]s).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);
@@ -253,19 +259,23 @@ COMPOUND TRIGGER
         END IF;
         IF INSERTING THEN
             c.op := 'c';
-            SELECT %[9]s
-            INTO c.after FROM DUAL;
+            FOR r IN (SELECT %[9]s AS img FROM DUAL) LOOP
+                c.after := r.img;
+            END LOOP;
             keep(c);
         ELSIF DELETING THEN
             c.op := 'd';
-            SELECT %[10]s
-            INTO c.before FROM DUAL;
+            FOR r IN (SELECT %[10]s AS img FROM DUAL) LOOP
+                c.before := r.img;
+            END LOOP;
             keep(c);
         ELSE
             c.op := 'u';
-            SELECT %[10]s,
-            %[9]s
-            INTO c.before, c.after FROM DUAL;
+            FOR r IN (SELECT %[10]s AS old_img,
+            %[9]s AS new_img FROM DUAL) LOOP
+                c.before := r.old_img;
+                c.after := r.new_img;
+            END LOOP;
             old_key := %[11]s;
             new_key := %[12]s;
             IF old_key = new_key THEN
@@ -309,7 +319,7 @@ COMPOUND TRIGGER
     END AFTER STATEMENT;
 END;`,
 		ident(c.schema, name), ident(c.spec.Table.Schema, c.spec.Table.Name), state,
-		c.spec.Table.Schema+"."+c.spec.Table.Name, outbox, id, seq, flushRows,
+		ident(c.schema, "CAPTURED"), outbox, id, seq, flushRows,
 		newImage, oldImage,
 		keyText(c.key, ref(":OLD")), keyText(c.key, ref(":NEW")))
 }
@@ -329,15 +339,15 @@ func (c *captured) truncateTrigger(name string, disabled bool) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TRIGGER %[1]s
 AFTER TRUNCATE ON %[2]s.SCHEMA%[3]s
 DECLARE
-    rid ROWID;
+    seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = 'TABLE' AND ORA_DICT_OBJ_OWNER = %[4]s AND ORA_DICT_OBJ_NAME = %[5]s THEN
+        seq := %[7]s.NEXTVAL;
         INSERT INTO %[6]s ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
-        VALUES (0, %[7]s.NEXTVAL, '-', %[8]d, 't')
-        RETURNING ROWID INTO rid;
+        VALUES (0, seq, '-', %[8]d, 't');
         UPDATE %[6]s
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
-        WHERE ROWID = rid;
+        WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
 END;`,
 		ident(c.schema, name), ident(t.Schema), state, literal(t.Schema), literal(t.Name),

@@ -30,43 +30,42 @@ func notNull(ref, expr string) string {
 }
 
 // imageValue is the JSON_OBJECT entry value for column c read through ref
-// (:NEW."X", :OLD."X" or an alias's column), and whether it is already
-// JSON (FORMAT JSON).
-func imageValue(c fsql.Column, ref, captureSchema string) (expr string, formatJSON bool) {
+// (:NEW."X", :OLD."X" or an alias's column). Every number travels as a
+// string, integers too: Values makes integers JSON numbers again.
+func imageValue(c fsql.Column, ref, captureSchema string) string {
 	t := parseType(c.Type)
 	switch t.Base {
 	case "NUMBER", "FLOAT":
-		return "TO_CHAR(" + ref + ", 'TM9', " + nlsNumeric + ")", kindOf(t) == fsql.KindInteger
+		return "TO_CHAR(" + ref + ", 'TM9', " + nlsNumeric + ")"
 	case "BINARY_FLOAT":
-		return "RAWTOHEX(UTL_RAW.CAST_FROM_BINARY_FLOAT(" + ref + "))", false
+		return "RAWTOHEX(UTL_RAW.CAST_FROM_BINARY_FLOAT(" + ref + "))"
 	case "BINARY_DOUBLE":
-		return "RAWTOHEX(UTL_RAW.CAST_FROM_BINARY_DOUBLE(" + ref + "))", false
+		return "RAWTOHEX(UTL_RAW.CAST_FROM_BINARY_DOUBLE(" + ref + "))"
 	case "DATE":
-		return notNull(ref, ymd(ref)+" || TO_CHAR("+ref+", '\"T\"HH24:MI:SS')"), false
+		return notNull(ref, ymd(ref)+" || TO_CHAR("+ref+", '\"T\"HH24:MI:SS')")
 	case "TIMESTAMP":
-		return notNull(ref, ymd(ref)+" || TO_CHAR("+ref+", '\"T\"HH24:MI:SS.FF9')"), false
+		return notNull(ref, ymd(ref)+" || TO_CHAR("+ref+", '\"T\"HH24:MI:SS.FF9')")
 	case "TIMESTAMP WITH TIME ZONE":
 		utc := "SYS_EXTRACT_UTC(" + ref + ")"
-		return notNull(ref, ymd(utc)+" || TO_CHAR("+utc+", '\"T\"HH24:MI:SS.FF9') || TO_CHAR("+ref+", '\" \"TZH:TZM\" \"TZR')"), false
+		return notNull(ref, ymd(utc)+" || TO_CHAR("+utc+", '\"T\"HH24:MI:SS.FF9') || TO_CHAR("+ref+", '\" \"TZH:TZM\" \"TZR')")
 	case "TIMESTAMP WITH LOCAL TIME ZONE":
 		utc := "SYS_EXTRACT_UTC(CAST(" + ref + " AS TIMESTAMP WITH TIME ZONE))"
-		return notNull(ref, ymd(utc)+" || TO_CHAR("+utc+", '\"T\"HH24:MI:SS.FF9') || ' +00:00 +00:00'"), false
+		return notNull(ref, ymd(utc)+" || TO_CHAR("+utc+", '\"T\"HH24:MI:SS.FF9') || ' +00:00 +00:00'")
 	case "INTERVAL YEAR TO MONTH":
-		return notNull(ref, "'P' || TO_CHAR(EXTRACT(YEAR FROM "+ref+")) || 'Y' || TO_CHAR(EXTRACT(MONTH FROM "+ref+")) || 'M'"), false
+		return notNull(ref, "'P' || TO_CHAR(EXTRACT(YEAR FROM "+ref+")) || 'Y' || TO_CHAR(EXTRACT(MONTH FROM "+ref+")) || 'M'")
 	case "INTERVAL DAY TO SECOND":
 		return notNull(ref, "'P' || TO_CHAR(EXTRACT(DAY FROM "+ref+")) || 'DT' || TO_CHAR(EXTRACT(HOUR FROM "+ref+
 			")) || 'H' || TO_CHAR(EXTRACT(MINUTE FROM "+ref+")) || 'M' || TO_CHAR(EXTRACT(SECOND FROM "+ref+
-			"), 'TM9', "+nlsNumeric+") || 'S'"), false
+			"), 'TM9', "+nlsNumeric+") || 'S'")
 	case "BLOB":
-		return ident(captureSchema, "BASE64") + "(" + ref + ")", false
+		return ident(captureSchema, "BASE64") + "(" + ref + ")"
 	case "RAW":
-		return ident(captureSchema, "BASE64") + "(TO_BLOB(" + ref + "))", false
-	case "JSON":
-		return "JSON_SERIALIZE(" + ref + " RETURNING CLOB)", false
+		return ident(captureSchema, "BASE64") + "(TO_BLOB(" + ref + "))"
 	}
 	// VARCHAR2, NVARCHAR2, CHAR, NCHAR, CLOB, NCLOB, BOOLEAN: JSON_OBJECT's own
-	// string (or boolean) rendering is exact.
-	return ref, false
+	// string (or boolean) rendering is exact. A JSON column's value is
+	// embedded as JSON, which Values wraps into the neutral JSON string.
+	return ref
 }
 
 // imageObject is the JSON_OBJECT of cols read through prefix ("" for
@@ -74,12 +73,7 @@ func imageValue(c fsql.Column, ref, captureSchema string) (expr string, formatJS
 func imageObject(cols []fsql.Column, ref func(string) string, captureSchema, indent string) string {
 	entries := make([]string, len(cols))
 	for i, c := range cols {
-		expr, isJSON := imageValue(c, ref(c.Name), captureSchema)
-		e := "KEY " + literal(c.Name) + " VALUE " + expr
-		if isJSON {
-			e += " FORMAT JSON"
-		}
-		entries[i] = e
+		entries[i] = "KEY " + literal(c.Name) + " VALUE " + imageValue(c, ref(c.Name), captureSchema)
 	}
 	return "JSON_OBJECT(\n" + indent + "  " + strings.Join(entries, ",\n"+indent+"  ") +
 		"\n" + indent + "  NULL ON NULL RETURNING CLOB)"

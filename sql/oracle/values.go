@@ -21,7 +21,7 @@ import (
 //
 //   - NUMBER: TO_CHAR 'TM9' text (".5", "1E-130") becomes plain decimal
 //     notation with the column's scale kept ("0.50" for NUMBER(12,2));
-//     NUMBER(p) with p-s <= 18 is already a JSON integer;
+//     NUMBER(p) with p-s <= 18 becomes a JSON integer;
 //   - BINARY_FLOAT/DOUBLE: the IEEE bits in hex become the shortest text
 //     that reads back as the same float32/float64, or "NaN",
 //     "Infinity", "-Infinity";
@@ -31,7 +31,8 @@ import (
 //     local wall clock with its offset, and "[Region]" when the value
 //     carries a region; WITH LOCAL TIME ZONE arrives as UTC "+00:00";
 //   - INTERVAL: the components become PostgreSQL's iso_8601 text;
-//   - text, base64 binary, booleans and JSON text pass as they are.
+//   - a JSON column's value, embedded as JSON, becomes a string holding it;
+//   - text, base64 binary and booleans pass as they are.
 type Values struct{}
 
 // Image converts one image (a JSON object keyed by column name) to the
@@ -94,10 +95,19 @@ func (Values) Value(c fsql.Column, raw json.RawMessage) (json.RawMessage, error)
 	}
 	switch c.Kind {
 	case fsql.KindInteger:
-		if _, err := strconv.ParseInt(string(raw), 10, 64); err != nil {
+		// The trigger writes TO_CHAR 'TM9' text; a JSON number is taken too.
+		text := string(raw)
+		if raw[0] == '"' {
+			s, err := str()
+			if err != nil {
+				return nil, err
+			}
+			text = s
+		}
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil {
 			return nil, fmt.Errorf("%s value %.40s is not an integer within int64", c.Type, raw)
 		}
-		return raw, nil
+		return json.RawMessage(text), nil
 	case fsql.KindDecimal:
 		s, err := str()
 		if err != nil {
@@ -153,11 +163,15 @@ func (Values) Value(c fsql.Column, raw json.RawMessage) (json.RawMessage, error)
 			return nil, fmt.Errorf("%s value is not base64: %w", c.Type, err)
 		}
 		return raw, nil
-	case fsql.KindText, fsql.KindJSON:
+	case fsql.KindText:
 		if _, err := str(); err != nil {
 			return nil, err
 		}
 		return raw, nil
+	case fsql.KindJSON:
+		// JSON_OBJECT embeds a JSON column's value as JSON; the neutral
+		// form is a string holding that text.
+		return jsonString(string(raw)), nil
 	case fsql.KindBool:
 		if string(raw) != "true" && string(raw) != "false" {
 			return nil, fmt.Errorf("%s value %.40s is not a boolean", c.Type, raw)

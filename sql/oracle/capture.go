@@ -49,6 +49,9 @@ func resolveSpec(s fsql.CaptureSpec) (*captured, error) {
 			return nil, fmt.Errorf("table %s: %w", t, err)
 		}
 		if !slices.Contains(s.Exclude, col.Name) {
+			if err := checkType(col); err != nil {
+				return nil, fmt.Errorf("table %s column %s: %w", t, col.Name, err)
+			}
 			c.cols = append(c.cols, col)
 		}
 	}
@@ -222,7 +225,7 @@ func (c *captured) dmlTrigger(name string, disabled bool) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TRIGGER %[1]s
 FOR INSERT OR UPDATE OR DELETE ON %[2]s%[3]s
 COMPOUND TRIGGER
-    -- ferry: capture into %[5]s as table %[6]s (registry %[4]s).
+    -- ferry: capture trigger of table %[6]s in the registry (%[4]s).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);
@@ -319,7 +322,7 @@ COMPOUND TRIGGER
     END AFTER STATEMENT;
 END;`,
 		ident(c.schema, name), ident(c.spec.Table.Schema, c.spec.Table.Name), state,
-		ident(c.schema, "CAPTURED"), outbox, id, seq, flushRows,
+		"CAPTURED", outbox, id, seq, flushRows,
 		newImage, oldImage,
 		keyText(c.key, ref(":OLD")), keyText(c.key, ref(":NEW")))
 }

@@ -78,6 +78,9 @@ func parseDuration(s string) (duration, error) {
 			return d, fmt.Errorf("%q is not an ISO 8601 duration", orig)
 		}
 	}
+	if len(seen) == 0 || strings.HasSuffix(orig, "T") {
+		return d, fmt.Errorf("%q is not an ISO 8601 duration", orig)
+	}
 	if negAll {
 		d.years, d.months, d.days, d.hours, d.minutes = -d.years, -d.months, -d.days, -d.hours, -d.minutes
 		if !d.seconds.isZero() {

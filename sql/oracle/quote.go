@@ -17,8 +17,10 @@ var errRedacted = errors.New("invalid connection string (not shown: it may hold 
 // CheckName says why name cannot be an Oracle identifier: empty, longer
 // than 128 bytes, or holding a double quote or NUL, which no Oracle name
 // can contain, quoted or not (SQL Language Reference, "Database Object
-// Naming Rules"). Such a name can only come from a config mistake or an
-// attempt at injection, so it is refused rather than escaped.
+// Naming Rules"), or control characters, which Oracle allows in a quoted
+// name but which would end a comment line in generated SQL. Such a name can
+// only come from a config mistake or an attempt at injection, so it is
+// refused rather than escaped.
 func CheckName(name string) error {
 	switch {
 	case name == "":
@@ -27,6 +29,8 @@ func CheckName(name string) error {
 		return fmt.Errorf("name %q is %d bytes long; Oracle allows %d", name, len(name), maxIdent)
 	case strings.ContainsAny(name, "\"\x00"):
 		return fmt.Errorf("name %q contains a double quote or NUL, which no Oracle name can hold", name)
+	case strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		return fmt.Errorf("name %q contains a control character; Ferry does not capture such names", name)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("name %q is not valid UTF-8", name)
 	}

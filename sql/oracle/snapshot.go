@@ -26,6 +26,9 @@ func NewChunk(t *fsql.Table, key, exclude []string, captureSchema string) (*Chun
 	var cols []fsql.Column
 	for _, c := range t.Columns {
 		if !slices.Contains(exclude, c.Name) {
+			if err := checkType(c); err != nil {
+				return nil, fmt.Errorf("table %s column %s: %w", t, c.Name, err)
+			}
 			cols = append(cols, c)
 		}
 	}

@@ -15,7 +15,7 @@ CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."ALL_TYPES"
 DISABLE
 COMPOUND TRIGGER
-    -- ferry: capture into "FERRY"."OUTBOX" as table 1 (registry "FERRY"."CAPTURED").
+    -- ferry: capture trigger of table 1 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);
@@ -300,7 +300,7 @@ VALUES (s."ID", 'HR', 'ALL_TYPES', TO_CLOB('["ID"]'), TO_CLOB('[]'),
 CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."ALL_TYPES"
 COMPOUND TRIGGER
-    -- ferry: capture into "FERRY"."OUTBOX" as table 1 (registry "FERRY"."CAPTURED").
+    -- ferry: capture trigger of table 1 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);

@@ -3,7 +3,7 @@ CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."POSTINGS"
 DISABLE
 COMPOUND TRIGGER
-    -- ferry: capture into "CDC"."OUTBOX" as table 7 (registry "CDC"."CAPTURED").
+    -- ferry: capture trigger of table 7 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);
@@ -200,7 +200,7 @@ VALUES (s."ID", 'HR', 'POSTINGS', TO_CLOB('["ACCOUNT","BOOKED_ON","LINE"]'), TO_
 CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."POSTINGS"
 COMPOUND TRIGGER
-    -- ferry: capture into "CDC"."OUTBOX" as table 7 (registry "CDC"."CAPTURED").
+    -- ferry: capture trigger of table 7 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);

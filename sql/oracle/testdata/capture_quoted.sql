@@ -15,7 +15,7 @@ CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "My Schema"."x'); DROP TABLE victim; --"
 DISABLE
 COMPOUND TRIGGER
-    -- ferry: capture into "FERRY"."OUTBOX" as table 3 (registry "FERRY"."CAPTURED").
+    -- ferry: capture trigger of table 3 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);
@@ -212,7 +212,7 @@ VALUES (s."ID", 'My Schema', 'x''); DROP TABLE victim; --', TO_CLOB('["select"]'
 CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3"
 FOR INSERT OR UPDATE OR DELETE ON "My Schema"."x'); DROP TABLE victim; --"
 COMPOUND TRIGGER
-    -- ferry: capture into "FERRY"."OUTBOX" as table 3 (registry "FERRY"."CAPTURED").
+    -- ferry: capture trigger of table 3 in the registry (CAPTURED).
     TYPE change_t IS RECORD (scn NUMBER, op CHAR(1), before CLOB, after CLOB);
     TYPE changes_t IS TABLE OF change_t INDEX BY PLS_INTEGER;
     TYPE by_key_t IS TABLE OF PLS_INTEGER INDEX BY VARCHAR2(32767);

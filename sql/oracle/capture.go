@@ -205,6 +205,10 @@ func ref(row string) func(string) string {
 // executes it, and JSON_OBJECT's RETURNING CLOB followed by INTO would
 // match (TestNoReturningInto).
 //
+// BEFORE STATEMENT only empties the buffers: Oracle may restart a
+// statement (write consistency) and fire its triggers again after rolling
+// the outbox rows back, and memory is not rolled back. It takes no stamp.
+//
 // An update that changes a row's key is held back until AFTER STATEMENT,
 // which pairs the old and new rows of the whole statement by key value and
 // writes one net change per key (design.md, trap 5): in UPDATE t SET
@@ -250,6 +254,19 @@ COMPOUND TRIGGER
             flush;
         END IF;
     END keep;
+
+    -- A statement that Oracle restarts (write consistency) fires its
+    -- triggers again after rolling back to where it began, which undoes
+    -- the outbox rows but not this memory: start empty each time.
+    -- No stamp is taken here (see AFTER EACH ROW).
+    BEFORE STATEMENT IS
+    BEGIN
+        pending.DELETE;
+        moved.DELETE;
+        moved_from.DELETE;
+        moved_to.DELETE;
+        txid := NULL;
+    END BEFORE STATEMENT;
 
     AFTER EACH ROW IS
         c       change_t;

@@ -283,6 +283,8 @@ func TestPositions(t *testing.T) {
 func TestNoReturningInto(t *testing.T) {
 	t.Parallel()
 	re := regexp.MustCompile(`(\bRETURNING\b|\bRETURN\b)\s+.*\s+\bINTO\b`)
+	// go-ora's statement scanner (refineSqlText) also toggles its quote
+	// state on a quote inside a comment, so comments carry none.
 	for name, spec := range captureCases {
 		stmts, err := capture{}.Triggers(spec)
 		if err != nil {
@@ -291,6 +293,11 @@ func TestNoReturningInto(t *testing.T) {
 		for i, s := range stmts {
 			if re.MatchString(strings.ToUpper(s)) {
 				t.Errorf("%s statement %d matches go-ora's RETURNING ... INTO expression", name, i+1)
+			}
+			for _, c := range comments(s) {
+				if strings.ContainsAny(c, `'"`) {
+					t.Errorf("%s statement %d has a quote in a comment: %s", name, i+1, c)
+				}
 			}
 		}
 	}
@@ -368,4 +375,33 @@ func stripQuoted(s string) string {
 		b.WriteString("?")
 	}
 	return b.String()
+}
+
+// comments returns the text of the -- comments in SQL, skipping literals
+// and quoted names as Oracle's lexer does.
+func comments(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\'' || s[i] == '"':
+			q := s[i]
+			for i++; i < len(s); i++ {
+				if s[i] == q {
+					if i+1 < len(s) && s[i+1] == q {
+						i++
+						continue
+					}
+					break
+				}
+			}
+		case strings.HasPrefix(s[i:], "--"):
+			end := strings.IndexByte(s[i:], '\n')
+			if end < 0 {
+				end = len(s) - i
+			}
+			out = append(out, s[i:i+end])
+			i += end
+		}
+	}
+	return out
 }

@@ -41,6 +41,19 @@ COMPOUND TRIGGER
         END IF;
     END keep;
 
+    -- A statement that Oracle restarts (write consistency) fires its
+    -- triggers again after rolling back to where it began, which undoes
+    -- the outbox rows but not this memory: start empty each time.
+    -- No stamp is taken here (see AFTER EACH ROW).
+    BEFORE STATEMENT IS
+    BEGIN
+        pending.DELETE;
+        moved.DELETE;
+        moved_from.DELETE;
+        moved_to.DELETE;
+        txid := NULL;
+    END BEFORE STATEMENT;
+
     AFTER EACH ROW IS
         c       change_t;
         old_key VARCHAR2(32767);
@@ -325,6 +338,19 @@ COMPOUND TRIGGER
             flush;
         END IF;
     END keep;
+
+    -- A statement that Oracle restarts (write consistency) fires its
+    -- triggers again after rolling back to where it began, which undoes
+    -- the outbox rows but not this memory: start empty each time.
+    -- No stamp is taken here (see AFTER EACH ROW).
+    BEFORE STATEMENT IS
+    BEGIN
+        pending.DELETE;
+        moved.DELETE;
+        moved_from.DELETE;
+        moved_to.DELETE;
+        txid := NULL;
+    END BEFORE STATEMENT;
 
     AFTER EACH ROW IS
         c       change_t;

@@ -115,6 +115,8 @@ func (b binder) expr(ph []string) string {
 		return "CASE WHEN " + ph[1] + " = 1 THEN TO_NCLOB(EMPTY_CLOB()) ELSE " + ph[0] + " END"
 	case "BLOB":
 		return "CASE WHEN " + ph[1] + " = 1 THEN EMPTY_BLOB() ELSE " + ph[0] + " END"
+	case "BOOLEAN":
+		return "TO_BOOLEAN(" + ph[0] + ")"
 	}
 	return ph[0]
 }

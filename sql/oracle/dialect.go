@@ -82,3 +82,6 @@ func (Dialect) CheckType(c fsql.Column) error { return checkType(c) }
 // ErrMissingGrant is returned (wrapped) when the session lacks a grant
 // Ferry needs; the message names the GRANT statement.
 var ErrMissingGrant = errors.New("missing grant")
+
+// Values turns outbox images into the envelope's neutral forms.
+func (Dialect) Values() Values { return Values{} }

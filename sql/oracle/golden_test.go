@@ -128,6 +128,14 @@ func TestCaptureGolden(t *testing.T) {
 			for i, st := range stmts {
 				s.add(fmt.Sprintf("install %d of %d", i+1, len(stmts)), st)
 			}
+			// The triggers' DDL, which the install runs through EXECUTE
+			// IMMEDIATE (createTrigger), for the grammar check.
+			c, err := resolveSpec(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.add("trigger text: DML", c.dmlTrigger(triggerName(spec.ID), false))
+			s.add("trigger text: TRUNCATE", c.truncateTrigger(truncateTrigger(spec.ID), false))
 			s.add("register", reg)
 			for i, st := range drop {
 				s.add(fmt.Sprintf("remove %d of %d", i+1, len(drop)), st)

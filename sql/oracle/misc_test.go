@@ -337,7 +337,11 @@ func TestIdentifiersInGeneratedSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := strings.Join(stmts, "\n")
+	c, err := resolveSpec(captureCases["quoted"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(append(stmts, c.dmlTrigger(triggerName(3), false), c.truncateTrigger(truncateTrigger(3), false)), "\n")
 	if !strings.Contains(all, `"My Schema"."x'); DROP TABLE victim; --"`) || !strings.Contains(all, `'x''); DROP TABLE victim; --'`) {
 		t.Error("the table's quoted name or literal is missing")
 	}
@@ -404,4 +408,63 @@ func comments(s string) []string {
 		}
 	}
 	return out
+}
+
+// TestCreateTriggerEmbedsTheText: the install runs exactly the trigger
+// text that the golden files show and the grammar check parses: the live
+// trigger's, and the twin's with only its name and DISABLE changed.
+func TestCreateTriggerEmbedsTheText(t *testing.T) {
+	t.Parallel()
+	for name, spec := range captureCases {
+		c, err := resolveSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts, err := capture{}.Triggers(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := c.dmlTrigger(triggerName(spec.ID), false)
+		twin := c.dmlTrigger(checkTrigger(spec.ID), true)
+		if embedded(t, stmts[len(stmts)-4]) != live {
+			t.Errorf("%s: the live trigger block does not run the trigger text", name)
+		}
+		want := strings.Replace(strings.Replace(live, triggerName(spec.ID)+`"`, checkTrigger(spec.ID)+`"`, 1),
+			"\nCOMPOUND TRIGGER", "\nDISABLE\nCOMPOUND TRIGGER", 1)
+		if twin != want {
+			t.Errorf("%s: the twin differs from the live trigger by more than its name and DISABLE", name)
+		}
+	}
+}
+
+// embedded decodes the CLOB literal of a createTrigger block.
+func embedded(t *testing.T, block string) string {
+	t.Helper()
+	start := strings.Index(block, "ddl CLOB := ")
+	end := strings.Index(block, ";\nBEGIN")
+	if start < 0 || end < 0 {
+		t.Fatalf("not a createTrigger block:\n%.200s", block)
+	}
+	rest := block[start+len("ddl CLOB := ") : end]
+	var b strings.Builder
+	for rest != "" {
+		if !strings.HasPrefix(rest, "TO_CLOB('") {
+			t.Fatalf("unexpected %.40q", rest)
+		}
+		rest = rest[len("TO_CLOB('"):]
+		i := 0
+		for ; i < len(rest); i++ {
+			if rest[i] == '\'' {
+				if i+1 < len(rest) && rest[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				break
+			}
+			b.WriteByte(rest[i])
+		}
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest[i:], "')"), " || ")
+	}
+	return b.String()
 }

@@ -230,13 +230,9 @@ func (b binder) bind(raw json.RawMessage) ([]any, error) {
 		return []any{stdsql.NullString{String: s, Valid: true}}, nil
 
 	case "VARCHAR2", "CHAR", "NVARCHAR2", "NCHAR":
-		var s string
-		switch {
-		case v.null:
-		case v.isString, v.isNumber:
-			s = v.text
-		default:
-			return nil, fmt.Errorf("%s cannot hold a boolean; map it in the route", b.t.Base)
+		s, err := b.text(v)
+		if err != nil {
+			return nil, err
 		}
 		if !v.null && s == "" && !b.opts.EmptyStringAsNull {
 			return nil, errEmptyString
@@ -247,13 +243,9 @@ func (b binder) bind(raw json.RawMessage) ([]any, error) {
 		return []any{stdsql.NullString{String: s, Valid: s != ""}}, nil
 
 	case "CLOB", "NCLOB", "JSON":
-		var s string
-		switch {
-		case v.null:
-		case v.isString, v.isNumber:
-			s = v.text
-		default:
-			return nil, fmt.Errorf("%s cannot hold a boolean; map it in the route", b.t.Base)
+		s, err := b.text(v)
+		if err != nil {
+			return nil, err
 		}
 		if b.t.Base == "JSON" {
 			if !v.null && !json.Valid([]byte(s)) {
@@ -316,6 +308,18 @@ func (b binder) bind(raw json.RawMessage) ([]any, error) {
 		return nil, fmt.Errorf("BOOLEAN needs true or false")
 	}
 	return nil, fmt.Errorf("type %s cannot be written by Ferry", b.t.Base)
+}
+
+// text is the text a character column takes: a string, or a number's
+// text; "" for NULL.
+func (b binder) text(v jsonValue) (string, error) {
+	switch {
+	case v.null:
+		return "", nil
+	case v.isString, v.isNumber:
+		return v.text, nil
+	}
+	return "", fmt.Errorf("%s cannot hold a boolean; map it in the route", b.t.Base)
 }
 
 // bindTime binds the datetime types as text for explicit TO_DATE /

@@ -357,7 +357,7 @@ func TestIdentifiersInGeneratedSQL(t *testing.T) {
 	}
 }
 
-// stripQuoted removes string literals ('' doubled inside) and quoted
+// stripQuoted removes string literals (” doubled inside) and quoted
 // names ("" doubled inside) from SQL text.
 func stripQuoted(s string) string {
 	var b strings.Builder

@@ -94,13 +94,13 @@ func mustExec(t *testing.T, db interface {
 // captureFixture is an application schema with tables and a capture schema
 // that captures them, both users of their own.
 type captureFixture struct {
-	env            *oraEnv
-	app, cap       string
-	appDB, capDB   *stdsql.DB
-	outbox         *outbox
-	tables         map[int]*fsql.Table
-	reg            map[int][]fsql.Column
-	pos            []byte
+	env          *oraEnv
+	app, cap     string
+	appDB, capDB *stdsql.DB
+	outbox       *outbox
+	tables       map[int]*fsql.Table
+	reg          map[int][]fsql.Column
+	pos          []byte
 }
 
 func newCaptureFixture(t *testing.T) *captureFixture {

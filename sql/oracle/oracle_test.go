@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	go_ora "github.com/sijms/go-ora/v2"
 	"github.com/pressly/goose/v3"
+	go_ora "github.com/sijms/go-ora/v2"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )

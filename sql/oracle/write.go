@@ -397,27 +397,40 @@ func (w *Writer) Upsert(ctx context.Context, tx *stdsql.Tx, rows [][]json.RawMes
 	for i := range all {
 		all[i] = i
 	}
-	q := p.mergeSQL()
 	if w.JSON {
-		q = p.mergeJSONSQL()
+		return w.run(ctx, tx, "upsert into", p.mergeJSONSQL(), bound, func(chunk [][]any) ([]any, error) {
+			return p.documentArgs(chunk, all)
+		})
 	}
-	for start := 0; start < len(bound); start += batchRows {
-		chunk := bound[start:min(start+batchRows, len(bound))]
-		var args []any
-		if w.JSON {
-			doc, err := p.document(chunk, all)
-			if err != nil {
-				return err
-			}
-			args = []any{go_ora.Clob{String: doc, Valid: true}}
-		} else {
-			args = columnsOf(chunk, p.nbinds)
+	return w.run(ctx, tx, "upsert into", p.mergeSQL(), bound, func(chunk [][]any) ([]any, error) {
+		return columnsOf(chunk, p.nbinds), nil
+	})
+}
+
+// run executes q once per batch of at most batchRows rows, with the
+// arguments args makes of the batch.
+func (w *Writer) run(ctx context.Context, tx *stdsql.Tx, what, q string, rows [][]any, args func([][]any) ([]any, error)) error {
+	for start := 0; start < len(rows); start += batchRows {
+		chunk := rows[start:min(start+batchRows, len(rows))]
+		a, err := args(chunk)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("upsert %d rows into %s: %w", len(chunk), p.table, err)
+		if _, err := tx.ExecContext(ctx, q, a...); err != nil {
+			return fmt.Errorf("%s %s, %d rows: %w", what, w.plan.table, len(chunk), err)
 		}
 	}
 	return nil
+}
+
+// documentArgs is the JSON variant's one argument: the document of the
+// rows' fields of the given columns.
+func (p *writePlan) documentArgs(rows [][]any, only []int) ([]any, error) {
+	doc, err := p.document(rows, only)
+	if err != nil {
+		return nil, err
+	}
+	return []any{go_ora.Clob{String: doc, Valid: true}}, nil
 }
 
 // Delete deletes the rows with the given keys (neutral values in key
@@ -450,16 +463,10 @@ func (w *Writer) Delete(ctx context.Context, tx *stdsql.Tx, keys [][]json.RawMes
 		seen[k] = true
 		bound = append(bound, vals)
 	}
-	q := p.deleteSQL()
 	if w.JSON {
-		q = p.deleteJSONSQL()
-	}
-	for start := 0; start < len(bound); start += batchRows {
-		chunk := bound[start:min(start+batchRows, len(bound))]
-		var args []any
-		if w.JSON {
-			// The document's fields are numbered by the key columns'
-			// placeholders in the upsert.
+		// The document's fields are numbered by the key columns'
+		// placeholders in the upsert.
+		return w.run(ctx, tx, "delete from", p.deleteJSONSQL(), bound, func(chunk [][]any) ([]any, error) {
 			full := make([][]any, len(chunk))
 			for r, vals := range chunk {
 				full[r] = make([]any, p.nbinds)
@@ -471,19 +478,12 @@ func (w *Writer) Delete(ctx context.Context, tx *stdsql.Tx, keys [][]json.RawMes
 					}
 				}
 			}
-			doc, err := p.document(full, p.keyIdx)
-			if err != nil {
-				return err
-			}
-			args = []any{go_ora.Clob{String: doc, Valid: true}}
-		} else {
-			args = columnsOf(chunk, len(chunk[0]))
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("delete %d rows from %s: %w", len(chunk), p.table, err)
-		}
+			return p.documentArgs(full, p.keyIdx)
+		})
 	}
-	return nil
+	return w.run(ctx, tx, "delete from", p.deleteSQL(), bound, func(chunk [][]any) ([]any, error) {
+		return columnsOf(chunk, len(chunk[0])), nil
+	})
 }
 
 func mapSlice[T, U any](in []T, f func(T) U) []U {

@@ -30,16 +30,7 @@ type BindOptions struct {
 }
 
 // ValueError is a value that a target column cannot hold exactly.
-type ValueError struct {
-	Table, Column, Key string
-	Err                error
-}
-
-func (e *ValueError) Error() string {
-	return fmt.Sprintf("table %s column %s key %s: %v", e.Table, e.Column, e.Key, e.Err)
-}
-
-func (e *ValueError) Unwrap() error { return e.Err }
+type ValueError = fsql.ValueError
 
 // errEmptyString is the refusal of ” where Oracle would store NULL.
 var errEmptyString = errors.New("Oracle stores an empty string in this column as NULL, so it cannot be kept apart from NULL " +

@@ -2,7 +2,9 @@ package oracle
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,9 +14,6 @@ import (
 )
 
 type capture struct{}
-
-// Capture generates Oracle capture DDL.
-func (Dialect) Capture() fsql.Capture { return capture{} }
 
 // flushRows is how many captured rows a trigger buffers before it writes
 // them to the outbox with one FORALL insert.
@@ -37,7 +36,7 @@ type captured struct {
 }
 
 func resolveSpec(s fsql.CaptureSpec) (*captured, error) {
-	c := &captured{schema: Fold(s.CaptureSchema), spec: s}
+	c := &captured{schema: s.CaptureSchema, spec: s}
 	t := s.Table
 	for _, name := range []string{c.schema, t.Schema, t.Name} {
 		if err := CheckName(name); err != nil {
@@ -404,7 +403,8 @@ func (c *captured) register(hash string) (string, error) {
 	}
 	key, _ := json.Marshal(c.spec.Key)
 	exclude, _ := json.Marshal(append([]string{}, c.spec.Exclude...))
-	return fmt.Sprintf(`MERGE INTO %s r
+	return fmt.Sprintf(`BEGIN
+MERGE INTO %s r
 USING (SELECT %d AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -415,7 +415,8 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", %s, %s, %s, %s,
     %s,
-    %s)`,
+    %s);
+END;`,
 		ident(c.schema, "CAPTURED"), c.spec.ID,
 		literal(c.spec.Table.Schema), literal(c.spec.Table.Name), clobLiteral(string(key)), clobLiteral(string(exclude)),
 		clobLiteral(cols), literal(hash),
@@ -448,7 +449,7 @@ END;`, literal("DROP TRIGGER "+ident(schema, name)))
 // cut-short migration left), then its registry row. Each drop succeeds
 // when the trigger is already gone, as it is once the table is dropped.
 func (capture) DropTriggers(captureSchema string, r fsql.Registered) ([]string, error) {
-	schema := Fold(captureSchema)
+	schema := captureSchema
 	if err := CheckName(schema); err != nil {
 		return nil, err
 	}
@@ -456,7 +457,7 @@ func (capture) DropTriggers(captureSchema string, r fsql.Registered) ([]string, 
 	for _, name := range []string{triggerName(r.ID), truncateTrigger(r.ID), checkTrigger(r.ID), checkTruncateName(r.ID)} {
 		stmts = append(stmts, dropTrigger(schema, name))
 	}
-	stmts = append(stmts, fmt.Sprintf(`DELETE FROM %s WHERE "ID" = %d`, ident(schema, "CAPTURED"), r.ID))
+	stmts = append(stmts, fmt.Sprintf("BEGIN\n    DELETE FROM %s WHERE \"ID\" = %d;\nEND;", ident(schema, "CAPTURED"), r.ID))
 	return stmts, nil
 }
 
@@ -464,7 +465,7 @@ const registryExists = `SELECT COUNT(*) FROM ALL_TABLES WHERE OWNER = :1 AND TAB
 
 // Registry reads the capture registry; no registry yet is no rows.
 func (capture) Registry(ctx context.Context, db fsql.Querier, captureSchema string) ([]fsql.Registered, error) {
-	schema := Fold(captureSchema)
+	schema := captureSchema
 	var n int
 	if err := db.QueryRowContext(ctx, registryExists, schema).Scan(&n); err != nil {
 		return nil, fmt.Errorf("look for the capture registry in schema %s: %w", schema, err)
@@ -502,38 +503,65 @@ func registryQuery(schema string) string {
 		ident(schema, "CAPTURED") + ` ORDER BY "ID"`
 }
 
-// installedQuery counts a table's live capture triggers: valid and enabled.
-const installedQuery = `SELECT COUNT(*) FROM ALL_TRIGGERS t
-JOIN ALL_OBJECTS o ON o.OWNER = t.OWNER AND o.OBJECT_NAME = t.TRIGGER_NAME AND o.OBJECT_TYPE = 'TRIGGER'
-WHERE t.OWNER = :1 AND t.TRIGGER_NAME IN (:2, :3) AND t.TABLE_OWNER = :4
-  AND (t.TABLE_NAME = :5 OR t.BASE_OBJECT_TYPE = 'SCHEMA')
-  AND t.STATUS = 'ENABLED' AND o.STATUS = 'VALID'`
+// inspectQuery finds the table a capture's DML trigger is on now (a
+// renamed table keeps its triggers) and whether each of its two triggers
+// is valid and enabled.
+const inspectQuery = `SELECT t.TABLE_OWNER, t.TABLE_NAME,
+  (SELECT COUNT(*) FROM ALL_TRIGGERS x
+   JOIN ALL_OBJECTS o ON o.OWNER = x.OWNER AND o.OBJECT_NAME = x.TRIGGER_NAME AND o.OBJECT_TYPE = 'TRIGGER'
+   WHERE x.OWNER = t.OWNER AND x.TRIGGER_NAME IN (t.TRIGGER_NAME, :2) AND x.STATUS = 'ENABLED' AND o.STATUS = 'VALID'),
+  (SELECT COUNT(*) FROM ALL_TRIGGERS x WHERE x.OWNER = t.OWNER AND x.TRIGGER_NAME = :3)
+FROM ALL_TRIGGERS t
+WHERE t.OWNER = :1 AND t.TRIGGER_NAME = :4 AND t.BASE_OBJECT_TYPE = 'TABLE'`
 
-// InstalledTriggers counts Ferry's live triggers on the table.
-func (capture) InstalledTriggers(ctx context.Context, db fsql.Querier, captureSchema string, r fsql.Registered) (int, error) {
-	var n int
-	err := db.QueryRowContext(ctx, installedQuery, Fold(captureSchema), triggerName(r.ID), truncateTrigger(r.ID), r.Schema, r.Name).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count capture triggers on %s: %w", r, err)
+// Inspect finds where a registered table's capture is and whether it is in
+// force: both triggers present, valid (compiled) and enabled.
+func (capture) Inspect(ctx context.Context, db fsql.Querier, captureSchema string, r fsql.Registered) (fsql.Installed, error) {
+	var in fsql.Installed
+	var owner, table string
+	var live, truncate int
+	err := db.QueryRowContext(ctx, inspectQuery, captureSchema, truncateTrigger(r.ID), truncateTrigger(r.ID), triggerName(r.ID)).
+		Scan(&owner, &table, &live, &truncate)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return in, nil // no table carries it
 	}
-	return n, nil
+	if err != nil {
+		return in, fmt.Errorf("inspect the capture of %s: %w", r, err)
+	}
+	in.Table = owner + "." + table
+	if truncate == 0 {
+		in.Problems = append(in.Problems, "its TRUNCATE trigger is missing")
+	}
+	if live < 2 {
+		in.Problems = append(in.Problems, "a capture trigger is disabled or does not compile (ALTER TRIGGER ... ENABLE, or `ferry migrate up`)")
+	}
+	return in, nil
 }
 
-// TriggersPerTable is two: the DML compound trigger and the TRUNCATE trigger.
-func (capture) TriggersPerTable() int { return 2 }
-
-// PrepareSchema checks, before any DDL, that the capture schema (an Oracle
-// user, which a DBA creates) exists and that the session may create what
-// the migrations create; it raises an error listing every problem.
-func (capture) PrepareSchema(captureSchema string) string { return prepareBlock(Fold(captureSchema)) }
-
-// QuoteIdent quotes a possibly qualified name, folding each part as Oracle
-// folds an unquoted name: the generic migration code passes plain names
-// ("ferry", "goose_capture") that mean FERRY and GOOSE_CAPTURE.
-func (capture) QuoteIdent(parts ...string) string {
-	folded := make([]string, len(parts))
-	for i, p := range parts {
-		folded[i] = Fold(p)
+// Check refuses what the triggers cannot capture exactly, and names what
+// they do not follow.
+func (capture) Check(t *fsql.Table, key, exclude []string) (problems []error, gaps []string) {
+	for _, k := range key {
+		c, ok := t.Column(k)
+		if !ok {
+			continue
+		}
+		if ot := parseType(c.Type); !keyable(ot) {
+			problems = append(problems, fmt.Errorf("key column %s is of type %s, which cannot be part of a key; configure another key", k, c.Type))
+		}
 	}
-	return ident(folded...)
+	for _, x := range exclude {
+		if slices.Contains(key, x) {
+			problems = append(problems, fmt.Errorf("key column %s cannot be excluded", x))
+		}
+	}
+	return problems, slices.Clone(Gaps)
+}
+
+// Gaps are the ways a captured table's rows can change that the triggers
+// do not follow.
+var Gaps = []string{
+	"direct-path loads (SQL*Loader direct=true, INSERT /*+ APPEND */ over a database link is conventional) fire no row trigger",
+	"DBMS_REDEFINITION, partition exchange (ALTER TABLE ... EXCHANGE PARTITION) and DROP/TRUNCATE PARTITION fire no DML trigger",
+	"a FLASHBACK TABLE ... TO SCN/TIMESTAMP fires no DML trigger unless ENABLE TRIGGERS is given",
 }

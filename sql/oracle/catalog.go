@@ -49,19 +49,18 @@ const (
 	CategoryIdentityDefault = "identity by default"
 )
 
-// Describe reads a table's columns and primary key. Names are folded as
-// Oracle folds unquoted names (Fold): `hr.emp` is HR.EMP, `"Mixed"` stays
-// Mixed. An empty schema is the session's current schema; the table
-// returned carries the real owner's name.
+// Describe reads a table's columns and primary key. Names are taken as the
+// catalog holds them (the caller folds config names, sql.Names); an empty
+// schema is the session's current schema, and the table returned carries
+// the real owner's name.
 func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table string) (*fsql.Table, error) {
-	var err error
-	if schema != "" {
-		if schema, err = FoldChecked(schema); err != nil {
+	for _, n := range []string{schema, table} {
+		if n == "" && n == schema {
+			continue
+		}
+		if err := CheckName(n); err != nil {
 			return nil, err
 		}
-	}
-	if table, err = FoldChecked(table); err != nil {
-		return nil, err
 	}
 	name := schema + "." + table
 	var (
@@ -73,7 +72,7 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		schemaArg = nil
 		name = table
 	}
-	err = db.QueryRowContext(ctx, describeObject, schemaArg, table).Scan(&owner, &objType, &temporary, &iot, &external)
+	err := db.QueryRowContext(ctx, describeObject, schemaArg, table).Scan(&owner, &objType, &temporary, &iot, &external)
 	if errors.Is(err, stdsql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w (Oracle upper-cases unquoted names; write a mixed-case name in double quotes)", name, fsql.ErrNoTable)
 	}
@@ -118,10 +117,13 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 		switch {
 		case virt == "YES":
 			col.Category = CategoryVirtual
+			col.Generated = true
 		case identity == "YES" && generation == "ALWAYS":
 			col.Category = CategoryIdentityAlways
+			col.Identity = fsql.IdentityAlways
 		case identity == "YES":
 			col.Category = CategoryIdentityDefault
+			col.Identity = fsql.IdentityByDefault
 		}
 		t.Columns = append(t.Columns, col)
 	}

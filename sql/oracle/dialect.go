@@ -6,27 +6,47 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pressly/goose/v3/database"
-	"github.com/pressly/goose/v3/lock"
 	go_ora "github.com/sijms/go-ora/v2"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // Dialect is Oracle Database, 19c or newer (JSON_OBJECT ... RETURNING CLOB
-// needs 18c; 128-byte names need 12.2), through go-ora v2.
+// needs 18c; 128-byte names need 12.2), through go-ora v2, as a source
+// and as a target.
 type Dialect struct{}
 
-var _ fsql.Dialect = Dialect{}
+var (
+	_ fsql.SourceDialect = Dialect{}
+	_ fsql.TargetDialect = Dialect{}
+)
 
 // Name is "oracle".
 func (Dialect) Name() string { return "oracle" }
 
-// DefaultSchema is "": in Oracle the default schema is the connecting
-// user's (SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')), which only the
-// connection knows. Describe reads it for an empty schema; CurrentSchema
-// reads it for callers that need the name.
-func (Dialect) DefaultSchema() string { return "" }
+// Facts: Oracle commits before and after every DDL statement, so a
+// migration cannot be rolled back and is made of steps that are each safe
+// to repeat (schema/, capture.go); an error rolls back only the failed
+// statement, and the transaction with its other changes stays usable.
+func (Dialect) Facts() fsql.Facts {
+	return fsql.Facts{TransactionalDDL: false, ErrorDoomsTransaction: false}
+}
+
+// Quote quotes a possibly qualified name exactly: "HR"."Emp".
+func (Dialect) Quote(parts ...string) string { return ident(parts...) }
+
+// Fold upper-cases a name, as Oracle does with an unquoted identifier.
+func (Dialect) Fold(name string) string { return Fold(name) }
+
+// DefaultSchema is the session's current schema, the connecting user's
+// unless ALTER SESSION SET CURRENT_SCHEMA changed it: without a connection
+// it cannot be known.
+func (Dialect) DefaultSchema(ctx context.Context, q fsql.Querier) (string, error) {
+	if q == nil {
+		return "", fmt.Errorf("oracle: %w", fsql.ErrNeedsConnection)
+	}
+	return CurrentSchema(ctx, q)
+}
 
 // CurrentSchema reads the session's current schema.
 func CurrentSchema(ctx context.Context, q fsql.Querier) (string, error) {
@@ -36,15 +56,6 @@ func CurrentSchema(ctx context.Context, q fsql.Querier) (string, error) {
 	}
 	return s, nil
 }
-
-// TransactionalDDL is false: Oracle commits before and after every DDL
-// statement, so a migration cannot be rolled back and must be made of
-// steps that are each safe to repeat (schema.go, capture.go).
-func (Dialect) TransactionalDDL() bool { return false }
-
-// ErrorDoomsTransaction is false: an Oracle error rolls back only the
-// failed statement; the transaction and its other changes stay.
-func (Dialect) ErrorDoomsTransaction() bool { return false }
 
 // Open returns a pool through go-ora; it does not connect. Every
 // connection pins the NLS settings that change how values read as text.
@@ -59,29 +70,27 @@ func (Dialect) Open(dsn string) (*stdsql.DB, error) {
 	return stdsql.OpenDB(connector{base}), nil
 }
 
-// Goose has no Oracle dialect; Ferry brings its own store (GooseStore).
-// The current contract asks for a goose dialect name, and an empty one is
-// goose's "custom", which database.NewStore refuses: the migration code
-// must take GooseStore for Oracle.
-func (Dialect) Goose() database.Dialect { return database.DialectCustom }
+// Redact is the DSN with its secrets replaced (dsn.go).
+func (Dialect) Redact(dsn string) string { return Redact(dsn) }
 
-// GooseStore is goose's version table for Oracle, in the capture schema.
-func (Dialect) GooseStore(captureSchema, table string) (database.Store, error) {
-	return newStore(captureSchema, table)
-}
+// Classify sorts an error by its ORA- number (errors.go).
+func (Dialect) Classify(err error) fsql.ErrorClass { return classOf(classify(err)) }
 
-// MigrationLocker serialises `ferry migrate` runs with a DBMS_LOCK lock
-// held by the migrating session.
-func (Dialect) MigrationLocker() (lock.SessionLocker, error) {
-	return &sessionLocker{name: "ferry.migrate"}, nil
-}
-
-// CheckType refuses types whose values the envelope cannot carry exactly.
-func (Dialect) CheckType(c fsql.Column) error { return checkType(c) }
+// Values turns outbox images into the envelope's neutral forms.
+func (Dialect) Values() fsql.Values { return Values{} }
 
 // ErrMissingGrant is returned (wrapped) when the session lacks a grant
 // Ferry needs; the message names the GRANT statement.
 var ErrMissingGrant = errors.New("missing grant")
 
-// Values turns outbox images into the envelope's neutral forms.
-func (Dialect) Values() Values { return Values{} }
+// source is Oracle as a source.
+type source struct{}
+
+// Source captures Oracle tables.
+func (Dialect) Source() fsql.Source { return source{} }
+
+// CheckType refuses types whose values the envelope cannot carry exactly.
+func (source) CheckType(c fsql.Column) error { return checkType(c) }
+
+// Capture generates Oracle capture DDL.
+func (source) Capture() fsql.Capture { return capture{} }

@@ -28,8 +28,8 @@ func isOra(err error, codes ...int) bool {
 	return c != 0 && slices.Contains(codes, c)
 }
 
-// Class is how the applier treats an error from an Oracle target. It has
-// one class more than fsql.ErrorClass today: Unique.
+// Class is how the applier treats an error from an Oracle target; classOf
+// maps it onto fsql.ErrorClass.
 type Class int
 
 const (
@@ -43,6 +43,9 @@ const (
 	// ClassUnique is a unique constraint other than the key the applier
 	// upserts by: another row holds the value.
 	ClassUnique
+	// ClassSchema: the statement names a table or column the target no
+	// longer has (or not yet); the applier reads the catalog again.
+	ClassSchema
 )
 
 // Oracle errors by number (Database Error Messages).
@@ -98,6 +101,11 @@ var (
 		2291, // integrity constraint violated - parent key not found
 		2292, // integrity constraint violated - child record found
 	}
+	schemaCodes = []int{
+		942,  // table or view does not exist
+		904,  // invalid identifier (a column gone)
+		4043, // object does not exist
+	}
 	uniqueCodes = []int{
 		1, // unique constraint violated
 	}
@@ -119,6 +127,8 @@ func classify(err error) Class {
 			return ClassForeignKey
 		case slices.Contains(uniqueCodes, c):
 			return ClassUnique
+		case slices.Contains(schemaCodes, c):
+			return ClassSchema
 		}
 		return ClassReject
 	}
@@ -134,14 +144,17 @@ func classify(err error) Class {
 	return ClassRetry
 }
 
-// Classify is classify in the current contract's classes, which have no
-// Unique yet: a unique violation goes to the DLQ (Reject).
-func (target) Classify(err error) fsql.ErrorClass {
-	switch classify(err) {
-	case ClassReject, ClassUnique:
+// classOf is the contract's class of c.
+func classOf(c Class) fsql.ErrorClass {
+	switch c {
+	case ClassReject:
 		return fsql.Reject
 	case ClassForeignKey:
 		return fsql.ForeignKey
+	case ClassUnique:
+		return fsql.Unique
+	case ClassSchema:
+		return fsql.Schema
 	}
 	return fsql.Retry
 }

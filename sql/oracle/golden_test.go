@@ -154,19 +154,28 @@ func TestCaptureGolden(t *testing.T) {
 func TestSchemaGolden(t *testing.T) {
 	t.Parallel()
 	var s script
-	s.add("prepare: checks before any DDL", capture{}.PrepareSchema("ferry"))
-	for _, st := range captureSteps("FERRY") {
-		s.add("step "+st.Name+": done?", st.Done)
-		s.add("step "+st.Name, st.SQL)
-		if st.Check != "" {
-			s.add("step "+st.Name+": check", st.Check)
+	s.add("prepare: checks before any DDL", capture{}.PrepareSchema("FERRY"))
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident("FERRY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(migs) != 3 || migs[0].Name != "00001_capture_schema.sql" || migs[1].Name != "00002_snapshot_requests.sql" ||
+		migs[2].Name != "00003_heartbeat.sql" {
+		t.Fatalf("migrations = %+v", migs)
+	}
+	for _, m := range migs {
+		stmts := gooseStatements(m.SQL)
+		if len(stmts) == 0 {
+			t.Fatalf("%s: no statements", m.Name)
+		}
+		for i, st := range stmts {
+			if !strings.HasPrefix(st, "BEGIN") || !strings.HasSuffix(st, "END;") {
+				t.Errorf("%s statement %d is not a PL/SQL block, which goose would send with a semicolon Oracle refuses:\n%s", m.Name, i+1, st)
+			}
+			s.add(fmt.Sprintf("%s statement %d", m.Name, i+1), st)
 		}
 	}
-	for _, st := range dropSteps("FERRY") {
-		s.add("down "+st.Name+": done?", st.Done)
-		s.add("down "+st.Name, st.SQL)
-	}
-	st, err := newStore("ferry", "goose_capture")
+	st, err := newStore("FERRY", "goose_capture")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +188,35 @@ func TestSchemaGolden(t *testing.T) {
 	}
 	s.add("registry: exists", registryExists)
 	s.add("registry: read", registryQuery("FERRY"))
-	s.add("registry: installed triggers", installedQuery)
+	s.add("registry: inspect", inspectQuery)
 	s.add("catalog: object", describeObject)
 	s.add("catalog: columns", describeColumns)
 	s.add("catalog: primary key", describePrimaryKey)
 	golden(t, "schema.sql", s.String())
+}
+
+// gooseStatements are the statements of a goose file's up and down
+// sections, each between StatementBegin and StatementEnd.
+func gooseStatements(file string) []string {
+	var out []string
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(file, "\n") {
+		switch strings.TrimSpace(line) {
+		case "-- +goose StatementBegin":
+			in = true
+			b.Reset()
+			continue
+		case "-- +goose StatementEnd":
+			in = false
+			out = append(out, strings.TrimSpace(b.String()))
+			continue
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	return out
 }
 
 func TestOutboxGolden(t *testing.T) {
@@ -239,21 +272,39 @@ func TestTargetGolden(t *testing.T) {
 
 func TestBookkeepingGolden(t *testing.T) {
 	t.Parallel()
-	bk := newBookkeeping("FERRY_APPLY")
 	var s script
-	for _, st := range bk.Tables {
-		s.add("table "+st.Name+": done?", st.Done)
-		s.add("table "+st.Name, st.SQL)
-	}
+	s.b.WriteString(strings.ReplaceAll(fsql.BookkeepingText(target{}.Bookkeeping("FERRY_APPLY"), "/"), "\n/\n", "\n/\n\n"))
 	for _, q := range []struct{ label, sql string }{
-		{"offsets", bk.Offsets}, {"advance: first", bk.AdvanceInsert}, {"advance", bk.AdvanceUpdate},
-		{"blocked", bk.Blocked}, {"unblock", bk.SetBlockedDelete}, {"block", bk.SetBlocked},
-		{"held keys", bk.HeldKeys}, {"drop held", bk.DropHeld}, {"hold", bk.Hold}, {"held", bk.Held},
-		{"unhold", bk.Unhold}, {"replayed", bk.Replayed}, {"mark replayed", bk.MarkReplayed},
-		{"savepoint", savepointSQL("ferry_change")}, {"rollback to savepoint", rollbackToSQL("ferry_change")},
+		{"savepoint", must(savepointSQL("SAVEPOINT ", "ferry_change"))},
+		{"rollback to savepoint", must(savepointSQL("ROLLBACK TO SAVEPOINT ", "ferry_change"))},
+		{"immediate", immediateSQL},
+		{"truncate", truncateSQL(allTypes())},
+		{"catalog version", catalogVersion},
 		{"session settings", sessionSettings},
 	} {
 		s.add(q.label, q.sql)
 	}
 	golden(t, "bookkeeping.sql", s.String())
+}
+
+func TestRequestsGolden(t *testing.T) {
+	t.Parallel()
+	q := requestsSQL("FERRY")
+	var s script
+	for _, r := range []struct{ label, sql string }{
+		{"exists", q.Exists}, {"insert", q.Insert}, {"list", q.List}, {"list open", q.ListOpen},
+		{"keys", q.Keys}, {"cancel", q.Cancel}, {"record", q.Record},
+		{"snapshot: estimate", estimateSQL}, {"snapshot: key indexed", keyIndexedSQL},
+		{"heartbeat", heartbeatSQL("FERRY")},
+	} {
+		s.add(r.label, r.sql)
+	}
+	golden(t, "requests.sql", s.String())
+}
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

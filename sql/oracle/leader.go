@@ -54,7 +54,7 @@ const (
 
 // lockName is the lease's name: unique per capture schema and source.
 func lockName(captureSchema, source string) string {
-	return "ferry.relay." + Fold(captureSchema) + "." + source
+	return "ferry.relay." + captureSchema + "." + source
 }
 
 type leader struct {
@@ -66,7 +66,7 @@ type leader struct {
 }
 
 // Leader returns the lease for the relay of source.
-func (Dialect) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
+func (source) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
 	return &leader{db: db, name: lockName(captureSchema, source)}
 }
 

@@ -236,10 +236,15 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%v: class %d, want %d", c.err, got, c.want)
 		}
 	}
-	if got := (target{}).Classify(ora(1)); got != fsql.Reject {
-		t.Errorf("Unique maps to %v in the current contract", got)
+	if got := (Dialect{}).Classify(ora(1)); got != fsql.Unique {
+		t.Errorf("ORA-00001 maps to %v", got)
 	}
-	if got := (target{}).Classify(ora(2291)); got != fsql.ForeignKey {
+	for _, code := range []int{942, 904} {
+		if got := (Dialect{}).Classify(ora(code)); got != fsql.Schema {
+			t.Errorf("ORA-%05d maps to %v", code, got)
+		}
+	}
+	if got := (Dialect{}).Classify(ora(2291)); got != fsql.ForeignKey {
 		t.Errorf("ORA-02291 maps to %v", got)
 	}
 }
@@ -301,9 +306,13 @@ func TestNoReturningInto(t *testing.T) {
 			}
 		}
 	}
-	for _, st := range captureSteps("FERRY") {
-		if re.MatchString(strings.ToUpper(st.SQL)) {
-			t.Errorf("step %s matches go-ora's RETURNING ... INTO expression", st.Name)
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident("FERRY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs {
+		if re.MatchString(strings.ToUpper(m.SQL)) {
+			t.Errorf("capture schema migration %s matches go-ora's RETURNING ... INTO expression", m.Name)
 		}
 	}
 }

@@ -109,11 +109,8 @@ func newCaptureFixture(t *testing.T) *captureFixture {
 	capName, capDB := e.user("CAP", captureGrants...)
 	f := &captureFixture{env: e, app: app, cap: capName, appDB: appDB, capDB: capDB,
 		tables: map[int]*fsql.Table{}, reg: map[int][]fsql.Column{}}
-	ctx := context.Background()
 	mustExec(t, capDB, capture{}.PrepareSchema(capName))
-	if err := runSteps(ctx, capDB, capName, captureSteps(capName)); err != nil {
-		t.Fatal(err)
-	}
+	installSchema(t, capDB, capName)
 	f.outbox = newOutbox(capDB, capName)
 	return f
 }
@@ -162,7 +159,7 @@ func (f *captureFixture) drain(t *testing.T, limit int) []change {
 	t.Helper()
 	var out []change
 	for range 1000 {
-		b, err := f.outbox.Read(context.Background(), f.pos, limit)
+		b, err := f.outbox.Read(context.Background(), f.pos, fsql.Limit{Rows: limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,4 +206,24 @@ func summary(changes []change, key string) string {
 		parts = append(parts, c.op+":"+k)
 	}
 	return strings.Join(parts, " ")
+}
+
+// installSchema runs the up sections of the capture schema's migrations.
+func installSchema(t *testing.T, db *stdsql.DB, schema string) {
+	t.Helper()
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs {
+		for _, st := range upStatements(m.SQL) {
+			mustExec(t, db, st)
+		}
+	}
+}
+
+// upStatements are the statements of a goose file's up section.
+func upStatements(file string) []string {
+	up, _, _ := strings.Cut(file, "-- +goose Down")
+	return gooseStatements(up)
 }

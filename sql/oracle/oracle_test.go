@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/pressly/goose/v3"
 	go_ora "github.com/sijms/go-ora/v2"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -130,9 +132,9 @@ func TestOracleMissingGrants(t *testing.T) {
 		_, db := f.env.user(fmt.Sprintf("R%d", users), grants...)
 		var err error
 		if missing == "DBMS_LOCK" {
-			_, err = Dialect{}.Leader(db, f.cap, "hq").TryAcquire(ctx)
+			_, err = source{}.Leader(db, f.cap, "hq").TryAcquire(ctx)
 		} else {
-			_, err = Dialect{}.Outbox(db, f.cap).Read(ctx, nil, 10)
+			_, err = source{}.Outbox(db, f.cap).Read(ctx, nil, fsql.Limit{Rows: 10})
 		}
 		if !errors.Is(err, ErrMissingGrant) || !strings.Contains(err.Error(), missing) {
 			t.Errorf("without %s: got %v, want ErrMissingGrant naming it", missing, err)
@@ -146,9 +148,7 @@ func TestOracleMissingGrants(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "DBMS_FLASHBACK") {
 		t.Errorf("PrepareSchema without DBMS_FLASHBACK: %v", err)
 	}
-	if err := runSteps(ctx, capDB, capName, captureSteps(capName)); err != nil {
-		t.Fatal(err)
-	}
+	installSchema(t, capDB, capName)
 	mustExec(t, f.appDB, "GRANT SELECT ON "+ident(f.app, "T")+" TO "+ident(capName))
 	spec := fsql.CaptureSpec{CaptureSchema: capName, ID: 1, Table: f.tables[1], Key: []string{"ID"}}
 	stmts, err := capture{}.Triggers(spec)
@@ -504,8 +504,8 @@ func TestOracleLeader(t *testing.T) {
 	e := oracleEnv(t)
 	_, db := e.user("LEAD", "EXECUTE ON SYS.DBMS_LOCK")
 	ctx := context.Background()
-	a := Dialect{}.Leader(db, "ferry", "hq-"+e.id)
-	b := Dialect{}.Leader(db, "ferry", "hq-"+e.id)
+	a := source{}.Leader(db, "ferry", "hq-"+e.id)
+	b := source{}.Leader(db, "ferry", "hq-"+e.id)
 	if ok, err := a.TryAcquire(ctx); !ok || err != nil {
 		t.Fatalf("a: %v %v", ok, err)
 	}
@@ -539,22 +539,29 @@ func TestOracleLeader(t *testing.T) {
 }
 
 // TestOracleMigrationsResumable: goose with Ferry's Oracle store applies
-// the capture schema, a run cut short is completed by the next, and down
-// removes it.
+// the capture schema's files, a run cut short is completed by the next,
+// and down removes it.
 func TestOracleMigrationsResumable(t *testing.T) {
 	e := oracleEnv(t)
 	capName, db := e.user("MIG", captureGrants...)
 	ctx := context.Background()
-	// A run that stopped after the first two steps.
-	if err := runSteps(ctx, db, capName, captureSteps(capName)[:2]); err != nil {
-		t.Fatal(err)
-	}
-	store, err := Dialect{}.GooseStore(capName, "goose_capture")
+	migs, err := fsql.RenderSchema(capture{}.SchemaFiles(), ident(capName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := goose.NewProvider("", db, nil, goose.WithStore(store), goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(CaptureMigrations(capName)...), goose.WithIsolateDDL(true),
+	// A run that stopped after the first two statements of 00001.
+	for _, st := range upStatements(migs[0].SQL)[:2] {
+		mustExec(t, db, st)
+	}
+	fsys := fstest.MapFS{}
+	for _, m := range migs {
+		fsys[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
+	}
+	store, err := capture{}.Store(capName, "goose_capture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider("", db, fsys, goose.WithStore(store), goose.WithDisableGlobalRegistry(true),
 		goose.WithSessionLocker(&sessionLocker{name: "ferry.migrate." + e.id}))
 	if err != nil {
 		t.Fatal(err)
@@ -562,13 +569,13 @@ func TestOracleMigrationsResumable(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, obj := range []string{"OUTBOX", "CAPTURED", "RELAY_OFFSET", "OUTBOX_SEQ", "BASE64"} {
+	for _, obj := range []string{"OUTBOX", "CAPTURED", "RELAY_OFFSET", "OUTBOX_SEQ", "BASE64", "SNAPSHOT_REQUEST", "HEARTBEAT"} {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = :1 AND OBJECT_NAME = :2 AND STATUS = 'VALID'`, capName, obj).Scan(&n); err != nil || n == 0 {
 			t.Errorf("%s missing after up (%v)", obj, err)
 		}
 	}
-	if v, err := p.GetDBVersion(ctx); err != nil || v != 1 {
+	if v, err := p.GetDBVersion(ctx); err != nil || v != 3 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	if res, err := p.Up(ctx); err != nil || len(res) != 0 {
@@ -578,19 +585,21 @@ func TestOracleMigrationsResumable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = :1 AND OBJECT_NAME IN ('OUTBOX', 'CAPTURED', 'OUTBOX_SEQ')`, capName).Scan(&n); err != nil || n != 0 {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = :1 AND OBJECT_NAME IN ('OUTBOX', 'CAPTURED', 'OUTBOX_SEQ', 'SNAPSHOT_REQUEST')`, capName).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d objects left after down (%v)", n, err)
 	}
 }
 
-// TestOracleBookkeeping: the applier's tables and statements.
+// TestOracleBookkeeping: the applier's tables and statements, run by the
+// generic store (applier/bookkeeping) as the applier runs them.
 func TestOracleBookkeeping(t *testing.T) {
 	e := oracleEnv(t)
 	name, db := e.user("BK", "CREATE TABLE")
 	ctx := context.Background()
 	tg := Dialect{}.Target()
+	bk := bookkeeping.New(tg.Bookkeeping(name), "g")
 	for range 2 { // Prepare is idempotent
-		if err := tg.Prepare(ctx, db, name); err != nil {
+		if err := bk.Prepare(ctx, db, name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -599,58 +608,57 @@ func TestOracleBookkeeping(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if ok, err := tg.AdvanceOffset(ctx, tx, name, "g", "topic", 3, -1, 10); !ok || err != nil {
+	if ok, err := bk.AdvanceOffset(ctx, tx, "topic", 3, -1, 10); !ok || err != nil {
 		t.Fatalf("first offset: %v %v", ok, err)
 	}
-	if ok, err := tg.AdvanceOffset(ctx, tx, name, "g", "topic", 3, -1, 11); ok || err != nil {
-		t.Fatalf("a second first offset must be refused, not fail: %v %v", ok, err)
-	}
-	if ok, err := tg.AdvanceOffset(ctx, tx, name, "g", "topic", 3, 10, 12); !ok || err != nil {
+	if ok, err := bk.AdvanceOffset(ctx, tx, "topic", 3, 10, 12); !ok || err != nil {
 		t.Fatalf("advance: %v %v", ok, err)
 	}
-	offs, err := tg.Offsets(ctx, tx, name, "g", "topic")
+	if ok, err := bk.AdvanceOffset(ctx, tx, "topic", 3, 10, 13); ok || err != nil {
+		t.Fatalf("an advance from a stale offset must be refused, not fail: %v %v", ok, err)
+	}
+	offs, err := bk.Offsets(ctx, tx, "topic")
 	if err != nil || offs[3] != 12 {
 		t.Fatalf("offsets %v, %v", offs, err)
 	}
 	h := fsql.HeldChange{Key: `{"id":1}`, Kind: fsql.HeldForRow, Topic: "topic", Partition: 3, Offset: 7, Reason: "parent missing",
-		MessageKey: []byte{}, MessageValue: nil}
-	if err := tg.Hold(ctx, tx, name, "g", h); err != nil {
+		MessageKey: []byte(`{"id":1}`), MessageValue: nil}
+	if err := bk.Hold(ctx, tx, h); err != nil {
 		t.Fatal(err)
 	}
-	held, err := tg.Held(ctx, tx, name, "g")
-	if err != nil || len(held) != 1 || held[0].MessageKey == nil || len(held[0].MessageKey) != 0 || held[0].MessageValue != nil {
-		t.Fatalf("held %+v, %v: want an empty key and no value, kept apart", held, err)
+	held, err := bk.Held(ctx, tx)
+	if err != nil || len(held) != 1 || string(held[0].MessageKey) != `{"id":1}` || held[0].MessageValue != nil || held[0].Reason != h.Reason {
+		t.Fatalf("held %+v, %v", held, err)
 	}
-	keys, err := tg.HeldKeys(ctx, tx, name, "g", []string{`{"id":1}`, `{"id":2}`})
+	keys, err := bk.HeldKeys(ctx, tx, []string{`{"id":1}`, `{"id":2}`})
 	if err != nil || keys[`{"id":1}`] != fsql.HeldForRow || len(keys) != 1 {
 		t.Fatalf("held keys %v, %v", keys, err)
 	}
-	if err := tg.SetBlocked(ctx, tx, name, "g", map[string]int{`{"id":1}`: 2}); err != nil {
+	if err := bk.SetBlocked(ctx, tx, map[string]int{`{"id":1}`: 2}); err != nil {
 		t.Fatal(err)
 	}
-	blocked, err := tg.Blocked(ctx, tx, name, "g", []string{`{"id":1}`})
+	blocked, err := bk.Blocked(ctx, tx, []string{`{"id":1}`})
 	if err != nil || blocked[`{"id":1}`] != 2 {
 		t.Fatalf("blocked %v, %v", blocked, err)
 	}
-	if err := tg.MarkReplayed(ctx, tx, name, "g", "e1"); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := bk.MarkReplayed(ctx, tx, "e1"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := tg.MarkReplayed(ctx, tx, name, "g", "e1"); err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := tg.Replayed(ctx, tx, name, "g", "e1"); !ok || err != nil {
+	if ok, err := bk.Replayed(ctx, tx, "e1"); !ok || err != nil {
 		t.Fatalf("replayed: %v %v", ok, err)
 	}
 	if err := tg.Savepoint(ctx, tx, "change"); err != nil {
 		t.Fatal(err)
 	}
-	if err := tg.Unhold(ctx, tx, name, "g", held[0].ID); err != nil {
+	if err := bk.Unhold(ctx, tx, held[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := tg.RollbackTo(ctx, tx, "change"); err != nil {
 		t.Fatal(err)
 	}
-	if held, _ := tg.Held(ctx, tx, name, "g"); len(held) != 1 {
+	if held, _ := bk.Held(ctx, tx); len(held) != 1 {
 		t.Fatal("rollback to the savepoint did not restore the held change")
 	}
 }

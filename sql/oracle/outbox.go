@@ -162,12 +162,12 @@ type outbox struct {
 }
 
 // Outbox reads the outbox in captureSchema.
-func (Dialect) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
+func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	return newOutbox(db, captureSchema)
 }
 
 func newOutbox(db *stdsql.DB, captureSchema string) *outbox {
-	schema := Fold(captureSchema)
+	schema := captureSchema
 	return &outbox{db: db, schema: schema, sql: newOutboxSQL(schema)}
 }
 
@@ -246,7 +246,11 @@ func (o *outbox) LowWater(ctx context.Context) (low, cur uint64, err error) {
 	return uint64(l), uint64(c), nil
 }
 
-func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, error) {
+// Read returns the rows of the window after pos, at most limit.Rows of
+// them and, past the first, no more than limit.Bytes of images. A window
+// read in parts keeps its end (position.Win), so that a later part never
+// reads above the low-water mark it was cut at.
+func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.Batch, error) {
 	p, err := decodePosition(raw)
 	if err != nil {
 		return nil, err
@@ -262,13 +266,15 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		}
 		p.Win = &window{End: max(low, p.SCN), AfterSCN: p.SCN}
 	}
-	rows, err := o.db.QueryContext(ctx, o.sql.rows, p.Win.AfterSCN, p.Win.End, p.Win.AfterSCN, p.Win.AfterSeq, limit)
+	rows, err := o.db.QueryContext(ctx, o.sql.rows, p.Win.AfterSCN, p.Win.End, p.Win.AfterSCN, p.Win.AfterSeq, limit.Rows)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox window %d..%d after (%d, %d): %w", p.SCN, p.Win.End, p.Win.AfterSCN, p.Win.AfterSeq, err)
 	}
 	defer rows.Close()
 	batch := &fsql.Batch{}
 	var lastSCN uint64
+	var size int64
+	full := false
 	for rows.Next() {
 		var (
 			r             fsql.OutboxRow
@@ -287,13 +293,18 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit int) (*fsql.Batch, 
 		if after.Valid {
 			r.After = []byte(after.String)
 		}
+		size += int64(len(r.Before) + len(r.After))
+		if limit.Bytes > 0 && size > limit.Bytes && len(batch.Rows) > 0 {
+			full = true // the rest of the window in a later Read
+			break
+		}
 		lastSCN = uint64(scn)
 		batch.Rows = append(batch.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read outbox window: %w", err)
 	}
-	if len(batch.Rows) == limit {
+	if full || len(batch.Rows) == limit.Rows {
 		p.Win.AfterSCN, p.Win.AfterSeq = lastSCN, batch.Rows[len(batch.Rows)-1].Seq
 	} else {
 		p = position{SCN: p.Win.End}

@@ -25,12 +25,16 @@ var (
 	_ database.StoreExtender = (*store)(nil)
 )
 
+// newStore is the version table named table (folded: the migrator names
+// its tables in lower case, goose_capture, and means GOOSE_CAPTURE) in the
+// capture schema, whose name is exact.
 func newStore(captureSchema, table string) (*store, error) {
-	schema, err := FoldChecked(captureSchema)
-	if err != nil {
+	schema := captureSchema
+	if err := CheckName(schema); err != nil {
 		return nil, err
 	}
-	if table, err = FoldChecked(table); err != nil {
+	table, err := FoldChecked(table)
+	if err != nil {
 		return nil, err
 	}
 	return &store{schema: schema, table: table, sql: newStoreSQL(schema, table)}, nil

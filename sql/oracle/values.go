@@ -79,6 +79,16 @@ func (Values) Image(cols []fsql.Column, image []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// AppendNeutral appends the neutral form of v, the image's value of
+// column c (never null), to dst.
+func (Values) AppendNeutral(dst []byte, c *fsql.Column, v []byte) ([]byte, error) {
+	n, err := (Values{}).Value(*c, v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, n...), nil
+}
+
 // Value converts one image value of column c to its neutral form.
 func (Values) Value(c fsql.Column, raw json.RawMessage) (json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)

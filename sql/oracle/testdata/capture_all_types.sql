@@ -12,7 +12,7 @@ END;
 
 -- install 2 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1_CHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."ALL_TYPES"
 DISABLE
 COMPOUND TRIGGER
@@ -29,8 +29,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -89,8 +89,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :NEW."NC",
               KEY ''DOC'' VALUE :NEW."DOC",
               KEY ''NDOC'' VALUE :NEW."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY ''R16'' VALUE "FERRY".') || TO_CLOB('"BASE64"(TO_BLOB(:NEW."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY ''R16'' VALUE "ferry".') || TO_CLOB('"BASE64"(TO_BLOB(:NEW."R16")),
               KEY ''FLAG'' VALUE :NEW."FLAG",
               KEY ''J'' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -122,8 +122,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :OLD."NC",
               KEY ''DOC'' VALUE :OLD."DOC",
               KEY ''NDOC'' VALUE :OLD."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY ''FLAG'' VALUE :OLD."FLAG",
               KEY ''J'' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -155,8 +155,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :OLD."NC",
               KEY ''DOC'' VALUE :OLD."DOC",
               KEY ''NDOC'' VALUE :OLD."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY ''FLAG'' VALUE ') || TO_CLOB(':OLD."FLAG",
               KEY ''J'' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS old_img,
@@ -183,8 +183,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :NEW."NC",
               KEY ''DOC'' VALUE :NEW."DOC",
               KEY ''NDOC'' VALUE :NEW."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:NEW."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:NEW."R16")),
               KEY ''FLAG'' VALUE :NEW."FLAG",
               KEY ''J'' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS new_img FROM DUAL) LOOP
@@ -250,33 +250,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_1_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_1_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_1_CHECK';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_1_CHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_1_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_1_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_CHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_1_CHECK on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_CHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_1_CHECK on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_CHECK"';
 END;
 /
 
 -- install 4 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1_TCHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1_TCHECK"
 AFTER TRUNCATE ON "HR".SCHEMA
 DISABLE
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''HR'' AND ORA_DICT_OBJ_NAME = ''ALL_TYPES'' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 1, ''t'');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -298,22 +298,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_1_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_1_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_1_TCHECK';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_1_TCHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_1_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_1_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_TCHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_1_TCHECK on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_TCHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_1_TCHECK on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_TCHECK"';
 END;
 /
 
 -- install 6 of 10
-MERGE INTO "FERRY"."CAPTURED" r
+BEGIN
+MERGE INTO "ferry"."CAPTURED" r
 USING (SELECT 1 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -324,12 +325,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'HR', 'ALL_TYPES', TO_CLOB('["ID"]'), TO_CLOB('[]'),
     TO_CLOB('[{"name":"ID","type":"NUMBER(10)","kind":"integer","nullable":false},{"name":"N_PLAIN","type":"NUMBER","kind":"decimal","nullable":true},{"name":"N_MONEY","type":"NUMBER(12,2)","kind":"decimal","nullable":true},{"name":"N_38","type":"NUMBER(38)","kind":"decimal","nullable":true},{"name":"N_INTEGER","type":"NUMBER(*,0)","kind":"decimal","nullable":true},{"name":"N_HUNDREDS","type":"NUMBER(5,-2)","kind":"integer","nullable":true},{"name":"F_126","type":"FLOAT(126)","kind":"decimal","nullable":true},{"name":"F_5","type":"FLOAT(5)","kind":"decimal","nullable":true},{"name":"BF","type":"BINARY_FLOAT","kind":"float","nullable":true},{"name":"BD","type":"BINARY_DOUBLE","kind":"float","nullable":true},{"name":"D","type":"DATE","kind":"timestamp","nullable":true},{"name":"TS9","type":"TIMESTAMP(9)","kind":"timestamp","nullable":true},{"name":"TSTZ","type":"TIMESTAMP(6) WITH TIME ZONE","kind":"timestamptz","nullable":true},{"name":"TSLTZ","type":"TIMESTAMP(6) WITH LOCAL TIME ZONE","kind":"timest') || TO_CLOB('amptz","nullable":true},{"name":"IYM","type":"INTERVAL YEAR(2) TO MONTH","kind":"interval","nullable":true},{"name":"IDS","type":"INTERVAL DAY(2) TO SECOND(6)","kind":"interval","nullable":true},{"name":"V","type":"VARCHAR2(100 CHAR)","kind":"text","nullable":true},{"name":"NV","type":"NVARCHAR2(50)","kind":"text","nullable":true},{"name":"C","type":"CHAR(10 BYTE)","kind":"text","nullable":true},{"name":"NC","type":"NCHAR(5)","kind":"text","nullable":true},{"name":"DOC","type":"CLOB","kind":"text","nullable":true},{"name":"NDOC","type":"NCLOB","kind":"text","nullable":true},{"name":"BIN","type":"BLOB","kind":"binary","nullable":true},{"name":"R16","type":"RAW(16)","kind":"binary","nullable":true},{"name":"FLAG","type":"BOOLEAN","kind":"bool","nullable":true},{"name":"J","type":"JSON","kind":"json","nullable":true}]'),
-    'installing')
+    'installing');
+END;
 /
 
 -- install 7 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."ALL_TYPES"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 1 in the registry (CAPTURED).
@@ -345,8 +347,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -405,8 +407,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :NEW."NC",
               KEY ''DOC'' VALUE :NEW."DOC",
               KEY ''NDOC'' VALUE :NEW."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BL') || TO_CLOB('OB(:NEW."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BL') || TO_CLOB('OB(:NEW."R16")),
               KEY ''FLAG'' VALUE :NEW."FLAG",
               KEY ''J'' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -438,8 +440,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :OLD."NC",
               KEY ''DOC'' VALUE :OLD."DOC",
               KEY ''NDOC'' VALUE :OLD."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY ''FLAG'' VALUE :OLD."FLAG",
               KEY ''J'' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -471,8 +473,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :OLD."NC",
               KEY ''DOC'' VALUE :OLD."DOC",
               KEY ''NDOC'' VALUE :OLD."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY ''FLAG'' VALUE :OLD."FLAG",
  ') || TO_CLOB('             KEY ''J'' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS old_img,
@@ -499,8 +501,8 @@ COMPOUND TRIGGER
               KEY ''NC'' VALUE :NEW."NC",
               KEY ''DOC'' VALUE :NEW."DOC",
               KEY ''NDOC'' VALUE :NEW."NDOC",
-              KEY ''BIN'' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY ''R16'' VALUE "FERRY"."BASE64"(TO_BLOB(:NEW."R16")),
+              KEY ''BIN'' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY ''R16'' VALUE "ferry"."BASE64"(TO_BLOB(:NEW."R16")),
               KEY ''FLAG'' VALUE :NEW."FLAG",
               KEY ''J'' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS new_img FROM DUAL) LOOP
@@ -566,33 +568,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_1' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_1' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_1';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_1';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_1' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_1' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_1 on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_1 on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger FERRY.CAPTURE_1 on HR.ALL_TYPES is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger ferry.CAPTURE_1 on HR.ALL_TYPES is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- install 9 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1_T"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1_T"
 AFTER TRUNCATE ON "HR".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''HR'' AND ORA_DICT_OBJ_NAME = ''ALL_TYPES'' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 1, ''t'');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -614,23 +616,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_1_T' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_1_T' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_1_T';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_1_T';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_1_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_1_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_1_T on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_1_T on HR.ALL_TYPES does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger FERRY.CAPTURE_1_T on HR.ALL_TYPES is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger ferry.CAPTURE_1_T on HR.ALL_TYPES is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- trigger text: DML
-CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1"
+CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."ALL_TYPES"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 1 in the registry (CAPTURED).
@@ -646,8 +648,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 1, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -706,8 +708,8 @@ COMPOUND TRIGGER
               KEY 'NC' VALUE :NEW."NC",
               KEY 'DOC' VALUE :NEW."DOC",
               KEY 'NDOC' VALUE :NEW."NDOC",
-              KEY 'BIN' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(:NEW."R16")),
+              KEY 'BIN' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(:NEW."R16")),
               KEY 'FLAG' VALUE :NEW."FLAG",
               KEY 'J' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -739,8 +741,8 @@ COMPOUND TRIGGER
               KEY 'NC' VALUE :OLD."NC",
               KEY 'DOC' VALUE :OLD."DOC",
               KEY 'NDOC' VALUE :OLD."NDOC",
-              KEY 'BIN' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY 'BIN' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY 'FLAG' VALUE :OLD."FLAG",
               KEY 'J' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS img FROM DUAL) LOOP
@@ -772,8 +774,8 @@ COMPOUND TRIGGER
               KEY 'NC' VALUE :OLD."NC",
               KEY 'DOC' VALUE :OLD."DOC",
               KEY 'NDOC' VALUE :OLD."NDOC",
-              KEY 'BIN' VALUE "FERRY"."BASE64"(:OLD."BIN"),
-              KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(:OLD."R16")),
+              KEY 'BIN' VALUE "ferry"."BASE64"(:OLD."BIN"),
+              KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(:OLD."R16")),
               KEY 'FLAG' VALUE :OLD."FLAG",
               KEY 'J' VALUE :OLD."J"
               NULL ON NULL RETURNING CLOB) AS old_img,
@@ -800,8 +802,8 @@ COMPOUND TRIGGER
               KEY 'NC' VALUE :NEW."NC",
               KEY 'DOC' VALUE :NEW."DOC",
               KEY 'NDOC' VALUE :NEW."NDOC",
-              KEY 'BIN' VALUE "FERRY"."BASE64"(:NEW."BIN"),
-              KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(:NEW."R16")),
+              KEY 'BIN' VALUE "ferry"."BASE64"(:NEW."BIN"),
+              KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(:NEW."R16")),
               KEY 'FLAG' VALUE :NEW."FLAG",
               KEY 'J' VALUE :NEW."J"
               NULL ON NULL RETURNING CLOB) AS new_img FROM DUAL) LOOP
@@ -853,16 +855,16 @@ END;
 /
 
 -- trigger text: TRUNCATE
-CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_1_T"
+CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_1_T"
 AFTER TRUNCATE ON "HR".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = 'TABLE' AND ORA_DICT_OBJ_OWNER = 'HR' AND ORA_DICT_OBJ_NAME = 'ALL_TYPES' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, '-', 1, 't');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -870,7 +872,8 @@ END;
 /
 
 -- register
-MERGE INTO "FERRY"."CAPTURED" r
+BEGIN
+MERGE INTO "ferry"."CAPTURED" r
 USING (SELECT 1 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -881,12 +884,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'HR', 'ALL_TYPES', TO_CLOB('["ID"]'), TO_CLOB('[]'),
     TO_CLOB('[{"name":"ID","type":"NUMBER(10)","kind":"integer","nullable":false},{"name":"N_PLAIN","type":"NUMBER","kind":"decimal","nullable":true},{"name":"N_MONEY","type":"NUMBER(12,2)","kind":"decimal","nullable":true},{"name":"N_38","type":"NUMBER(38)","kind":"decimal","nullable":true},{"name":"N_INTEGER","type":"NUMBER(*,0)","kind":"decimal","nullable":true},{"name":"N_HUNDREDS","type":"NUMBER(5,-2)","kind":"integer","nullable":true},{"name":"F_126","type":"FLOAT(126)","kind":"decimal","nullable":true},{"name":"F_5","type":"FLOAT(5)","kind":"decimal","nullable":true},{"name":"BF","type":"BINARY_FLOAT","kind":"float","nullable":true},{"name":"BD","type":"BINARY_DOUBLE","kind":"float","nullable":true},{"name":"D","type":"DATE","kind":"timestamp","nullable":true},{"name":"TS9","type":"TIMESTAMP(9)","kind":"timestamp","nullable":true},{"name":"TSTZ","type":"TIMESTAMP(6) WITH TIME ZONE","kind":"timestamptz","nullable":true},{"name":"TSLTZ","type":"TIMESTAMP(6) WITH LOCAL TIME ZONE","kind":"timest') || TO_CLOB('amptz","nullable":true},{"name":"IYM","type":"INTERVAL YEAR(2) TO MONTH","kind":"interval","nullable":true},{"name":"IDS","type":"INTERVAL DAY(2) TO SECOND(6)","kind":"interval","nullable":true},{"name":"V","type":"VARCHAR2(100 CHAR)","kind":"text","nullable":true},{"name":"NV","type":"NVARCHAR2(50)","kind":"text","nullable":true},{"name":"C","type":"CHAR(10 BYTE)","kind":"text","nullable":true},{"name":"NC","type":"NCHAR(5)","kind":"text","nullable":true},{"name":"DOC","type":"CLOB","kind":"text","nullable":true},{"name":"NDOC","type":"NCLOB","kind":"text","nullable":true},{"name":"BIN","type":"BLOB","kind":"binary","nullable":true},{"name":"R16","type":"RAW(16)","kind":"binary","nullable":true},{"name":"FLAG","type":"BOOLEAN","kind":"bool","nullable":true},{"name":"J","type":"JSON","kind":"json","nullable":true}]'),
-    '0123456789abcdef')
+    '0123456789abcdef');
+END;
 /
 
 -- remove 1 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -897,7 +901,7 @@ END;
 
 -- remove 2 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_T"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_T"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -908,7 +912,7 @@ END;
 
 -- remove 3 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_CHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -919,7 +923,7 @@ END;
 
 -- remove 4 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_1_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_1_TCHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -929,7 +933,9 @@ END;
 /
 
 -- remove 5 of 5
-DELETE FROM "FERRY"."CAPTURED" WHERE "ID" = 1
+BEGIN
+    DELETE FROM "ferry"."CAPTURED" WHERE "ID" = 1;
+END;
 /
 
 -- snapshot: first chunk
@@ -956,8 +962,8 @@ SELECT JSON_OBJECT(
       KEY 'NC' VALUE t."NC",
       KEY 'DOC' VALUE t."DOC",
       KEY 'NDOC' VALUE t."NDOC",
-      KEY 'BIN' VALUE "FERRY"."BASE64"(t."BIN"),
-      KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(t."R16")),
+      KEY 'BIN' VALUE "ferry"."BASE64"(t."BIN"),
+      KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(t."R16")),
       KEY 'FLAG' VALUE t."FLAG",
       KEY 'J' VALUE t."J"
       NULL ON NULL RETURNING CLOB) AS "IMAGE"
@@ -990,8 +996,8 @@ SELECT JSON_OBJECT(
       KEY 'NC' VALUE t."NC",
       KEY 'DOC' VALUE t."DOC",
       KEY 'NDOC' VALUE t."NDOC",
-      KEY 'BIN' VALUE "FERRY"."BASE64"(t."BIN"),
-      KEY 'R16' VALUE "FERRY"."BASE64"(TO_BLOB(t."R16")),
+      KEY 'BIN' VALUE "ferry"."BASE64"(t."BIN"),
+      KEY 'R16' VALUE "ferry"."BASE64"(TO_BLOB(t."R16")),
       KEY 'FLAG' VALUE t."FLAG",
       KEY 'J' VALUE t."J"
       NULL ON NULL RETURNING CLOB) AS "IMAGE"

@@ -1,6 +1,6 @@
 -- install 1 of 9
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7_CHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."POSTINGS"
 DISABLE
 COMPOUND TRIGGER
@@ -17,8 +17,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "CDC"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "cdc"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -150,33 +150,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'CDC' AND o.OBJECT_NAME = 'CAPTURE_7_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'cdc' AND o.OBJECT_NAME = 'CAPTURE_7_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'CDC' AND t.TRIGGER_NAME = 'CAPTURE_7_CHECK';
+    WHERE t.OWNER = 'cdc' AND t.TRIGGER_NAME = 'CAPTURE_7_CHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'CDC' AND NAME = 'CAPTURE_7_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'cdc' AND NAME = 'CAPTURE_7_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_CHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger CDC.CAPTURE_7_CHECK on HR.POSTINGS does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_CHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger cdc.CAPTURE_7_CHECK on HR.POSTINGS does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_CHECK"';
 END;
 /
 
 -- install 3 of 9
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7_TCHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7_TCHECK"
 AFTER TRUNCATE ON "HR".SCHEMA
 DISABLE
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''HR'' AND ORA_DICT_OBJ_NAME = ''POSTINGS'' THEN
-        seq := "CDC"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "cdc"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 7, ''t'');
-        UPDATE "CDC"."OUTBOX"
+        UPDATE "cdc"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -198,22 +198,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'CDC' AND o.OBJECT_NAME = 'CAPTURE_7_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'cdc' AND o.OBJECT_NAME = 'CAPTURE_7_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'CDC' AND t.TRIGGER_NAME = 'CAPTURE_7_TCHECK';
+    WHERE t.OWNER = 'cdc' AND t.TRIGGER_NAME = 'CAPTURE_7_TCHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'CDC' AND NAME = 'CAPTURE_7_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'cdc' AND NAME = 'CAPTURE_7_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_TCHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger CDC.CAPTURE_7_TCHECK on HR.POSTINGS does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_TCHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger cdc.CAPTURE_7_TCHECK on HR.POSTINGS does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_TCHECK"';
 END;
 /
 
 -- install 5 of 9
-MERGE INTO "CDC"."CAPTURED" r
+BEGIN
+MERGE INTO "cdc"."CAPTURED" r
 USING (SELECT 7 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -224,12 +225,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'HR', 'POSTINGS', TO_CLOB('["ACCOUNT","BOOKED_ON","LINE"]'), TO_CLOB('["SSN"]'),
     TO_CLOB('[{"name":"ACCOUNT","type":"VARCHAR2(20 BYTE)","kind":"text","nullable":false},{"name":"BOOKED_ON","type":"DATE","kind":"timestamp","nullable":false},{"name":"LINE","type":"NUMBER(5)","kind":"integer","nullable":false},{"name":"AMOUNT","type":"NUMBER(18,4)","kind":"decimal","nullable":true},{"name":"SSN","type":"VARCHAR2(11 BYTE)","kind":"text","nullable":true}]'),
-    'installing')
+    'installing');
+END;
 /
 
 -- install 6 of 9
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."POSTINGS"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 7 in the registry (CAPTURED).
@@ -245,8 +247,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "CDC"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "cdc"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -378,33 +380,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'CDC' AND o.OBJECT_NAME = 'CAPTURE_7' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'cdc' AND o.OBJECT_NAME = 'CAPTURE_7' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'CDC' AND t.TRIGGER_NAME = 'CAPTURE_7';
+    WHERE t.OWNER = 'cdc' AND t.TRIGGER_NAME = 'CAPTURE_7';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'CDC' AND NAME = 'CAPTURE_7' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'cdc' AND NAME = 'CAPTURE_7' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger CDC.CAPTURE_7 on HR.POSTINGS does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger cdc.CAPTURE_7 on HR.POSTINGS does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger CDC.CAPTURE_7 on HR.POSTINGS is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger cdc.CAPTURE_7 on HR.POSTINGS is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- install 8 of 9
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7_T"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7_T"
 AFTER TRUNCATE ON "HR".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''HR'' AND ORA_DICT_OBJ_NAME = ''POSTINGS'' THEN
-        seq := "CDC"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "cdc"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 7, ''t'');
-        UPDATE "CDC"."OUTBOX"
+        UPDATE "cdc"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -426,23 +428,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'CDC' AND o.OBJECT_NAME = 'CAPTURE_7_T' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'cdc' AND o.OBJECT_NAME = 'CAPTURE_7_T' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'CDC' AND t.TRIGGER_NAME = 'CAPTURE_7_T';
+    WHERE t.OWNER = 'cdc' AND t.TRIGGER_NAME = 'CAPTURE_7_T';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'CDC' AND NAME = 'CAPTURE_7_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'cdc' AND NAME = 'CAPTURE_7_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger CDC.CAPTURE_7_T on HR.POSTINGS does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger cdc.CAPTURE_7_T on HR.POSTINGS does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger CDC.CAPTURE_7_T on HR.POSTINGS is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger cdc.CAPTURE_7_T on HR.POSTINGS is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- trigger text: DML
-CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7"
+CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7"
 FOR INSERT OR UPDATE OR DELETE ON "HR"."POSTINGS"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 7 in the registry (CAPTURED).
@@ -458,8 +460,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "CDC"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "cdc"."OUTBOX_SEQ".NEXTVAL, txid, 7, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -577,16 +579,16 @@ END;
 /
 
 -- trigger text: TRUNCATE
-CREATE OR REPLACE TRIGGER "CDC"."CAPTURE_7_T"
+CREATE OR REPLACE TRIGGER "cdc"."CAPTURE_7_T"
 AFTER TRUNCATE ON "HR".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = 'TABLE' AND ORA_DICT_OBJ_OWNER = 'HR' AND ORA_DICT_OBJ_NAME = 'POSTINGS' THEN
-        seq := "CDC"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "CDC"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "cdc"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "cdc"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, '-', 7, 't');
-        UPDATE "CDC"."OUTBOX"
+        UPDATE "cdc"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -594,7 +596,8 @@ END;
 /
 
 -- register
-MERGE INTO "CDC"."CAPTURED" r
+BEGIN
+MERGE INTO "cdc"."CAPTURED" r
 USING (SELECT 7 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -605,12 +608,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'HR', 'POSTINGS', TO_CLOB('["ACCOUNT","BOOKED_ON","LINE"]'), TO_CLOB('["SSN"]'),
     TO_CLOB('[{"name":"ACCOUNT","type":"VARCHAR2(20 BYTE)","kind":"text","nullable":false},{"name":"BOOKED_ON","type":"DATE","kind":"timestamp","nullable":false},{"name":"LINE","type":"NUMBER(5)","kind":"integer","nullable":false},{"name":"AMOUNT","type":"NUMBER(18,4)","kind":"decimal","nullable":true},{"name":"SSN","type":"VARCHAR2(11 BYTE)","kind":"text","nullable":true}]'),
-    '0123456789abcdef')
+    '0123456789abcdef');
+END;
 /
 
 -- remove 1 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -621,7 +625,7 @@ END;
 
 -- remove 2 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_T"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_T"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -632,7 +636,7 @@ END;
 
 -- remove 3 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_CHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -643,7 +647,7 @@ END;
 
 -- remove 4 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "CDC"."CAPTURE_7_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "cdc"."CAPTURE_7_TCHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -653,7 +657,9 @@ END;
 /
 
 -- remove 5 of 5
-DELETE FROM "CDC"."CAPTURED" WHERE "ID" = 7
+BEGIN
+    DELETE FROM "cdc"."CAPTURED" WHERE "ID" = 7;
+END;
 /
 
 -- snapshot: first chunk

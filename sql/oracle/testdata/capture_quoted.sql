@@ -12,7 +12,7 @@ END;
 
 -- install 2 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3_CHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3_CHECK"
 FOR INSERT OR UPDATE OR DELETE ON "My Schema"."x''); DROP TABLE victim; --"
 DISABLE
 COMPOUND TRIGGER
@@ -29,8 +29,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -162,33 +162,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_3_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_3_CHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_3_CHECK';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_3_CHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_3_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_3_CHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_CHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_3_CHECK on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_CHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_3_CHECK on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_CHECK"';
 END;
 /
 
 -- install 4 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3_TCHECK"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3_TCHECK"
 AFTER TRUNCATE ON "My Schema".SCHEMA
 DISABLE
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''My Schema'' AND ORA_DICT_OBJ_NAME = ''x''''); DROP TABLE victim; --'' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 3, ''t'');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -210,22 +210,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_3_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_3_TCHECK' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_3_TCHECK';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_3_TCHECK';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_3_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_3_TCHECK' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_TCHECK"';
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_3_TCHECK on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
+        EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_TCHECK"';
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_3_TCHECK on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
     END IF;
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_TCHECK"';
 END;
 /
 
 -- install 6 of 10
-MERGE INTO "FERRY"."CAPTURED" r
+BEGIN
+MERGE INTO "ferry"."CAPTURED" r
 USING (SELECT 3 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -236,12 +237,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'My Schema', 'x''); DROP TABLE victim; --', TO_CLOB('["select"]'), TO_CLOB('[]'),
     TO_CLOB('[{"name":"select","type":"NUMBER(10)","kind":"integer","nullable":false},{"name":"DATE","type":"DATE","kind":"timestamp","nullable":true},{"name":"it''s /* not */ a name","type":"VARCHAR2(10 BYTE)","kind":"text","nullable":true},{"name":"naïve Ünïcode","type":"NVARCHAR2(10)","kind":"text","nullable":true}]'),
-    'installing')
+    'installing');
+END;
 /
 
 -- install 7 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3"
 FOR INSERT OR UPDATE OR DELETE ON "My Schema"."x''); DROP TABLE victim; --"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 3 in the registry (CAPTURED).
@@ -257,8 +259,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -390,33 +392,33 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_3' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_3' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_3';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_3';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_3' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_3' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_3 on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_3 on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger FERRY.CAPTURE_3 on My Schema.x''); DROP TABLE victim; -- is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger ferry.CAPTURE_3 on My Schema.x''); DROP TABLE victim; -- is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- install 9 of 10
 DECLARE
-    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3_T"
+    ddl CLOB := TO_CLOB('CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3_T"
 AFTER TRUNCATE ON "My Schema".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = ''TABLE'' AND ORA_DICT_OBJ_OWNER = ''My Schema'' AND ORA_DICT_OBJ_NAME = ''x''''); DROP TABLE victim; --'' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, ''-'', 3, ''t'');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -438,23 +440,23 @@ DECLARE
     msg     VARCHAR2(2000);
 BEGIN
     SELECT o.STATUS INTO status FROM ALL_OBJECTS o
-    WHERE o.OWNER = 'FERRY' AND o.OBJECT_NAME = 'CAPTURE_3_T' AND o.OBJECT_TYPE = 'TRIGGER';
+    WHERE o.OWNER = 'ferry' AND o.OBJECT_NAME = 'CAPTURE_3_T' AND o.OBJECT_TYPE = 'TRIGGER';
     SELECT t.STATUS INTO enabled FROM ALL_TRIGGERS t
-    WHERE t.OWNER = 'FERRY' AND t.TRIGGER_NAME = 'CAPTURE_3_T';
+    WHERE t.OWNER = 'ferry' AND t.TRIGGER_NAME = 'CAPTURE_3_T';
     IF status <> 'VALID' THEN
-        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'FERRY' AND NAME = 'CAPTURE_3_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
+        FOR e IN (SELECT LINE, TEXT FROM ALL_ERRORS WHERE OWNER = 'ferry' AND NAME = 'CAPTURE_3_T' AND TYPE = 'TRIGGER' ORDER BY SEQUENCE) LOOP
             msg := SUBSTR(msg || ' line ' || e.LINE || ': ' || e.TEXT, 1, 1800);
         END LOOP;
-        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger FERRY.CAPTURE_3_T on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
+        RAISE_APPLICATION_ERROR(-20103, 'ferry: the capture trigger ferry.CAPTURE_3_T on My Schema.x''); DROP TABLE victim; -- does not compile, so capture was not changed:' || msg);
     END IF;
     IF enabled <> 'ENABLED' THEN
-        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger FERRY.CAPTURE_3_T on My Schema.x''); DROP TABLE victim; -- is disabled, so changes are not captured: enable it or run `ferry migrate up`');
+        RAISE_APPLICATION_ERROR(-20104, 'ferry: the capture trigger ferry.CAPTURE_3_T on My Schema.x''); DROP TABLE victim; -- is disabled, so changes are not captured: enable it or run `ferry migrate up`');
     END IF;
 END;
 /
 
 -- trigger text: DML
-CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3"
+CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3"
 FOR INSERT OR UPDATE OR DELETE ON "My Schema"."x'); DROP TABLE victim; --"
 COMPOUND TRIGGER
     -- ferry: capture trigger of table 3 in the registry (CAPTURED).
@@ -470,8 +472,8 @@ COMPOUND TRIGGER
     PROCEDURE flush IS
     BEGIN
         FORALL i IN 1 .. pending.COUNT
-            INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
-            VALUES (pending(i).scn, "FERRY"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
+            INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP", "BEFORE", "AFTER")
+            VALUES (pending(i).scn, "ferry"."OUTBOX_SEQ".NEXTVAL, txid, 3, pending(i).op, pending(i).before, pending(i).after);
         pending.DELETE;
     END flush;
 
@@ -589,16 +591,16 @@ END;
 /
 
 -- trigger text: TRUNCATE
-CREATE OR REPLACE TRIGGER "FERRY"."CAPTURE_3_T"
+CREATE OR REPLACE TRIGGER "ferry"."CAPTURE_3_T"
 AFTER TRUNCATE ON "My Schema".SCHEMA
 DECLARE
     seq NUMBER;
 BEGIN
     IF ORA_DICT_OBJ_TYPE = 'TABLE' AND ORA_DICT_OBJ_OWNER = 'My Schema' AND ORA_DICT_OBJ_NAME = 'x''); DROP TABLE victim; --' THEN
-        seq := "FERRY"."OUTBOX_SEQ".NEXTVAL;
-        INSERT INTO "FERRY"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
+        seq := "ferry"."OUTBOX_SEQ".NEXTVAL;
+        INSERT INTO "ferry"."OUTBOX" ("SCN", "SEQ", "TXID", "TABLE_ID", "OP")
         VALUES (0, seq, '-', 3, 't');
-        UPDATE "FERRY"."OUTBOX"
+        UPDATE "ferry"."OUTBOX"
         SET "SCN" = DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER, "TXID" = DBMS_TRANSACTION.LOCAL_TRANSACTION_ID
         WHERE "SCN" = 0 AND "SEQ" = seq;
     END IF;
@@ -606,7 +608,8 @@ END;
 /
 
 -- register
-MERGE INTO "FERRY"."CAPTURED" r
+BEGIN
+MERGE INTO "ferry"."CAPTURED" r
 USING (SELECT 3 AS "ID" FROM DUAL) s
 ON (r."ID" = s."ID")
 WHEN MATCHED THEN UPDATE SET
@@ -617,12 +620,13 @@ WHEN MATCHED THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT ("ID", "SCHEMA_NAME", "TABLE_NAME", "KEY_COLUMNS", "EXCLUDED", "COLUMNS", "DDL_HASH")
 VALUES (s."ID", 'My Schema', 'x''); DROP TABLE victim; --', TO_CLOB('["select"]'), TO_CLOB('[]'),
     TO_CLOB('[{"name":"select","type":"NUMBER(10)","kind":"integer","nullable":false},{"name":"DATE","type":"DATE","kind":"timestamp","nullable":true},{"name":"it''s /* not */ a name","type":"VARCHAR2(10 BYTE)","kind":"text","nullable":true},{"name":"naïve Ünïcode","type":"NVARCHAR2(10)","kind":"text","nullable":true}]'),
-    '0123456789abcdef')
+    '0123456789abcdef');
+END;
 /
 
 -- remove 1 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -633,7 +637,7 @@ END;
 
 -- remove 2 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_T"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_T"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -644,7 +648,7 @@ END;
 
 -- remove 3 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_CHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_CHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -655,7 +659,7 @@ END;
 
 -- remove 4 of 5
 BEGIN
-    EXECUTE IMMEDIATE 'DROP TRIGGER "FERRY"."CAPTURE_3_TCHECK"';
+    EXECUTE IMMEDIATE 'DROP TRIGGER "ferry"."CAPTURE_3_TCHECK"';
 EXCEPTION
     WHEN OTHERS THEN
         IF SQLCODE != -4080 THEN
@@ -665,7 +669,9 @@ END;
 /
 
 -- remove 5 of 5
-DELETE FROM "FERRY"."CAPTURED" WHERE "ID" = 3
+BEGIN
+    DELETE FROM "ferry"."CAPTURED" WHERE "ID" = 3;
+END;
 /
 
 -- snapshot: first chunk

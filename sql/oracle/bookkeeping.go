@@ -19,7 +19,7 @@ import (
 //   - Lists arrive as JSON arrays, read with JSON_TABLE; times in JSON as
 //     ISO 8601 with an offset, read with TO_TIMESTAMP_TZ and an explicit
 //     format.
-//   - Booleans are NUMBER(1), 0 or 1. Oracle stores '' as NULL, so text
+//   - Booleans are NUMBER(1), 0 or 1. Oracle stores ” as NULL, so text
 //     that may be empty is a CLOB read back with NVL(..., EMPTY_CLOB()).
 //   - Locks: SELECT ... FOR UPDATE where PostgreSQL says FOR UPDATE; MERGE
 //     where it relies on ON CONFLICT (a concurrent insert of the same key
@@ -169,8 +169,8 @@ VALUES (:1, :2, :3, :4, :5, :6, :7, :8, :9)`,
 		SelectHeld: `SELECT "ID", "KEY", "KIND", "TOPIC", "PARTITION_NO", "KAFKA_OFFSET", NVL("REASON", EMPTY_CLOB()), "SINCE",
     "MESSAGE_KEY", "MESSAGE_VALUE"
 FROM ` + held + ` WHERE "GROUP_ID" = :1 ORDER BY "KEY", "ID"`,
-		DropHeld:   `DELETE FROM ` + held + ` WHERE "GROUP_ID" = :1 AND "KEY" = :2 AND "KIND" = :3`,
-		Unhold:     `DELETE FROM ` + held + ` WHERE "GROUP_ID" = :1 AND "ID" = :2`,
+		DropHeld: `DELETE FROM ` + held + ` WHERE "GROUP_ID" = :1 AND "KEY" = :2 AND "KIND" = :3`,
+		Unhold:   `DELETE FROM ` + held + ` WHERE "GROUP_ID" = :1 AND "ID" = :2`,
 		ForgetHeld: `DELETE FROM ` + held + ` h
 WHERE EXISTS (SELECT 1 FROM (SELECT :1 AS "G", :2 AS "P" FROM DUAL) s
     WHERE h."GROUP_ID" = s."G" AND SUBSTR(h."KEY", 1, LENGTH(s."P")) = s."P")`,

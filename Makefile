@@ -9,7 +9,7 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2
 LDFLAGS := -X github.com/ferry-cdc/ferry/internal/version.version=$(VERSION) \
 	-X github.com/ferry-cdc/ferry/internal/version.commit=$(COMMIT)
 
-.PHONY: all build image vet test test-mssql services-up services-down demo bench
+.PHONY: all build image vet test test-mssql test-oracle services-up services-down demo bench
 
 all: build
 
@@ -33,6 +33,13 @@ test:
 test-mssql:
 	@test -n "$$FERRY_TEST_MSSQL_DSN" || { echo "make test-mssql: set FERRY_TEST_MSSQL_DSN (docker-compose.yml, profile mssql)" >&2; exit 2; }
 	$(GO) test -race -count=1 -v -run Integration ./sql/sqlserver/
+
+# Oracle's tests against a real server, likewise: docker compose --profile
+# oracle up -d, then FERRY_TEST_ORACLE_DSN (a user that may create users and
+# grant, e.g. SYSTEM on FREEPDB1). Never run here yet.
+test-oracle:
+	@test -n "$$FERRY_TEST_ORACLE_DSN" || { echo "make test-oracle: set FERRY_TEST_ORACLE_DSN (docker-compose.yml, profile oracle)" >&2; exit 2; }
+	$(GO) test -race -count=1 -v -run '^TestOracle' ./sql/oracle/
 
 services-up:
 	scripts/services-up.sh

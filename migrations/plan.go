@@ -409,7 +409,11 @@ func triggerFile(source string, changes []Change, stmts []string) string {
 	}
 	b.WriteString("-- `ferry migrate down` removes capture; this migration has no down section.\n\n-- +goose Up\n")
 	for _, s := range stmts {
-		fmt.Fprintf(&b, "-- +goose StatementBegin\n%s;\n-- +goose StatementEnd\n\n", s)
+		// A PL/SQL block (Oracle's statements) ends with its own semicolon.
+		if !strings.HasSuffix(s, ";") {
+			s += ";"
+		}
+		fmt.Fprintf(&b, "-- +goose StatementBegin\n%s\n-- +goose StatementEnd\n\n", s)
 	}
 	return b.String()
 }
@@ -455,7 +459,8 @@ func (m *Migrator) appliedVersions(ctx context.Context, table string) (map[int64
 	if m.catalog != nil {
 		return applied, nil // never installed
 	}
-	_, err := m.dialect.Describe(ctx, m.db, m.schema, table)
+	// The version table's name as the catalog holds it (Oracle: upper case).
+	_, err := m.dialect.Describe(ctx, m.db, m.schema, m.dialect.Fold(table))
 	if errors.Is(err, fsql.ErrNoTable) {
 		return applied, nil
 	}

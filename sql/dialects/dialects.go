@@ -8,18 +8,20 @@ import (
 	"strings"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
+	"github.com/ferry-cdc/ferry/sql/oracle"
 	"github.com/ferry-cdc/ferry/sql/postgres"
 	"github.com/ferry-cdc/ferry/sql/sqlserver"
 )
 
 var byName = map[string]fsql.Dialect{
+	"oracle":    oracle.Dialect{},
 	"postgres":  postgres.Dialect{},
 	"sqlserver": sqlserver.Dialect{},
 }
 
 // planned are dialects the config may name whose implementation has not
 // landed yet; naming one is a clear error, not an unknown name.
-var planned = []string{"oracle"}
+var planned = []string{}
 
 // Lookup returns the dialect with the given name.
 func Lookup(name string) (fsql.Dialect, error) {

@@ -18,6 +18,7 @@ import (
 var drivers = []struct{ driver, home string }{
 	{"github.com/jackc/pgx", "github.com/ferry-cdc/ferry/sql/postgres"},
 	{"github.com/microsoft/go-mssqldb", "github.com/ferry-cdc/ferry/sql/sqlserver"},
+	{"github.com/sijms/go-ora", "github.com/ferry-cdc/ferry/sql/oracle"},
 }
 
 // TestDriversStayInTheirDialect (issue 10): no package of the module, and

@@ -1,0 +1,93 @@
+package oracle
+
+import (
+	"context"
+	stdsql "database/sql"
+	"encoding/json"
+	"fmt"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
+)
+
+// Requests is the store of snapshot requests in captureSchema, in
+// <capture schema>.SNAPSHOT_REQUEST (schema/00002_snapshot_requests.sql).
+// The generic store (sql/requests.go) runs every statement but the insert:
+// Oracle returns a new row's id only through RETURNING ... INTO an out
+// bind, never as a row a query scans.
+func (source) Requests(db *stdsql.DB, captureSchema string) fsql.Requests {
+	q := requestsSQL(captureSchema)
+	return &requests{Requests: fsql.NewRequests(db, q), db: db, q: q}
+}
+
+type requests struct {
+	fsql.Requests
+	db *stdsql.DB
+	q  fsql.RequestsSQL
+}
+
+// Add records requests in one transaction and returns their ids.
+func (s *requests) Add(ctx context.Context, reqs []fsql.SnapshotRequest) ([]int64, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q.Exists).Scan(&n); err != nil {
+		return nil, fmt.Errorf("look for the snapshot requests table: %w", err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("the capture schema has no snapshot requests table: run `ferry migrate up`")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ids := make([]int64, len(reqs))
+	for i, r := range reqs {
+		var keys any = stdsql.NullString{}
+		if r.Keys != nil {
+			raw := make([]json.RawMessage, len(r.Keys))
+			for j, k := range r.Keys {
+				raw[j] = k
+			}
+			b, err := json.Marshal(raw)
+			if err != nil {
+				return nil, fmt.Errorf("encode the keys of %s.%s: %w", r.Schema, r.Table, err)
+			}
+			keys = string(b)
+		}
+		_, err := tx.ExecContext(ctx, s.q.Insert, int64(r.TableID), r.Schema, r.Table, keys, int64(r.ChunkSize), int64(r.MaxRate),
+			r.Estimate, stdsql.Out{Dest: &ids[i]})
+		if err != nil {
+			return nil, fmt.Errorf("request a snapshot of %s.%s: %w", r.Schema, r.Table, err)
+		}
+	}
+	return ids, tx.Commit()
+}
+
+func requestsSQL(captureSchema string) fsql.RequestsSQL {
+	table := ident(captureSchema, "SNAPSHOT_REQUEST")
+	list := `SELECT "ID", "TABLE_ID", "SCHEMA_NAME", "TABLE_NAME",
+    CASE WHEN "KEYS" IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM JSON_TABLE(r."KEYS", '$[*]' COLUMNS ("N" FOR ORDINALITY))) END,
+    CASE WHEN "KEYS" IS NULL THEN 1 ELSE 0 END,
+    "CHUNK_SIZE", "MAX_RATE", "STATE", "ROWS_DONE", NVL("ROWS_ESTIMATED", -1), NVL("LAST_KEY", EMPTY_CLOB()), NVL("ERROR", EMPTY_CLOB()),
+    "REQUESTED_AT", "STARTED_AT", "FINISHED_AT"
+FROM ` + table + ` r`
+	return fsql.RequestsSQL{
+		Exists: `SELECT COUNT(*) FROM ALL_TABLES WHERE OWNER = ` + literal(captureSchema) + ` AND TABLE_NAME = 'SNAPSHOT_REQUEST'`,
+		Insert: `INSERT INTO ` + table + ` ("TABLE_ID", "SCHEMA_NAME", "TABLE_NAME", "KEYS", "CHUNK_SIZE", "MAX_RATE", "ROWS_ESTIMATED")
+VALUES (:1, :2, :3, :4, :5, :6, :7)
+RETURNING "ID" INTO :8`,
+		List:     list + ` ORDER BY "ID"`,
+		ListOpen: list + ` WHERE "STATE" IN ('pending', 'running') ORDER BY "ID"`,
+		Keys:     `SELECT NVL("KEYS", TO_CLOB('[]')) FROM ` + table + ` WHERE "ID" = :1`,
+		Cancel: `UPDATE ` + table + ` SET "STATE" = 'cancelled', "FINISHED_AT" = SYSTIMESTAMP, "UPDATED_AT" = SYSTIMESTAMP
+WHERE "SCHEMA_NAME" = :1 AND "TABLE_NAME" = :2 AND "STATE" IN ('pending', 'running')`,
+		Record: `MERGE INTO ` + table + ` t
+USING (SELECT :1 AS "ID", :2 AS "STATE", :3 AS "ROWS_DONE", :4 AS "LAST_KEY", :5 AS "ERROR" FROM DUAL) s
+ON (t."ID" = s."ID")
+WHEN MATCHED THEN UPDATE SET
+    t."STATE" = s."STATE", t."ROWS_DONE" = s."ROWS_DONE", t."LAST_KEY" = s."LAST_KEY", t."ERROR" = s."ERROR",
+    t."STARTED_AT" = NVL(t."STARTED_AT", SYSTIMESTAMP),
+    t."FINISHED_AT" = CASE WHEN s."STATE" IN ('done', 'cancelled', 'failed') THEN NVL(t."FINISHED_AT", SYSTIMESTAMP) END,
+    t."UPDATED_AT" = SYSTIMESTAMP
+    WHERE t."STATE" <> 'cancelled'`,
+	}
+}

@@ -192,33 +192,18 @@ func (a *Applier) try(ctx context.Context, items []*item, careful bool) error {
 		return err
 	}
 	// A run is changes of one route with distinct keys: its deletes are
-	// written in one statement, then its upserts in another. Against
-	// unique constraints, deleting sooner only frees values; where the
-	// order still matters (a table whose foreign key refers to itself),
-	// a statement fails and the careful pass applies the batch one change
+	// written first, then its upserts (writeAll). Against unique
+	// constraints, deleting sooner only frees values; where the order
+	// still matters (a table whose foreign key refers to itself), a
+	// statement fails and the careful pass applies the batch one change
 	// at a time, in order.
-	var run, dels []*item
+	var run []*item
 	inRun := map[string]bool{}
 	flush := func() error {
 		if len(run) == 0 {
 			return nil
 		}
-		dels = dels[:0]
-		ups := run[:0:0]
-		for _, it := range run {
-			if it.op == 'd' {
-				dels = append(dels, it)
-			} else {
-				ups = append(ups, it)
-			}
-		}
-		var err error
-		if len(dels) > 0 {
-			err = a.write(ctx, tx, dels)
-		}
-		if err == nil && len(ups) > 0 {
-			err = a.write(ctx, tx, ups)
-		}
+		err := a.writeAll(ctx, tx, run)
 		run = run[:0]
 		clear(inRun)
 		return err
@@ -365,11 +350,7 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	r := run[0].route
 	var err error
 	if run[0].op == 'd' {
-		keys := make([][]json.RawMessage, len(run))
-		for i, it := range run {
-			keys[i] = it.vals
-		}
-		err = a.tg.Delete(ctx, tx, r.table, r.key, keys)
+		err = a.tg.Delete(ctx, tx, r.table, r.key, runKeys(run))
 	} else {
 		cols, rows := runRows(r, run)
 		err = a.tg.Upsert(ctx, tx, r.table, r.key, cols, rows)
@@ -377,13 +358,68 @@ func (a *Applier) write(ctx context.Context, tx *stdsql.Tx, run []*item) error {
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.name, err)
 	}
+	a.wrote(run)
+	return nil
+}
+
+// writeAll applies changes of distinct keys, of any routes and ops, route
+// by route, each route's deletes before its upserts. Where the target can
+// (fsql.Writer), a route's deletes and upserts are one statement, so that
+// rows that refer to each other land at once.
+func (a *Applier) writeAll(ctx context.Context, tx *stdsql.Tx, its []*item) error {
+	var routes []*route
+	dels, ups := map[*route][]*item{}, map[*route][]*item{}
+	for _, it := range its {
+		if dels[it.route] == nil && ups[it.route] == nil {
+			routes = append(routes, it.route)
+		}
+		if it.op == 'd' {
+			dels[it.route] = append(dels[it.route], it)
+		} else {
+			ups[it.route] = append(ups[it.route], it)
+		}
+	}
+	w, one := a.tg.(fsql.Writer)
+	for _, r := range routes {
+		d, u := dels[r], ups[r]
+		if !one || len(d) == 0 || len(u) == 0 {
+			for _, run := range [][]*item{d, u} {
+				if len(run) == 0 {
+					continue
+				}
+				if err := a.write(ctx, tx, run); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		cols, rows := runRows(r, u)
+		if err := w.Write(ctx, tx, r.table, r.key, cols, runKeys(d), rows); err != nil {
+			return fmt.Errorf("route %s: %w", r.name, err)
+		}
+		a.wrote(d)
+		a.wrote(u)
+	}
+	return nil
+}
+
+// runKeys is the keys of a run of deletes.
+func runKeys(run []*item) [][]json.RawMessage {
+	keys := make([][]json.RawMessage, len(run))
+	for i, it := range run {
+		keys[i] = it.vals
+	}
+	return keys
+}
+
+// wrote counts a run of one op the transaction has written.
+func (a *Applier) wrote(run []*item) {
 	a.landed = append(a.landed, run...)
 	op := "upsert"
 	if run[0].op == 'd' {
 		op = "delete"
 	}
-	a.written[[2]string{r.name, op}] += len(run)
-	return nil
+	a.written[[2]string{run[0].route.name, op}] += len(run)
 }
 
 // runRows lines up a run's rows on the columns any of them writes, in the

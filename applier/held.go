@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -63,10 +64,9 @@ func (a *Applier) hold(ctx context.Context, tx *stdsql.Tx, it *item, kind, why s
 // unique value is over, or that fails for another reason, goes to the DLQ
 // and blocks its key.
 //
-// A key with several changes waiting tries its latest first: each change
-// carries the whole row, so the latest alone gives the row its final state,
-// and it may apply where an earlier one cannot (a value the key held in
-// between that another row has taken since, an insert its own delete ends).
+// The latest change of every key is tried first (retryLatest); only the
+// keys it cannot land have their changes tried in order, which is what
+// decides, once a wait is over, which change goes to the DLQ.
 func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.Entry, blocked map[string]int) error {
 	if !a.mayHold {
 		return nil
@@ -77,9 +77,15 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	}
 	a.mayHold = len(held) > 0
 	a.retrying = slices.ContainsFunc(held, func(h fsql.HeldChange) bool { return h.Kind == fsql.HeldForRow })
-	done, err := a.retryLatest(ctx, tx, held, blocked)
+	done, failed, err := a.retryLatest(ctx, tx, held, blocked)
 	if err != nil {
 		return err
+	}
+	count := map[string]int{}
+	for _, h := range held {
+		if h.Kind == fsql.HeldForRow {
+			count[h.Key]++
+		}
 	}
 	stuck := map[string]bool{} // keys whose earlier held change is still held
 	for _, h := range held {
@@ -104,27 +110,29 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 			it.fail = a.entry(it, dlq.ClassParked, "an earlier change of this key is in the DLQ", "")
 		}
 		if it.fail == nil && it.op != 0 {
-			werr, err := a.attempt(ctx, tx, messageID(m), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
-			if err != nil {
-				return err
+			// The only change of its key was the latest, just tried alone.
+			werr, tried := failed[h.Key]
+			if !tried || count[h.Key] > 1 {
+				if werr, err = a.attempt(ctx, tx, messageID(m), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) }); err != nil {
+					return err
+				}
 			}
 			if werr != nil {
-				switch class := a.classify(werr); class {
-				case fsql.Retry:
+				if a.classify(werr) == fsql.Retry {
 					return werr
-				case fsql.ForeignKey, fsql.Unique:
-					wait, dlqClass := a.cfg.Apply.ForeignKeyWait, dlq.ClassForeignKey
-					if class == fsql.Unique {
-						wait, dlqClass = a.cfg.Apply.UniqueWait, dlq.ClassUnique
-					}
-					if a.waited(h.Since) < wait {
-						stuck[h.Key] = true
-						continue
-					}
-					it.fail = a.entry(it, dlqClass, werr.Error(), "")
-				default:
-					it.fail = a.entry(it, dlq.ClassRejected, werr.Error(), "")
 				}
+				if !a.expired(h.Since, werr) {
+					stuck[h.Key] = true
+					continue
+				}
+				class := dlq.ClassRejected
+				switch a.classify(werr) {
+				case fsql.ForeignKey:
+					class = dlq.ClassForeignKey
+				case fsql.Unique:
+					class = dlq.ClassUnique
+				}
+				it.fail = a.entry(it, class, werr.Error(), "")
 				it.fail.First = h.Since
 			}
 		}
@@ -139,62 +147,170 @@ func (a *Applier) retryHeld(ctx context.Context, tx *stdsql.Tx, entries *[]*dlq.
 	return nil
 }
 
-// retryLatest applies, for each key with several changes waiting for a row,
-// the latest of them, and releases them all when it applies. It returns
-// the keys it released.
-func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.HeldChange, blocked map[string]int) (map[string]bool, error) {
+// retryLatest tries, of every key whose changes wait for a row, the latest
+// change. Each carries the whole row, so the latest alone gives the row its
+// final state, and it may apply where an earlier one cannot: a value the
+// key held in between that another row has taken since, an insert its own
+// delete ends, a parent that was deleted since.
+//
+// They are tried together first, one statement per route where the target
+// can (writeAll): rows that refer to each other (a cycle through a table's
+// foreign key to itself) can only land at once, and a row deleted frees its
+// unique values for the others. When that fails, some of them still wait
+// (or cannot apply): each is tried alone, in passes while any lands, since
+// one landing may let another; then the rest together again. A key whose
+// latest change lands is released, all its held changes. It returns those
+// keys, and the error of each latest change that failed alone when nothing
+// more could land.
+func (a *Applier) retryLatest(ctx context.Context, tx *stdsql.Tx, held []fsql.HeldChange, blocked map[string]int) (map[string]bool, map[string]error, error) {
 	latest := map[string]int{}
-	count := map[string]int{}
+	since := map[string]time.Time{} // when a key's first change was held
+	var keys, unread []string
 	for i, h := range held {
-		if h.Kind == fsql.HeldForRow {
-			latest[h.Key] = i
-			count[h.Key]++
+		if h.Kind != fsql.HeldForRow {
+			continue
+		}
+		if _, seen := latest[h.Key]; !seen {
+			keys = append(keys, h.Key)
+			since[h.Key] = h.Since
+			if _, loaded := blocked[h.Key]; !loaded {
+				unread = append(unread, h.Key)
+			}
+		}
+		latest[h.Key] = i
+	}
+	if len(unread) > 0 {
+		have, err := a.book.Blocked(ctx, tx, unread)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, key := range unread {
+			blocked[key] = have[key]
+		}
+	}
+	var todo []*item
+	for _, key := range keys {
+		h := held[latest[key]]
+		if a.routes[h.Topic] == nil || a.paused[h.Topic] || blocked[key] > 0 {
+			continue // the changes in order say what happens
+		}
+		if it := a.prepare(heldMessage(h)); it.fail == nil && (it.op == 'u' || it.op == 'd') {
+			todo = append(todo, it)
 		}
 	}
 	done := map[string]bool{}
-	for key, i := range latest {
-		h := held[i]
-		if count[key] < 2 || a.routes[h.Topic] == nil || a.paused[h.Topic] {
-			continue
+	failed := map[string]error{}
+	release := func(its []*item) error {
+		now := map[string]bool{}
+		for _, it := range its {
+			done[it.key], now[it.key] = true, true
 		}
-		it := a.prepare(heldMessage(h))
-		if it.fail != nil || it.op == 0 || blocked[it.key] > 0 {
-			continue // the changes in order say what happens
-		}
-		if _, loaded := blocked[it.key]; !loaded {
-			have, err := a.book.Blocked(ctx, tx, []string{it.key})
-			if err != nil {
-				return nil, err
-			}
-			if blocked[it.key] = have[it.key]; have[it.key] > 0 {
-				continue
-			}
-		}
-		werr, err := a.attempt(ctx, tx, latestKey(key), "ferry_held", func() error { return a.write(ctx, tx, []*item{it}) })
-		if err != nil {
-			return nil, err
-		}
-		if werr != nil {
-			if a.classify(werr) == fsql.Retry {
-				return nil, werr
-			}
-			continue
-		}
-		for _, hh := range held {
-			if hh.Key == key && hh.Kind == fsql.HeldForRow {
-				if err := a.book.Unhold(ctx, tx, hh.ID); err != nil {
-					return nil, err
+		for _, h := range held {
+			if now[h.Key] && h.Kind == fsql.HeldForRow {
+				if err := a.book.Unhold(ctx, tx, h.ID); err != nil {
+					return err
 				}
 			}
 		}
-		done[key] = true
+		return nil
 	}
-	return done, nil
+	// try writes its under a savepoint; a transient error ends the
+	// transaction.
+	try := func(its []*item) (werr, err error) {
+		werr, err = a.attempt(ctx, tx, latestKeysOf(its), "ferry_held", func() error { return a.writeAll(ctx, tx, its) })
+		if err == nil && werr != nil && a.classify(werr) == fsql.Retry {
+			return nil, werr
+		}
+		return werr, err
+	}
+	for len(todo) > 0 {
+		werr, err := try(todo)
+		if err != nil {
+			return nil, nil, err
+		}
+		if werr == nil {
+			return done, failed, release(todo)
+		}
+		if len(todo) == 1 {
+			failed[todo[0].key] = werr
+			break
+		}
+		var landed, rest []*item
+		for _, it := range todo {
+			werr, err := try([]*item{it})
+			if err != nil {
+				return nil, nil, err
+			}
+			if werr != nil {
+				failed[it.key] = werr
+				rest = append(rest, it)
+				continue
+			}
+			landed = append(landed, it)
+		}
+		if len(landed) == 0 {
+			break
+		}
+		if err := release(landed); err != nil {
+			return nil, nil, err
+		}
+		todo = rest
+	}
+	// One change that can never apply keeps the others from landing
+	// together. Once a key's wait is over, and before it goes to the DLQ,
+	// the rest are tried without it: if they land, it was in their way.
+	for i, it := range todo {
+		if len(todo) < 2 || !a.expired(since[it.key], failed[it.key]) {
+			continue
+		}
+		rest := slices.Concat(todo[:i], todo[i+1:])
+		werr, err := try(rest)
+		if err != nil {
+			return nil, nil, err
+		}
+		if werr != nil {
+			continue
+		}
+		if err := release(rest); err != nil {
+			return nil, nil, err
+		}
+		if werr, err = try([]*item{it}); err != nil {
+			return nil, nil, err
+		}
+		if werr == nil {
+			return done, failed, release([]*item{it})
+		}
+		failed[it.key] = werr
+		break
+	}
+	return done, failed, nil
 }
 
-// latestKey is attempt's key of the latest held change of a key, tried
-// alone for it.
-type latestKey string
+// expired says whether a change held since since, which the target refused
+// with werr, has waited as long as it may: for a foreign key's row or a
+// unique value, the wait configured; for anything else, no time at all.
+func (a *Applier) expired(since time.Time, werr error) bool {
+	switch a.classify(werr) {
+	case fsql.ForeignKey:
+		return a.waited(since) >= a.cfg.Apply.ForeignKeyWait
+	case fsql.Unique:
+		return a.waited(since) >= a.cfg.Apply.UniqueWait
+	}
+	return true
+}
+
+// latestKeys is attempt's key of the latest held changes of some keys,
+// tried together: the same changes tried again in a new transaction, after
+// one doomed the last, find their error under it.
+type latestKeys string
+
+func latestKeysOf(its []*item) latestKeys {
+	ids := make([]string, len(its))
+	for i, it := range its {
+		ids[i] = fmt.Sprint(messageID(it.msg))
+	}
+	return latestKeys(strings.Join(ids, " "))
+}
 
 // heldMessage is the Kafka message a held change was.
 func heldMessage(h fsql.HeldChange) *kafka.Message {

@@ -41,6 +41,19 @@ type Target interface {
 	RollbackTo(ctx context.Context, tx *stdsql.Tx, name string) error
 }
 
+// Writer is a Target that can delete rows and upsert others in one
+// statement. The applier uses it where a target has it, and otherwise
+// deletes, then upserts, in two statements.
+type Writer interface {
+	// Write deletes the rows whose keys are in deletes, then upserts rows,
+	// as Delete and Upsert do, in one statement: a unique value a deleted
+	// row held is free for the rows, and the foreign keys the database
+	// checks at a statement's end are checked once, with every row in
+	// place, so rows that refer to each other, or to themselves, land
+	// together.
+	Write(ctx context.Context, tx *stdsql.Tx, t *Table, key, columns []string, deletes, rows [][]json.RawMessage) error
+}
+
 // HeldChange is a consumed message the applier keeps in the target until
 // it can apply: a child waiting for its parent.
 type HeldChange struct {

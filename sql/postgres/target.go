@@ -20,6 +20,8 @@ import (
 
 type target struct{}
 
+var _ fsql.Writer = target{}
+
 // Target is PostgreSQL as a target.
 func (Dialect) Target() fsql.Target { return target{} }
 
@@ -32,6 +34,32 @@ func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, col
 	return err
 }
 
+func (target) Write(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, columns []string, deletes, rows [][]json.RawMessage) error {
+	body, err := rowsJSON(t, key, columns, rows)
+	if err != nil {
+		return err
+	}
+	keys, err := rowsJSON(t, key, key, deletes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, writeSQL(t, key, columns), string(body), string(keys))
+	return err
+}
+
+// writeSQL deletes the rows whose keys are in $2 and upserts the rows of $1
+// in one statement, so that PostgreSQL checks the foreign keys that are not
+// deferrable once, at the statement's end, with every row in place. The
+// statements in a WITH run in no set order, so the upsert's rows pass
+// through a one-time filter on the count of the deleted rows: it reads the
+// whole DELETE before the first row is inserted, and a unique value a
+// deleted row held is free (the unique check ignores rows this transaction
+// deleted).
+func writeSQL(t *fsql.Table, key, columns []string) string {
+	del := "ferry_d AS (" + deleteSQL(t, key, 2) + " RETURNING 1)"
+	return upsertAfter(t, key, columns, del, `(SELECT pg_catalog.count(*) FROM ferry_d) >= 0`)
+}
+
 // upsertSQL inserts or updates by key. json_populate_recordset converts
 // each value with the column type's own input function: exact for every
 // type Ferry carries. An always-identity column is written with OVERRIDING
@@ -39,6 +67,12 @@ func (target) Upsert(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key, col
 // (PostgreSQL lets no UPDATE set it). ON CONFLICT cannot use a deferrable
 // key, so for one the rows that exist are updated and the others inserted.
 func upsertSQL(t *fsql.Table, key, columns []string) string {
+	return upsertAfter(t, key, columns, "", "")
+}
+
+// upsertAfter is upsertSQL with a query of its own first (with, a WITH
+// item) and a condition on the rows it writes (gate).
+func upsertAfter(t *fsql.Table, key, columns []string, with, gate string) string {
 	cols := make([]string, len(columns))
 	var sets []string
 	overriding := ""
@@ -60,6 +94,9 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 	table := ident(t.Schema, t.Name)
 	list := strings.Join(cols, ", ")
 	source := fmt.Sprintf(`SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json) ferry_r`, populated(t, columns), table)
+	if gate != "" {
+		source += " WHERE " + gate
+	}
 	if !t.KeyDeferrable {
 		onConflict := "DO NOTHING"
 		if len(sets) > 0 {
@@ -69,7 +106,10 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 			}
 			onConflict = "DO UPDATE SET " + strings.Join(assign, ", ")
 		}
-		return fmt.Sprintf("INSERT INTO %s (%s)%s %s\nON CONFLICT (%s) %s", table, list, overriding, source, strings.Join(keys, ", "), onConflict)
+		if with != "" {
+			with = "WITH " + with + "\n"
+		}
+		return fmt.Sprintf("%sINSERT INTO %s (%s)%s %s\nON CONFLICT (%s) %s", with, table, list, overriding, source, strings.Join(keys, ", "), onConflict)
 	}
 	match := func(a, b string) string {
 		m := make([]string, len(key))
@@ -86,8 +126,11 @@ func upsertSQL(t *fsql.Table, key, columns []string) string {
 		}
 		existing = fmt.Sprintf("UPDATE %s ferry_t SET %s FROM ferry_v WHERE %s RETURNING %s", table, strings.Join(assign, ", "), match("ferry_t", "ferry_v"), prefixed("ferry_t", keys))
 	}
-	return fmt.Sprintf("WITH ferry_v AS (%s),\nferry_u AS (%s)\nINSERT INTO %s (%s)%s SELECT %s FROM ferry_v WHERE NOT EXISTS (SELECT FROM ferry_u WHERE %s)",
-		source, existing, table, list, overriding, list, match("ferry_u", "ferry_v"))
+	if with != "" {
+		with += ",\n"
+	}
+	return fmt.Sprintf("WITH %sferry_v AS (%s),\nferry_u AS (%s)\nINSERT INTO %s (%s)%s SELECT %s FROM ferry_v WHERE NOT EXISTS (SELECT FROM ferry_u WHERE %s)",
+		with, source, existing, table, list, overriding, list, match("ferry_u", "ferry_v"))
 }
 
 // populated is the select list of columns from ferry_r, a row that
@@ -118,14 +161,18 @@ func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []st
 	if err != nil {
 		return err
 	}
+	_, err = tx.ExecContext(ctx, deleteSQL(t, key, 1), string(body))
+	return err
+}
+
+// deleteSQL deletes the rows whose keys are in parameter n, a JSON array.
+func deleteSQL(t *fsql.Table, key []string, n int) string {
 	cols := make([]string, len(key))
 	for i, k := range key {
 		cols[i] = ident(k)
 	}
-	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $1::pg_catalog.json) ferry_r)`,
-		ident(t.Schema, t.Name), strings.Join(cols, ", "), populated(t, key), ident(t.Schema, t.Name))
-	_, err = tx.ExecContext(ctx, q, string(body))
-	return err
+	return fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM pg_catalog.json_populate_recordset(NULL::%s, $%d::pg_catalog.json) ferry_r)`,
+		ident(t.Schema, t.Name), strings.Join(cols, ", "), populated(t, key), ident(t.Schema, t.Name), n)
 }
 
 func (target) DeleteMatching(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, match map[string]json.RawMessage) error {

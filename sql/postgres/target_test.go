@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -31,6 +32,9 @@ func TestUpsertGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			golden(t, filepath.Join("testdata", name+".golden.sql"), upsertSQL(&c.table, c.key, c.columns)+";\n")
+			// The same upsert after deletes, in one statement.
+			write := "write" + strings.TrimPrefix(name, "upsert")
+			golden(t, filepath.Join("testdata", write+".golden.sql"), writeSQL(&c.table, c.key, c.columns)+";\n")
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/applier/lookup"
 	"github.com/ferry-cdc/ferry/dlq"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -63,14 +64,22 @@ func (a *Applier) Replay(ctx context.Context, entries []*dlq.Entry, f Filter, dr
 		return nil, err
 	}
 	a.routes = rs
+	// The refreshers stop before they are waited for (deferred calls run
+	// last first: a Wait deferred after the stop would wait for ever).
 	lctx, stop := context.WithCancel(ctx)
-	defer stop()
+	var started []*lookup.Set
+	defer func() {
+		stop()
+		for _, l := range started {
+			l.Wait()
+		}
+	}()
 	for _, r := range rs {
 		if r.lookups != nil {
 			if err := r.lookups.Start(lctx); err != nil {
 				return nil, err
 			}
-			defer r.lookups.Wait()
+			started = append(started, r.lookups)
 		}
 	}
 	if !dryRun && a.dlq == nil {

@@ -1,10 +1,12 @@
 package applier_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferry-cdc/ferry/applier"
 	"github.com/ferry-cdc/ferry/dlq"
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
@@ -99,6 +101,28 @@ func TestLookupsMapRefreshAndMiss(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Replaying the entry once its city exists, dry run then for real, on a
+	// route whose lookup refreshes from a query: replay returns (it waited
+	// for its refreshers before stopping them, for ever).
+	pgtest.Exec(t, p.tgt, `INSERT INTO cities VALUES ('PAR', 4)`)
+	for _, dry := range []bool{true, false} {
+		done := make(chan error, 1)
+		var out []applier.Outcome
+		go func() {
+			var err error
+			out, err = p.applier().Replay(context.Background(), entries, applier.Filter{}, dry)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil || len(out) != 1 || (out[0].Result != "would-replay") != !dry {
+				t.Fatalf("replay (dry run %t): %v %+v", dry, err, out)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("replay (dry run %t) did not return within a minute", dry)
+		}
+	}
+	p.waitCount(`SELECT count(*) FROM dept WHERE id = 3 AND city_id = 4`, 1, time.Minute)
 }
 
 // TestRulesSeeEveryValueAsItsType (issue 8, item 3): values a rule compares

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-cdc/ferry/internal/kafkatest"
+	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/postgres/pgtest"
 )
 
@@ -23,6 +24,28 @@ func TestSIGKILLWithPurgeLosesNothing(t *testing.T) {
 	e := newEnv(t, "items", "odd")
 	e.cfg.Relay.PurgeSchedule = "@every 1s"
 	pgtest.Exec(t, e.db, `INSERT INTO items SELECT g, 0, 'p' FROM generate_series(1, 2000) g`, `INSERT INTO odd VALUES (50, 0, '')`)
+	killWithPurge(t, e)
+}
+
+// TestSIGKILLAfterASnapshotLosesNothing: the same on a table whose rows
+// came from a snapshot and a snapshot of keys (as verify --repair asks),
+// both finished before the load and the kills.
+func TestSIGKILLAfterASnapshotLosesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "items", "odd")
+	e.cfg.Relay.PurgeSchedule = "@every 1s"
+	e.preload(`INSERT INTO items SELECT g, 0, 'p' FROM generate_series(1, 2000) g`, `INSERT INTO odd VALUES (50, 0, '')`)
+	p := e.spawn()
+	for _, id := range []int64{e.requestSnapshot("items", 500), e.requestSnapshot("odd", 500), e.requestSnapshot("items", 500, `{"id":7}`, `{"id":2100}`)} {
+		if q := e.waitSnapshot(id, 2*time.Minute); q.State != fsql.SnapshotDone {
+			t.Fatalf("snapshot: %+v", q)
+		}
+	}
+	p.kill()
+	killWithPurge(t, e)
+}
+
+func killWithPurge(t *testing.T, e *env) {
 	ctx, stopLoad := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var txns atomic.Int64

@@ -17,8 +17,11 @@ type RequestsSQL struct {
 	Exists string
 	// Insert: table id, schema, table, keys (the text of a JSON array, or
 	// NULL for the whole table), chunk size, max rate, estimate; one row,
-	// the new request's id.
-	Insert string
+	// the new request's id, or, with InsertReturnsInto, the id through an
+	// eighth, out parameter (Oracle returns a new row's id only through
+	// RETURNING ... INTO, never as a row a query scans).
+	Insert            string
+	InsertReturnsInto bool
 	// List and ListOpen (only pending and running): no parameters; rows
 	// of id, table id, schema, table, how many keys, whether it is for
 	// the whole table, chunk size, max rate, state, rows done, estimate
@@ -71,7 +74,7 @@ func (s *requests) Add(ctx context.Context, reqs []SnapshotRequest) ([]int64, er
 	defer tx.Rollback()
 	ids := make([]int64, len(reqs))
 	for i, r := range reqs {
-		var keys any
+		keys := stdsql.NullString{}
 		if r.Keys != nil {
 			raw := make([]json.RawMessage, len(r.Keys))
 			for j, k := range r.Keys {
@@ -81,9 +84,14 @@ func (s *requests) Add(ctx context.Context, reqs []SnapshotRequest) ([]int64, er
 			if err != nil {
 				return nil, fmt.Errorf("encode the keys of %s.%s: %w", r.Schema, r.Table, err)
 			}
-			keys = string(b)
+			keys = stdsql.NullString{String: string(b), Valid: true}
 		}
-		err := tx.QueryRowContext(ctx, s.q.Insert, r.TableID, r.Schema, r.Table, keys, r.ChunkSize, r.MaxRate, r.Estimate).Scan(&ids[i])
+		args := []any{int64(r.TableID), r.Schema, r.Table, keys, int64(r.ChunkSize), int64(r.MaxRate), r.Estimate}
+		if s.q.InsertReturnsInto {
+			_, err = tx.ExecContext(ctx, s.q.Insert, append(args, stdsql.Out{Dest: &ids[i]})...)
+		} else {
+			err = tx.QueryRowContext(ctx, s.q.Insert, args...).Scan(&ids[i])
+		}
 		if err != nil {
 			return nil, fmt.Errorf("request a snapshot of %s.%s: %w", r.Schema, r.Table, err)
 		}

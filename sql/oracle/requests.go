@@ -1,65 +1,17 @@
 package oracle
 
 import (
-	"context"
 	stdsql "database/sql"
-	"encoding/json"
-	"fmt"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // Requests is the store of snapshot requests in captureSchema, in
-// <capture schema>.SNAPSHOT_REQUEST (schema/00002_snapshot_requests.sql).
-// The generic store (sql/requests.go) runs every statement but the insert:
-// Oracle returns a new row's id only through RETURNING ... INTO an out
-// bind, never as a row a query scans.
+// <capture schema>.SNAPSHOT_REQUEST (schema/00002_snapshot_requests.sql),
+// run by the generic store (sql/requests.go); its insert returns the new
+// id through RETURNING ... INTO.
 func (source) Requests(db *stdsql.DB, captureSchema string) fsql.Requests {
-	q := requestsSQL(captureSchema)
-	return &requests{Requests: fsql.NewRequests(db, q), db: db, q: q}
-}
-
-type requests struct {
-	fsql.Requests
-	db *stdsql.DB
-	q  fsql.RequestsSQL
-}
-
-// Add records requests in one transaction and returns their ids.
-func (s *requests) Add(ctx context.Context, reqs []fsql.SnapshotRequest) ([]int64, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.q.Exists).Scan(&n); err != nil {
-		return nil, fmt.Errorf("look for the snapshot requests table: %w", err)
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("the capture schema has no snapshot requests table: run `ferry migrate up`")
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ids := make([]int64, len(reqs))
-	for i, r := range reqs {
-		var keys any = stdsql.NullString{}
-		if r.Keys != nil {
-			raw := make([]json.RawMessage, len(r.Keys))
-			for j, k := range r.Keys {
-				raw[j] = k
-			}
-			b, err := json.Marshal(raw)
-			if err != nil {
-				return nil, fmt.Errorf("encode the keys of %s.%s: %w", r.Schema, r.Table, err)
-			}
-			keys = string(b)
-		}
-		_, err := tx.ExecContext(ctx, s.q.Insert, int64(r.TableID), r.Schema, r.Table, keys, int64(r.ChunkSize), int64(r.MaxRate),
-			r.Estimate, stdsql.Out{Dest: &ids[i]})
-		if err != nil {
-			return nil, fmt.Errorf("request a snapshot of %s.%s: %w", r.Schema, r.Table, err)
-		}
-	}
-	return ids, tx.Commit()
+	return fsql.NewRequests(db, requestsSQL(captureSchema))
 }
 
 func requestsSQL(captureSchema string) fsql.RequestsSQL {
@@ -71,7 +23,8 @@ func requestsSQL(captureSchema string) fsql.RequestsSQL {
     "REQUESTED_AT", "STARTED_AT", "FINISHED_AT"
 FROM ` + table + ` r`
 	return fsql.RequestsSQL{
-		Exists: `SELECT COUNT(*) FROM ALL_TABLES WHERE OWNER = ` + literal(captureSchema) + ` AND TABLE_NAME = 'SNAPSHOT_REQUEST'`,
+		Exists:            `SELECT COUNT(*) FROM ALL_TABLES WHERE OWNER = ` + literal(captureSchema) + ` AND TABLE_NAME = 'SNAPSHOT_REQUEST'`,
+		InsertReturnsInto: true,
 		Insert: `INSERT INTO ` + table + ` ("TABLE_ID", "SCHEMA_NAME", "TABLE_NAME", "KEYS", "CHUNK_SIZE", "MAX_RATE", "ROWS_ESTIMATED")
 VALUES (:1, :2, :3, :4, :5, :6, :7)
 RETURNING "ID" INTO :8`,

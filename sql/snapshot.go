@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"crypto/sha256"
 	stdsql "database/sql"
 	"time"
 )
@@ -79,6 +80,24 @@ type ChunkHash struct {
 	Rows int
 	Sum  []byte
 	Last []byte // nil unless Rows is the limit
+}
+
+// HashImages is ChunkHash for images read in key order with their keys'
+// images, for a dialect that sums a chunk up in Ferry rather than in the
+// database: a SHA-256 of the images joined by newlines.
+func HashImages(imgs, keys [][]byte, limit int) ChunkHash {
+	h := sha256.New()
+	for i, img := range imgs {
+		if i > 0 {
+			h.Write([]byte{'\n'})
+		}
+		h.Write(img)
+	}
+	out := ChunkHash{Rows: len(imgs), Sum: h.Sum(nil)}
+	if limit > 0 && len(imgs) == limit {
+		out.Last = keys[len(keys)-1]
+	}
+	return out
 }
 
 // KeyedRow is one key read by Reader.Keys.

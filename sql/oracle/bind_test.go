@@ -364,10 +364,10 @@ func TestWriterRefusesColumns(t *testing.T) {
 	}
 	// Reading a GENERATED ALWAYS key (a snapshot's bound) is fine; a LONG
 	// column must be excluded from the image.
-	if _, err := NewChunk(tbl, []string{"ID"}, []string{"L"}, "ferry"); err != nil {
+	if _, err := newReader(fsql.ReadSpec{Table: tbl, Key: []string{"ID"}, Exclude: []string{"L"}}, readFacts{}); err != nil {
 		t.Error(err)
 	}
-	if _, err := NewChunk(tbl, []string{"ID"}, nil, "ferry"); err == nil || !strings.Contains(err.Error(), "LONG") {
+	if _, err := newReader(fsql.ReadSpec{Table: tbl, Key: []string{"ID"}}, readFacts{}); err == nil || !strings.Contains(err.Error(), "LONG") {
 		t.Errorf("got %v, want the LONG column refused", err)
 	}
 }

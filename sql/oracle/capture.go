@@ -245,8 +245,8 @@ func (c *captured) dmlTrigger(name string, disabled bool) string {
 		state = "\nDISABLE"
 	}
 	const ind = "            "
-	newImage := imageObject(c.cols, ref(":NEW"), c.schema, ind)
-	oldImage := imageObject(c.cols, ref(":OLD"), c.schema, ind)
+	newImage := imageObject(c.cols, triggerValues(ref(":NEW"), c.schema), ind)
+	oldImage := imageObject(c.cols, triggerValues(ref(":OLD"), c.schema), ind)
 	return fmt.Sprintf(`CREATE OR REPLACE TRIGGER %[1]s
 FOR INSERT OR UPDATE OR DELETE ON %[2]s%[3]s
 COMPOUND TRIGGER

@@ -68,10 +68,14 @@ func Redact(dsn string) string {
 // TO_NUMBER(:n) reads, the calendar and language of TO_DATE and
 // TO_TIMESTAMP formats. Every statement also names its formats; these
 // settings cover what a format cannot (TO_NUMBER without a model, the
-// calendar). A logon trigger runs before this statement, so it cannot
-// undo it.
+// calendar). NLS_SORT and NLS_COMP BINARY make ORDER BY and comparisons
+// of text (a snapshot's key order, key bounds, joins on keys) compare bytes,
+// whatever a user's or a logon trigger's linguistic sort: a linguistic or
+// case-insensitive order would make a keyset page skip or repeat rows. A
+// logon trigger runs before this statement, so it cannot undo it.
 const sessionSettings = `ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,' NLS_CALENDAR = 'GREGORIAN' ` +
-	`NLS_DATE_LANGUAGE = 'AMERICAN' NLS_LENGTH_SEMANTICS = 'BYTE' TIME_ZONE = '+00:00'`
+	`NLS_DATE_LANGUAGE = 'AMERICAN' NLS_LENGTH_SEMANTICS = 'BYTE' NLS_SORT = 'BINARY' NLS_COMP = 'BINARY' ` +
+	`TIME_ZONE = '+00:00'`
 
 // connector wraps go-ora's connector to pin the session settings.
 type connector struct {

@@ -140,15 +140,56 @@ func TestCaptureGolden(t *testing.T) {
 			for i, st := range drop {
 				s.add(fmt.Sprintf("remove %d of %d", i+1, len(drop)), st)
 			}
-			chunk, err := NewChunk(spec.Table, spec.Key, spec.Exclude, spec.CaptureSchema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s.add("snapshot: first chunk", chunk.First)
-			s.add("snapshot: chunk after a key", chunk.SQL)
 			golden(t, "capture_"+name+".sql", s.String())
 		})
 	}
+}
+
+// TestSnapshotGolden writes the reads of snapshot and verify: the chunk
+// selects by bounds and the read by keys. The composite case reads in code
+// point order on a WE8MSWIN1252 database, so its text key is ordered by its
+// AL32UTF8 bytes; the others read in a AL32UTF8 database's byte order,
+// which the key's index serves.
+func TestSnapshotGolden(t *testing.T) {
+	t.Parallel()
+	utf8 := readFacts{charset: "AL32UTF8"}
+	cases := map[string]struct {
+		spec  fsql.ReadSpec
+		facts readFacts
+	}{
+		"all_types": {fsql.ReadSpec{Table: allTypes(), Key: []string{"ID"}}, utf8},
+		"composite": {fsql.ReadSpec{Table: composite(), Key: []string{"ACCOUNT", "BOOKED_ON", "LINE"}, Exclude: []string{"SSN"}, CodePointOrder: true},
+			readFacts{charset: "WE8MSWIN1252"}},
+		"quoted":   {fsql.ReadSpec{Table: quoted(), Key: []string{"select"}}, utf8},
+		"raw_keys": {fsql.ReadSpec{Table: rawKeys(), Key: []string{"TENANT", "ID", "AT"}, CodePointOrder: true}, utf8},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r, err := newReader(c.spec, c.facts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s script
+			for b, label := range []string{"first chunk", "chunk after a key", "chunk up to a key", "chunk between two keys"} {
+				s.add("snapshot: "+label, r.chunks[b])
+			}
+			s.add("snapshot: rows of keys", r.keys)
+			s.add("snapshot: character set and collations", readFactsSQL)
+			golden(t, "snapshot_"+name+".sql", s.String())
+		})
+	}
+}
+
+// rawKeys has a key of a national-character, a RAW and a time-zone column:
+// each needs more than one plain placeholder or a conversion to compare.
+func rawKeys() *fsql.Table {
+	return &fsql.Table{Schema: "HR", Name: "BADGES", PrimaryKey: []string{"TENANT", "ID", "AT"}, Columns: []fsql.Column{
+		{Name: "TENANT", Type: "NVARCHAR2(20)", Kind: fsql.KindText},
+		{Name: "ID", Type: "RAW(16)", Kind: fsql.KindBinary},
+		{Name: "AT", Type: "TIMESTAMP(6) WITH TIME ZONE", Kind: fsql.KindTimestampTZ},
+		{Name: "PHOTO", Type: "BLOB", Kind: fsql.KindBinary, Nullable: true},
+	}}
 }
 
 func TestSchemaGolden(t *testing.T) {

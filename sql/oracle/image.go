@@ -68,15 +68,20 @@ func imageValue(c fsql.Column, ref, captureSchema string) string {
 	return ref
 }
 
-// imageObject is the JSON_OBJECT of cols read through prefix ("" for
-// :NEW/:OLD-style refs built by ref).
-func imageObject(cols []fsql.Column, ref func(string) string, captureSchema, indent string) string {
+// imageObject is the JSON_OBJECT of cols, each value written by value.
+func imageObject(cols []fsql.Column, value func(fsql.Column) string, indent string) string {
 	entries := make([]string, len(cols))
 	for i, c := range cols {
-		entries[i] = "KEY " + literal(c.Name) + " VALUE " + imageValue(c, ref(c.Name), captureSchema)
+		entries[i] = "KEY " + literal(c.Name) + " VALUE " + value(c)
 	}
 	return "JSON_OBJECT(\n" + indent + "  " + strings.Join(entries, ",\n"+indent+"  ") +
 		"\n" + indent + "  NULL ON NULL RETURNING CLOB)"
+}
+
+// triggerValues writes each column as the capture trigger does, read
+// through ref (:NEW."X", :OLD."X").
+func triggerValues(ref func(string) string, captureSchema string) func(fsql.Column) string {
+	return func(c fsql.Column) string { return imageValue(c, ref(c.Name), captureSchema) }
 }
 
 // keyPart is a PL/SQL expression that writes one key column's value as

@@ -2,7 +2,6 @@ package sqlserver
 
 import (
 	"context"
-	"crypto/sha256"
 	stdsql "database/sql"
 	"encoding/json"
 	"errors"
@@ -240,18 +239,7 @@ func (r *reader) Hash(ctx context.Context, after, until []byte, limit int) (fsql
 	if err != nil {
 		return fsql.ChunkHash{}, err
 	}
-	h := sha256.New()
-	for i, img := range imgs {
-		if i > 0 {
-			h.Write([]byte{'\n'})
-		}
-		h.Write(img)
-	}
-	out := fsql.ChunkHash{Rows: len(imgs), Sum: h.Sum(nil)}
-	if limit > 0 && len(imgs) == limit {
-		out.Last = keys[len(keys)-1]
-	}
-	return out, nil
+	return fsql.HashImages(imgs, keys, limit), nil
 }
 
 // Keys reads the rows of the given keys, at most maxKeysPerRead values a

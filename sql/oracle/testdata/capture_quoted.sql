@@ -674,28 +674,3 @@ BEGIN
 END;
 /
 
--- snapshot: first chunk
-SELECT JSON_OBJECT(
-      KEY 'select' VALUE TO_CHAR(t."select", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,'''),
-      KEY 'DATE' VALUE CASE WHEN t."DATE" IS NOT NULL THEN TO_CHAR(EXTRACT(YEAR FROM t."DATE")) || '-' || TO_CHAR(EXTRACT(MONTH FROM t."DATE")) || '-' || TO_CHAR(EXTRACT(DAY FROM t."DATE")) || TO_CHAR(t."DATE", '"T"HH24:MI:SS') END,
-      KEY 'it''s /* not */ a name' VALUE t."it's /* not */ a name",
-      KEY 'naïve Ünïcode' VALUE t."naïve Ünïcode"
-      NULL ON NULL RETURNING CLOB) AS "IMAGE"
-FROM "My Schema"."x'); DROP TABLE victim; --" t
-ORDER BY t."select"
-FETCH FIRST :1 ROWS ONLY
-/
-
--- snapshot: chunk after a key
-SELECT JSON_OBJECT(
-      KEY 'select' VALUE TO_CHAR(t."select", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,'''),
-      KEY 'DATE' VALUE CASE WHEN t."DATE" IS NOT NULL THEN TO_CHAR(EXTRACT(YEAR FROM t."DATE")) || '-' || TO_CHAR(EXTRACT(MONTH FROM t."DATE")) || '-' || TO_CHAR(EXTRACT(DAY FROM t."DATE")) || TO_CHAR(t."DATE", '"T"HH24:MI:SS') END,
-      KEY 'it''s /* not */ a name' VALUE t."it's /* not */ a name",
-      KEY 'naïve Ünïcode' VALUE t."naïve Ünïcode"
-      NULL ON NULL RETURNING CLOB) AS "IMAGE"
-FROM "My Schema"."x'); DROP TABLE victim; --" t
-WHERE (t."select" > TO_NUMBER(:1))
-ORDER BY t."select"
-FETCH FIRST :2 ROWS ONLY
-/
-

@@ -24,8 +24,6 @@ func placeholders(t *testing.T, q string) int {
 	return n
 }
 
-
-
 // TestReaderArgsMatchPlaceholders: for every bound the statement's
 // placeholders and the arguments built for a key agree in number, so each
 // bound value lands where the SQL compares it.

@@ -171,7 +171,9 @@ func (d duration) daySecond(leading, scale int) (string, error) {
 	days, _ := new(big.Int).QuoRem(ns, perDay, &rem)
 	r := rem.Int64()
 	h, m, s, f := r/3_600_000_000_000, r/60_000_000_000%60, r/1_000_000_000%60, r%1_000_000_000
-	if len(days.String()) > leading {
+	// Zero days fit even INTERVAL DAY(0) TO SECOND, the natural target of
+	// a time of day.
+	if days.Sign() != 0 && len(days.String()) > leading {
 		return "", fmt.Errorf("%s has %s days; INTERVAL DAY(%d) holds %d digits: %w", d, days, leading, leading, errNotExact)
 	}
 	frac := strings.TrimRight(fmt.Sprintf("%09d", f), "0")

@@ -308,7 +308,7 @@ func (m *Migrator) Down(ctx context.Context, dropOutbox bool) (removed []string,
 	}
 	err = m.inTx(ctx, func(tx *stdsql.Tx) error {
 		for _, t := range []string{captureVersions, triggersVersions} {
-			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.dialect.Quote(m.schema, m.dialect.Fold(t))); err != nil {
+			if _, err := tx.ExecContext(ctx, fsql.DropTableIfExists(m.dialect, m.dialect.Quote(m.schema, m.dialect.Fold(t)))); err != nil {
 				return fmt.Errorf("drop %s: %w", m.versionTable(t), err)
 			}
 		}

@@ -45,3 +45,19 @@ func RenderSchema(files fs.FS, quotedSchema string) ([]SchemaMigration, error) {
 	}
 	return out, nil
 }
+
+// TableDropper is a dialect whose SQL has no DROP TABLE IF EXISTS (Oracle
+// 19c): DropTableIfExists is the statement that drops a table and succeeds
+// when it is gone. Callers use "DROP TABLE IF EXISTS" with the others.
+type TableDropper interface {
+	DropTableIfExists(quotedTable string) string
+}
+
+// DropTableIfExists is the dialect's statement that drops quotedTable if it
+// exists.
+func DropTableIfExists(d any, quotedTable string) string {
+	if td, ok := d.(TableDropper); ok {
+		return td.DropTableIfExists(quotedTable)
+	}
+	return "DROP TABLE IF EXISTS " + quotedTable
+}

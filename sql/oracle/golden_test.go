@@ -322,6 +322,7 @@ func TestBookkeepingGolden(t *testing.T) {
 		{"truncate", truncateSQL(allTypes())},
 		{"catalog version", catalogVersion},
 		{"session settings", sessionSettings},
+		{"drop a table if it exists (migrate down --drop-outbox)", fsql.DropTableIfExists(Dialect{}, ident("FERRY", "GOOSE_DB_VERSION"))},
 	} {
 		s.add(q.label, q.sql)
 	}

@@ -87,3 +87,16 @@ END;`, s,
 		literal(fmt.Sprintf(" the triggers' owner %s needs GRANT EXECUTE ON SYS.DBMS_FLASHBACK TO %s, granted directly (a role does not count inside a trigger);", schema, ident(schema))),
 		literal("ferry: cannot install capture in "+schema+":"))
 }
+
+// DropTableIfExists drops a table and succeeds when it does not exist
+// (ORA-00942): 19c has no DROP TABLE IF EXISTS (23ai added it).
+func (Dialect) DropTableIfExists(quotedTable string) string {
+	return `BEGIN
+    EXECUTE IMMEDIATE ` + literal("DROP TABLE "+quotedTable+" PURGE") + `;
+EXCEPTION
+    WHEN OTHERS THEN
+        IF SQLCODE != -942 THEN
+            RAISE;
+        END IF;
+END;`
+}

@@ -2,6 +2,8 @@ package oracle
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -149,4 +151,34 @@ func TestSplice(t *testing.T) {
 	if _, err := splice([]byte(`[1]`), []string{"R"}, [][]byte{nil}); err == nil {
 		t.Error("a non-object image was spliced")
 	}
+}
+
+// TestNoDropTableIfExists: Oracle 19c has no DROP TABLE IF EXISTS; the
+// statement Ferry runs is a PL/SQL block that ignores only ORA-00942, and no
+// golden file (every statement Ferry generates) uses IF EXISTS.
+func TestNoDropTableIfExists(t *testing.T) {
+	t.Parallel()
+	q := fsql.DropTableIfExists(Dialect{}, ident("FERRY", "GOOSE_DB_VERSION"))
+	if strings.Contains(q, "IF EXISTS") || !strings.Contains(q, "SQLCODE != -942") {
+		t.Errorf("got %s", q)
+	}
+	files, _ := filepath.Glob("testdata/*.sql")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if regexp.MustCompile(`(?i)\bIF\s+(NOT\s+)?EXISTS\b`).Match(b) {
+			t.Errorf("%s uses IF [NOT] EXISTS, which Oracle 19c lacks", f)
+		}
+	}
+	for _, m := range must2(fsql.RenderSchema(capture{}.SchemaFiles(), ident("FERRY"))) {
+		if regexp.MustCompile(`(?i)\bIF\s+(NOT\s+)?EXISTS\b`).MatchString(m.SQL) {
+			t.Errorf("%s uses IF [NOT] EXISTS", m.Name)
+		}
+	}
+}
+
+func must2[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

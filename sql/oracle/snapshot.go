@@ -1,7 +1,6 @@
 package oracle
 
 import (
-	"bytes"
 	"context"
 	stdsql "database/sql"
 	"encoding/base64"
@@ -456,34 +455,12 @@ func splice(img []byte, names []string, vals [][]byte) ([]byte, error) {
 	if len(names) == 0 {
 		return img, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(img))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("image is not a JSON object: %.60q", img)
-	}
-	var out bytes.Buffer
-	out.WriteByte('{')
-	for i := 0; dec.More(); i++ {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("read image: %w", err)
-		}
-		name, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("read image value of %s: %w", name, err)
-		}
+	return mapImage(img, func(name string, raw json.RawMessage) (json.RawMessage, error) {
 		if at := slices.Index(names, name); at >= 0 && string(raw) != "null" {
-			raw = jsonString(base64.StdEncoding.EncodeToString(vals[at]))
+			return jsonString(base64.StdEncoding.EncodeToString(vals[at])), nil
 		}
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		out.Write(jsonString(name))
-		out.WriteByte(':')
-		out.Write(raw)
-	}
-	out.WriteByte('}')
-	return out.Bytes(), nil
+		return raw, nil
+	})
 }
 
 // Estimate is NUM_ROWS from the last statistics gathering, -1 without one.

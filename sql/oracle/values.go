@@ -46,6 +46,22 @@ func (Values) Image(cols []fsql.Column, image []byte) ([]byte, error) {
 	for i := range cols {
 		byName[cols[i].Name] = &cols[i]
 	}
+	return mapImage(image, func(name string, raw json.RawMessage) (json.RawMessage, error) {
+		c, ok := byName[name]
+		if !ok {
+			return raw, nil
+		}
+		v, err := (Values{}).Value(*c, raw)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", name, err)
+		}
+		return v, nil
+	})
+}
+
+// mapImage rewrites each value of an image (a JSON object) with f, keeping
+// the members' order and the bytes of every value f returns unchanged.
+func mapImage(image []byte, f func(name string, raw json.RawMessage) (json.RawMessage, error)) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(image))
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -63,10 +79,8 @@ func (Values) Image(cols []fsql.Column, image []byte) ([]byte, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, fmt.Errorf("read image value of %s: %w", name, err)
 		}
-		if c, ok := byName[name]; ok {
-			if raw, err = (Values{}).Value(*c, raw); err != nil {
-				return nil, fmt.Errorf("column %s: %w", name, err)
-			}
+		if raw, err = f(name, raw); err != nil {
+			return nil, err
 		}
 		if i > 0 {
 			out.WriteByte(',')

@@ -232,7 +232,7 @@ func testSavepoint(t *testing.T, s *suite) {
 func testBookkeeping(t *testing.T, s *suite) {
 	db := s.h.NewDB(t)
 	ctx := t.Context()
-	schema := s.d.Fold(captureSchema)
+	schema := s.schema(db)
 	store := bookkeeping.New(s.tgt.Bookkeeping(schema), "dialecttest")
 	for range 2 {
 		if err := store.Prepare(ctx, db, schema); err != nil {

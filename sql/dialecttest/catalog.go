@@ -25,6 +25,7 @@ var described = Table{Name: "described", Key: []string{"b", "a"}, Unique: []stri
 // indexes (the key's among them); a table that is not there is ErrNoTable.
 func testDescribe(t *testing.T, s *suite) {
 	db := s.h.NewDB(t)
+	described, _ := s.narrow(t, described, nil)
 	s.h.CreateTable(t, db, described)
 	tbl := s.describe(t, db, described.Name)
 	schema, err := s.d.DefaultSchema(t.Context(), db)
@@ -74,6 +75,7 @@ func testRegistry(t *testing.T, s *suite) {
 		t.Fatalf("registry before the capture schema exists: %v %v, want nothing", reg, err)
 	}
 	tbl := s.capture(t, db, counter)
+	described, _ := s.narrow(t, described, nil)
 	s.h.CreateTable(t, db, described)
 	dtbl := s.describe(t, db, described.Name)
 	spec := fsql.CaptureSpec{ID: 7, Table: dtbl, Key: s.fold(described.Key), Exclude: s.fold([]string{"c", "f"})}

@@ -75,7 +75,7 @@ func (harness) Lacks(k fsql.Kind) bool {
 
 func (harness) IntegerDigits() int { return 18 }
 
-// EmptyTextIsNull: NVARCHAR2 stores ” as NULL (README.md, "Empty strings").
+// EmptyTextIsNull: NVARCHAR2 stores an empty string as NULL (README.md, "Empty strings").
 func (harness) EmptyTextIsNull() bool { return true }
 
 // Exec purges a dropped table at once, so that the recycle bin keeps no

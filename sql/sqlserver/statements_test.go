@@ -44,6 +44,8 @@ func TestLeaderGolden(t *testing.T) {
 		"-- try the lease (and the migration lock, with a wait)\n"+getAppLock,
 		"-- check it\n"+appLockHeld,
 		"-- release it\n"+releaseAppLock,
+		"-- name the session that holds it\n"+nameSession,
+		"-- who holds it, for ferry status\n"+leaseHolder,
 		"-- the relay's heartbeat\n"+heartbeatSQL("ferry"),
 	))
 }

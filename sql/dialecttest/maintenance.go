@@ -111,3 +111,33 @@ func testImmediate(t *testing.T, s *suite) {
 		t.Fatalf("an orphan after Immediate: %v, want a ForeignKey error at its statement", err)
 	}
 }
+
+// node is a table whose rows refer to each other, with a unique code.
+var node = Table{Name: "node", Key: []string{"id"}, Unique: []string{"code"},
+	References: []Reference{{Column: "parent_id", Table: "node", To: "id"}},
+	Columns: []Column{{Name: "id", Kind: fsql.KindInteger}, {Name: "parent_id", Kind: fsql.KindInteger, Nullable: true},
+		{Name: "code", Kind: fsql.KindText, Nullable: true}}}
+
+// testWriter: a target that writes a route's deletes and upserts in one
+// statement (sql.Writer) lands rows that refer to each other together, and
+// gives a new row the unique value of a row it deletes while another row
+// that referred to the deleted one moves away: deleting first would break
+// that reference, upserting first the unique value.
+func testWriter(t *testing.T, s *suite) {
+	w, ok := s.tgt.(fsql.Writer)
+	if !ok {
+		t.Skipf("%s writes deletes and upserts in two statements", s.d.Name())
+	}
+	db := s.h.NewDB(t)
+	s.h.CreateTable(t, db, node)
+	tbl := s.describe(t, db, node.Name)
+	cols := s.columnNames(node)
+	s.write(t, db, tbl, node, rowsOf(t, `[1, null, "a"]`, `[5, 1, "e"]`), nil)
+	tx := begin(t, db)
+	if err := w.Write(t.Context(), tx, tbl, cols[:1], cols, rowsOf(t, `[1]`, `[7]`),
+		rowsOf(t, `[2, 3, "a"]`, `[3, 2, "b"]`, `[5, 2, "f"]`)); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, tx)
+	sameRows(t, node, s.read(t, db, tbl, node.Key), rowsOf(t, `[2, 3, "a"]`, `[3, 2, "b"]`, `[5, 2, "f"]`))
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"CatalogVersionChangesWithTheCatalog", "target", testCatalogVersion},
 		{"DeleteMatchingAndTruncateInTheTransaction", "target", testDeleteMatching},
 		{"ImmediateChecksDeferredKeysAtTheStatement", "target", testImmediate},
+		{"WriterLandsRowsThatReferToEachOtherTogether", "target", testWriter},
 		{"BookkeepingBlockedAndHeldKeys", "target", testBlockedAndHeld},
 		{"BookkeepingBarriersAndReplayed", "target", testBarriers},
 	}

@@ -2,6 +2,8 @@ package sql
 
 import (
 	"errors"
+	"os"
+	"strconv"
 	"time"
 )
 
@@ -75,3 +77,11 @@ type LeaseHolder struct {
 // ErrNoHeartbeat is returned (wrapped) when a source's capture schema is
 // too old to write heartbeats: `ferry migrate up` upgrades it.
 var ErrNoHeartbeat = errors.New("the capture schema has no heartbeat function: run ferry migrate up")
+
+// LeaseName is how the session that holds the lease of a relay of source
+// names itself while it leads, so that the server's session list, and
+// `ferry status`, say which relay leads: its source, host and process.
+func LeaseName(source string) string {
+	host, _ := os.Hostname()
+	return "ferry relay " + source + " " + host + " pid " + strconv.Itoa(os.Getpid())
+}

@@ -74,6 +74,10 @@ type Column struct {
 // Reference is a foreign key: Column refers to Table's primary key column To.
 type Reference struct {
 	Column, Table, To string
+	// Deferred asks for a key checked at commit, where the dialect has
+	// such keys (Types.Deferred); elsewhere it is checked at each
+	// statement.
+	Deferred bool
 }
 
 // Types are a dialect's column types for the suite's kinds (see Column).
@@ -82,11 +86,16 @@ type Types struct {
 	// Decimal is a format of the decimal type's precision and scale,
 	// "numeric(%d,%d)".
 	Decimal string
+	// Deferred is what follows a foreign key checked at commit
+	// ("DEFERRABLE INITIALLY DEFERRED"), "" for a dialect without them.
+	Deferred string
 }
 
 // CreateSQL is table's CREATE TABLE in schema, in the SQL the dialects
 // share, with names quoted by d: what a harness's CreateTable runs.
 func (tb Table) CreateSQL(d fsql.Dialect, schema string, types Types) (string, error) {
+	// Names are folded as the suite's bare names in statements are.
+	name := func(n string) string { return d.Quote(d.Fold(n)) }
 	var defs []string
 	for _, c := range tb.Columns {
 		t, ok := types.ByKind[c.Kind]
@@ -100,18 +109,22 @@ func (tb Table) CreateSQL(d fsql.Dialect, schema string, types Types) (string, e
 		if c.Nullable {
 			null = " NULL"
 		}
-		defs = append(defs, d.Quote(c.Name)+" "+t+null)
+		defs = append(defs, name(c.Name)+" "+t+null)
 	}
 	keys := make([]string, len(tb.Key))
 	for i, k := range tb.Key {
-		keys[i] = d.Quote(k)
+		keys[i] = name(k)
 	}
 	defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
 	for _, u := range tb.Unique {
-		defs = append(defs, "UNIQUE ("+d.Quote(u)+")")
+		defs = append(defs, "UNIQUE ("+name(u)+")")
 	}
 	for _, r := range tb.References {
-		defs = append(defs, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", d.Quote(r.Column), d.Quote(schema, r.Table), d.Quote(r.To)))
+		fk := fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)", name(r.Column), d.Quote(schema, d.Fold(r.Table)), name(r.To))
+		if r.Deferred && types.Deferred != "" {
+			fk += " " + types.Deferred
+		}
+		defs = append(defs, fk)
 	}
-	return "CREATE TABLE " + d.Quote(schema, tb.Name) + " (\n\t" + strings.Join(defs, ",\n\t") + "\n)", nil
+	return "CREATE TABLE " + d.Quote(schema, d.Fold(tb.Name)) + " (\n\t" + strings.Join(defs, ",\n\t") + "\n)", nil
 }

@@ -14,15 +14,27 @@ import (
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
-// captureSchema is the capture schema of every test, folded by the dialect.
+// captureSchema is the schema of Ferry's own tables in every test (the
+// capture schema, the applier's), folded by the dialect, unless the
+// harness is a SchemaHarness.
 const captureSchema = "ferry"
+
+// SchemaHarness is a Harness whose test databases each have a schema of
+// their own for Ferry's tables: Oracle's, where a schema is a user, is the
+// test's user.
+type SchemaHarness interface {
+	Harness
+	// FerrySchema is the schema of Ferry's tables in db, as the catalog
+	// holds its name.
+	FerrySchema(db *stdsql.DB) string
+}
 
 // Run runs the contract's tests for the roles h's dialect implements, each
 // as a subtest on a database of its own.
 func Run(t *testing.T, h Harness) {
 	tests := []struct {
 		name string
-		role string // "source" or "target"
+		role string // "source", "target" or "any"
 		run  func(*testing.T, *suite)
 	}{
 		{"OutOfOrderCommitIsNeitherSkippedNorDoubled", "source", testOutOfOrderCommit},
@@ -37,6 +49,16 @@ func Run(t *testing.T, h Harness) {
 		{"ClassifyByNumber", "target", testClassify},
 		{"SavepointRollsBackOneChange", "target", testSavepoint},
 		{"BookkeepingOffsetsInOneTransaction", "target", testBookkeeping},
+		{"WatermarkIsCoveredOnlyOnceItsChangesAreRead", "source", testWatermark},
+		{"LeaseHolderNamesTheSessionThatLeads", "source", testLeaseHolder},
+		{"RegistryRecordsInspectsAndDropsCapture", "source", testRegistry},
+		{"DescribeReadsColumnsKeysAndUniqueIndexes", "any", testDescribe},
+		{"CatalogVersionChangesWithTheCatalog", "target", testCatalogVersion},
+		{"DeleteMatchingAndTruncateInTheTransaction", "target", testDeleteMatching},
+		{"ImmediateChecksDeferredKeysAtTheStatement", "target", testImmediate},
+		{"WriterLandsRowsThatReferToEachOtherTogether", "target", testWriter},
+		{"BookkeepingBlockedAndHeldKeys", "target", testBlockedAndHeld},
+		{"BookkeepingBarriersAndReplayed", "target", testBarriers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,16 +128,24 @@ func (s *suite) describe(t *testing.T, db *stdsql.DB, name string) *fsql.Table {
 	return tbl
 }
 
-// capture creates table and installs its capture by its key, through the
-// contract alone, as `ferry migrate up` does: the capture schema's goose
-// migrations, then the triggers with their registry row.
+// capture creates table and installs its capture by its key, with id 1.
 func (s *suite) capture(t *testing.T, db *stdsql.DB, table Table) *fsql.Table {
 	t.Helper()
-	ctx := t.Context()
 	s.h.CreateTable(t, db, table)
 	tbl := s.describe(t, db, table.Name)
+	s.install(t, db, fsql.CaptureSpec{ID: 1, Table: tbl, Key: s.fold(table.Key)})
+	return tbl
+}
+
+// install installs the capture spec says (its CaptureSchema is filled in)
+// through the contract alone, as `ferry migrate up` does: the capture
+// schema's goose migrations (a second time, none), then the triggers with
+// their registry row.
+func (s *suite) install(t *testing.T, db *stdsql.DB, spec fsql.CaptureSpec) {
+	t.Helper()
+	ctx := t.Context()
 	c := s.src.Capture()
-	schema := s.d.Fold(captureSchema)
+	schema := s.schema(db)
 	if _, err := db.ExecContext(ctx, c.PrepareSchema(schema)); err != nil {
 		t.Fatalf("prepare the capture schema: %v", err)
 	}
@@ -138,11 +168,7 @@ func (s *suite) capture(t *testing.T, db *stdsql.DB, table Table) *fsql.Table {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("migrate the capture schema: %v", err)
 	}
-	key := make([]string, len(table.Key))
-	for i, k := range table.Key {
-		key[i] = s.d.Fold(k)
-	}
-	spec := fsql.CaptureSpec{CaptureSchema: schema, ID: 1, Table: tbl, Key: key}
+	spec.CaptureSchema = schema
 	stmts, err := c.Triggers(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -151,13 +177,20 @@ func (s *suite) capture(t *testing.T, db *stdsql.DB, table Table) *fsql.Table {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.run(t, db, append(stmts, reg)...)
+}
+
+// run runs generated statements, in a transaction where DDL is
+// transactional, as a goose migration does.
+func (s *suite) run(t *testing.T, db *stdsql.DB, stmts ...string) {
+	t.Helper()
 	var q Execer = db
 	if s.d.Facts().TransactionalDDL {
 		q = begin(t, db)
 	}
-	for _, stmt := range append(stmts, reg) {
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("install capture: %v\n%s", err, stmt)
+	for _, stmt := range stmts {
+		if _, err := q.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatalf("%v\n%s", err, stmt)
 		}
 	}
 	if tx, ok := q.(*stdsql.Tx); ok {
@@ -165,12 +198,28 @@ func (s *suite) capture(t *testing.T, db *stdsql.DB, table Table) *fsql.Table {
 			t.Fatal(err)
 		}
 	}
-	return tbl
+}
+
+// fold folds names as the dialect does.
+func (s *suite) fold(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = s.d.Fold(n)
+	}
+	return out
 }
 
 // outbox returns a reader of the test's capture schema, as a relay opens it.
 func (s *suite) outbox(db *stdsql.DB) fsql.Outbox {
-	return s.src.Outbox(db, s.d.Fold(captureSchema))
+	return s.src.Outbox(db, s.schema(db))
+}
+
+// schema is the schema of Ferry's tables in db.
+func (s *suite) schema(db *stdsql.DB) string {
+	if sh, ok := s.h.(SchemaHarness); ok {
+		return sh.FerrySchema(db)
+	}
+	return s.d.Fold(captureSchema)
 }
 
 // neutral turns an image into its neutral values by column name (lower

@@ -3,6 +3,8 @@ package dialecttest
 import (
 	"bytes"
 	"encoding/json"
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,4 +107,63 @@ func trimFraction(k fsql.Kind, v json.RawMessage) string {
 		return s[:dot] + s[end:]
 	}
 	return s[:dot+1] + frac + s[end:]
+}
+
+// NarrowHarness is a Harness whose dialect cannot hold all that the suite
+// writes: it has no column type for some kinds (Oracle has no date, time or
+// uuid type), its integer columns hold fewer digits than an int64, or it
+// stores an empty string as NULL (Oracle's VARCHAR2). The suite leaves
+// those columns out of its tables and puts the nearest values it can hold
+// in its rows: the largest integers of that many digits, NULL for "".
+type NarrowHarness interface {
+	Harness
+	// Lacks reports that the dialect has no column type for kind k.
+	Lacks(k fsql.Kind) bool
+	// IntegerDigits is how many decimal digits an integer column holds.
+	IntegerDigits() int
+	// EmptyTextIsNull reports that an empty string is stored as NULL.
+	EmptyTextIsNull() bool
+}
+
+// narrow is table, and its rows (in table's column order), as the
+// dialect under test can hold them (see NarrowHarness).
+func (s *suite) narrow(t *testing.T, table Table, rows [][]json.RawMessage) (Table, [][]json.RawMessage) {
+	t.Helper()
+	n, ok := s.h.(NarrowHarness)
+	if !ok {
+		return table, rows
+	}
+	out := table
+	out.Columns = nil
+	var keep []int
+	for i, c := range table.Columns {
+		if !n.Lacks(c.Kind) {
+			out.Columns = append(out.Columns, c)
+			keep = append(keep, i)
+		}
+	}
+	out.Unique = slices.DeleteFunc(slices.Clone(table.Unique), func(u string) bool {
+		return !slices.ContainsFunc(out.Columns, func(c Column) bool { return c.Name == u })
+	})
+	limit := new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.IntegerDigits())), nil), big.NewInt(1))
+	var narrowed [][]json.RawMessage
+	for _, r := range rows {
+		var nr []json.RawMessage
+		for _, i := range keep {
+			v := r[i]
+			switch table.Columns[i].Kind {
+			case fsql.KindInteger:
+				if x, ok := new(big.Int).SetString(string(v), 10); ok && x.CmpAbs(limit) > 0 {
+					v = json.RawMessage(new(big.Int).Mul(limit, big.NewInt(int64(x.Sign()))).String())
+				}
+			case fsql.KindText:
+				if n.EmptyTextIsNull() && string(v) == `""` {
+					v = json.RawMessage("null")
+				}
+			}
+			nr = append(nr, v)
+		}
+		narrowed = append(narrowed, nr)
+	}
+	return out, narrowed
 }

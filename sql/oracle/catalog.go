@@ -38,6 +38,29 @@ JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = k.OWNER AND cc.CONSTRAINT_NAME = k.CONSTR
 WHERE k.OWNER = :1 AND k.TABLE_NAME = :2 AND k.CONSTRAINT_TYPE = 'P'
 ORDER BY cc.POSITION`
 
+// describeUnique lists the primary key and unique constraints in force,
+// with their deferrability, and the unique indexes on plain columns that
+// back no constraint (a deferrable constraint's index is not unique, so
+// constraints are read from ALL_CONSTRAINTS, not from their indexes).
+// :3 and :4 repeat :1 and :2: a SQL statement binds each placeholder by
+// position.
+const describeUnique = `SELECT u."N", u."C", u."D", u."I" FROM (
+    SELECT k.CONSTRAINT_NAME AS "N", cc.COLUMN_NAME AS "C", cc.POSITION AS "P",
+        CASE k.DEFERRABLE WHEN 'DEFERRABLE' THEN 1 ELSE 0 END AS "D", CASE k.DEFERRED WHEN 'DEFERRED' THEN 1 ELSE 0 END AS "I"
+    FROM ALL_CONSTRAINTS k
+    JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = k.OWNER AND cc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND cc.TABLE_NAME = k.TABLE_NAME
+    WHERE k.OWNER = :1 AND k.TABLE_NAME = :2 AND k.CONSTRAINT_TYPE IN ('P', 'U') AND k.STATUS = 'ENABLED'
+    UNION ALL
+    SELECT i.INDEX_NAME, ic.COLUMN_NAME, ic.COLUMN_POSITION, 0, 0
+    FROM ALL_INDEXES i
+    JOIN ALL_IND_COLUMNS ic ON ic.INDEX_OWNER = i.OWNER AND ic.INDEX_NAME = i.INDEX_NAME
+    WHERE i.TABLE_OWNER = :3 AND i.TABLE_NAME = :4 AND i.UNIQUENESS = 'UNIQUE' AND i.INDEX_TYPE = 'NORMAL'
+        AND i.STATUS IN ('VALID', 'N/A')
+        AND NOT EXISTS (SELECT 1 FROM ALL_CONSTRAINTS k WHERE k.INDEX_OWNER = i.OWNER AND k.INDEX_NAME = i.INDEX_NAME
+            AND k.CONSTRAINT_TYPE IN ('P', 'U'))
+) u
+ORDER BY u."N", u."P"`
+
 // Column categories, in fsql.Column.Category: how a target may write it.
 const (
 	// CategoryVirtual is a virtual column: computed, never written.
@@ -150,7 +173,33 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe primary key of %s: %w", name, err)
 	}
+	if t.Unique, err = uniqueIndexes(ctx, db, owner, table); err != nil {
+		return nil, fmt.Errorf("describe unique indexes of %s: %w", name, err)
+	}
 	return t, nil
+}
+
+// uniqueIndexes reads describeUnique: one index per name, its columns in
+// order.
+func uniqueIndexes(ctx context.Context, db fsql.Querier, owner, table string) ([]fsql.UniqueIndex, error) {
+	rows, err := db.QueryContext(ctx, describeUnique, owner, table, owner, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fsql.UniqueIndex
+	for rows.Next() {
+		var name, col string
+		var deferrable, deferred int
+		if err := rows.Scan(&name, &col, &deferrable, &deferred); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Name != name {
+			out = append(out, fsql.UniqueIndex{Name: name, Deferrable: deferrable == 1, InitiallyDeferred: deferred == 1})
+		}
+		out[len(out)-1].Columns = append(out[len(out)-1].Columns, col)
+	}
+	return out, rows.Err()
 }
 
 func nullInt(v stdsql.NullInt64) *int64 {

@@ -233,6 +233,7 @@ func TestSchemaGolden(t *testing.T) {
 	s.add("catalog: object", describeObject)
 	s.add("catalog: columns", describeColumns)
 	s.add("catalog: primary key", describePrimaryKey)
+	s.add("catalog: unique indexes", describeUnique)
 	golden(t, "schema.sql", s.String())
 }
 

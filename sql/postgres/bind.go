@@ -22,8 +22,8 @@ import (
 //   - binary: base64 becomes the hex form "\\x00ff";
 //   - json: the string holding the JSON text stays a string, checked, which
 //     the statement casts to the column's type (populated): as a JSON value,
-//     JSON null would read as SQL NULL; in an array, each element's text
-//     becomes the JSON value itself;
+//     JSON null would read as SQL NULL; an array of json elements is
+//     written in its text form for the same reason (jsonArray);
 //   - date, timestamp, timestamptz: a year before 1 becomes " BC"
 //     ("-0043-03-15" is "0044-03-15 BC"); a zone region is dropped (the
 //     offset says the instant, which is what timestamptz keeps);
@@ -105,6 +105,9 @@ func input(dst []byte, kind, elem fsql.Kind, c *fsql.Column, v []byte) ([]byte, 
 		}
 
 	case fsql.KindArray:
+		if k == jsontext.KindBeginArray && elem == fsql.KindJSON {
+			return jsonArray(dst, v)
+		}
 		if k == jsontext.KindBeginArray && needsInput(elem) {
 			return inputArray(dst, elem, v)
 		}
@@ -145,6 +148,44 @@ func inputArray(dst []byte, elem fsql.Kind, v []byte) ([]byte, error) {
 		}
 	}
 	return append(dst, ']'), nil
+}
+
+// jsonArray writes an array of json or jsonb elements as a JSON string of
+// its text form, {"null",NULL}, which the statement reads with the array
+// type's input function: read as a JSON array, an element that is JSON
+// null would become SQL NULL, and a json element would lose its outer
+// white space. An element null is SQL NULL; any other is the JSON text of
+// its neutral form (or a JSON value, as a Debezium producer may send),
+// quoted for the array's text form.
+func jsonArray(dst, v []byte) ([]byte, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(v, &items); err != nil {
+		return dst, fmt.Errorf("array value %.40s: %w", v, err)
+	}
+	text := []byte{'{'}
+	for i, it := range items {
+		if i > 0 {
+			text = append(text, ',')
+		}
+		if string(it) == "null" {
+			text = append(text, "NULL"...)
+			continue
+		}
+		elem, err := input(nil, fsql.KindJSON, "", nil, it)
+		if err != nil {
+			return dst, err
+		}
+		text = append(text, '"')
+		for _, b := range elem {
+			if b == '"' || b == '\\' {
+				text = append(text, '\\')
+			}
+			text = append(text, b)
+		}
+		text = append(text, '"')
+	}
+	text = append(text, '}')
+	return jsontext.AppendQuote(dst, text)
 }
 
 // moments rewrites what PostgreSQL reads otherwise: years before 1, a

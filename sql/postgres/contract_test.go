@@ -29,7 +29,7 @@ func (harness) NewDB(t *testing.T) *stdsql.DB {
 }
 
 // types are the column types of the suite's kinds.
-var types = dialecttest.Types{Decimal: "numeric(%d,%d)", ByKind: map[fsql.Kind]string{
+var types = dialecttest.Types{Decimal: "numeric(%d,%d)", Deferred: "DEFERRABLE INITIALLY DEFERRED", ByKind: map[fsql.Kind]string{
 	fsql.KindInteger: "bigint", fsql.KindFloat: "double precision", fsql.KindBool: "boolean",
 	fsql.KindText: "text", fsql.KindBinary: "bytea", fsql.KindDate: "date", fsql.KindTime: "time(6)",
 	fsql.KindTimestamp: "timestamp(6)", fsql.KindTimestampTZ: "timestamptz(6)", fsql.KindUUID: "uuid",

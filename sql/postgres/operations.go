@@ -5,8 +5,6 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,8 +34,7 @@ func leaseKey(captureSchema, source string) string {
 // leaseName is the application_name the leading relay's lease session
 // takes, so that pg_stat_activity, and `ferry status`, say who leads.
 func leaseName(source string) string {
-	host, _ := os.Hostname()
-	name := "ferry relay " + source + " " + host + " pid " + strconv.Itoa(os.Getpid())
+	name := fsql.LeaseName(source)
 	if len(name) > 63 { // NAMEDATALEN - 1
 		name = name[:63]
 	}

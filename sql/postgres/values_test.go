@@ -85,7 +85,9 @@ func TestInputFromNeutral(t *testing.T) {
 		{&fsql.Column{Kind: fsql.KindJSON}, `"{\"a\": 1}"`, `"{\"a\": 1}"`},
 		{&fsql.Column{Kind: fsql.KindJSON}, `"null"`, `"null"`},
 		{&fsql.Column{Kind: fsql.KindJSON}, `{"a": 1}`, `{"a": 1}`},
-		{&fsql.Column{Kind: fsql.KindArray, Elem: fsql.KindJSON}, `["null",null,"[1]"]`, `[null,null,[1]]`},
+		// JSON null apart from SQL NULL: the array's text form (jsonArray).
+		{&fsql.Column{Kind: fsql.KindArray, Elem: fsql.KindJSON}, `["null",null,"[1]"]`, `"{\"null\",NULL,\"[1]\"}"`},
+		{&fsql.Column{Kind: fsql.KindArray, Elem: fsql.KindJSON}, `["\"a\\\\b\"",{"x":1}]`, `"{\"\\\"a\\\\\\\\b\\\"\",\"{\\\"x\\\":1}\"}"`},
 		{&fsql.Column{Kind: fsql.KindJSON}, `"{"`, ""},
 		{&fsql.Column{Kind: fsql.KindDate}, `"-0043-03-15"`, `"0044-03-15 BC"`},
 		{&fsql.Column{Kind: fsql.KindDate}, `"0000-01-01"`, `"0001-01-01 BC"`},

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,67 @@ const appLockHeld = `SELECT CASE WHEN APPLOCK_MODE(N'public', @p1, N'Session') =
 
 const releaseAppLock = `EXEC sys.sp_releaseapplock @Resource = @p1, @LockOwner = N'Session';`
 
+// nameSession marks the lease's session while it leads, for LeaseHolder:
+// its CONTEXT_INFO (128 bytes that sys.dm_exec_sessions shows to a login
+// with VIEW SERVER STATE) becomes the SHA-256 of the lock's resource, then
+// the relay's name (sql.LeaseName). The session's program_name comes from
+// the DSN and cannot change once connected.
+const nameSession = `DECLARE @info varbinary(128) = @p1;
+SET CONTEXT_INFO @info;`
+
+// leaseHolder finds the session that leads: marked by nameSession with
+// the resource's hash @p1, and holding an exclusive session-owned
+// application lock in this database. login_time is the server's local
+// time; its current offset makes it an instant.
+const leaseHolder = `SELECT TOP (1) s.[session_id], SUBSTRING(s.[context_info], 33, 96), s.[program_name],
+    ISNULL(c.[client_net_address], N''), s.[login_name],
+    TODATETIMEOFFSET(s.[login_time], DATEPART(TZOFFSET, SYSDATETIMEOFFSET()))
+FROM sys.dm_exec_sessions AS s
+JOIN sys.dm_tran_locks AS l ON l.[request_session_id] = s.[session_id]
+LEFT JOIN sys.dm_exec_connections AS c ON c.[session_id] = s.[session_id] AND c.[parent_connection_id] IS NULL
+WHERE SUBSTRING(s.[context_info], 1, 32) = @p1
+    AND l.[resource_type] = N'APPLICATION' AND l.[resource_database_id] = DB_ID()
+    AND l.[request_owner_type] = N'SESSION' AND l.[request_mode] = N'X' AND l.[request_status] = N'GRANT'
+ORDER BY s.[login_time];`
+
+// sessionInfo is what nameSession sets for the lease of resource.
+func sessionInfo(resource, source string) []byte {
+	h := sha256.Sum256([]byte(resource))
+	name := []byte(fsql.LeaseName(source))
+	return append(h[:], name[:min(len(name), 96)]...)
+}
+
+// LeaseHolder reads who holds the lease of a relay of source; nil when
+// nobody does. The login needs VIEW SERVER STATE (as the relay's report of
+// the oldest open transaction does): without it SQL Server shows only the
+// login's own sessions, and refuses sys.dm_tran_locks.
+func (source) LeaseHolder(ctx context.Context, q fsql.Querier, captureSchema, source string) (*fsql.LeaseHolder, error) {
+	info := sessionInfo(relayResource(captureSchema, source), source)
+	var h fsql.LeaseHolder
+	var name []byte
+	var program string
+	err := q.QueryRowContext(ctx, leaseHolder, info[:sha256.Size]).Scan(&h.PID, &name, &program, &h.Client, &h.User, &h.Since)
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return nil, nil
+	}
+	if me, ok := numbered(err); ok && slices.Contains(permissionDenied, me.Number) {
+		return nil, fmt.Errorf("read who holds the relay lease of %s: the login needs VIEW SERVER STATE: %w", source, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read who holds the relay lease of %s: %w", source, err)
+	}
+	h.Application = strings.TrimRight(string(name), "\x00")
+	if h.Application == "" {
+		h.Application = program
+	}
+	return &h, nil
+}
+
+// relayResource is the lock resource of the lease of a relay of source.
+func relayResource(captureSchema, source string) string {
+	return lockResource("ferry.relay." + captureSchema + "." + source)
+}
+
 // lockResource is a lock name within sp_getapplock's 255 characters.
 func lockResource(name string) string {
 	if len([]rune(name)) <= 255 {
@@ -50,6 +113,7 @@ func lockResource(name string) string {
 type leader struct {
 	db       *stdsql.DB
 	resource string
+	info     []byte // what nameSession sets
 
 	mu   sync.Mutex
 	conn *stdsql.Conn
@@ -57,7 +121,8 @@ type leader struct {
 
 // Leader returns the lease for the relay of source.
 func (source) Leader(db *stdsql.DB, captureSchema, source string) fsql.Leader {
-	return &leader{db: db, resource: lockResource("ferry.relay." + captureSchema + "." + source)}
+	resource := relayResource(captureSchema, source)
+	return &leader{db: db, resource: resource, info: sessionInfo(resource, source)}
 }
 
 func (l *leader) TryAcquire(ctx context.Context) (bool, error) {
@@ -77,6 +142,10 @@ func (l *leader) TryAcquire(ctx context.Context) (bool, error) {
 	}
 	switch {
 	case result >= 0:
+		if _, err := l.conn.ExecContext(ctx, nameSession, l.info); err != nil {
+			l.drop()
+			return false, fmt.Errorf("name the relay lease's session: %w", err)
+		}
 		return true, nil
 	case result == -1:
 		return false, nil // another session holds it

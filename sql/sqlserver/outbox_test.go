@@ -1,6 +1,10 @@
 package sqlserver
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -65,5 +69,28 @@ func TestPositionAndMark(t *testing.T) {
 	}
 	if _, err := covers([]byte(`{"rv":1}`), []byte(`x`)); err == nil {
 		t.Error("a bad mark was accepted")
+	}
+}
+
+// TestLeaseHolderMarksTheSession: the source says who holds a lease (ferry
+// status asks through an optional interface), and the mark a leading
+// session sets is the resource's hash, which LeaseHolder looks for, then
+// the relay's name, cut to fit CONTEXT_INFO's 128 bytes.
+func TestLeaseHolderMarksTheSession(t *testing.T) {
+	t.Parallel()
+	type leaseHolder interface {
+		LeaseHolder(ctx context.Context, q fsql.Querier, captureSchema, source string) (*fsql.LeaseHolder, error)
+	}
+	if _, ok := (Dialect{}).Source().(leaseHolder); !ok {
+		t.Fatal("the SQL Server source cannot say who holds a lease")
+	}
+	l := (Dialect{}).Source().Leader(nil, "ferry", "hq").(*leader)
+	h := sha256.Sum256([]byte("ferry.relay.ferry.hq"))
+	if l.resource != "ferry.relay.ferry.hq" || !bytes.Equal(l.info[:32], h[:]) || string(l.info[32:]) != fsql.LeaseName("hq") {
+		t.Fatalf("lease %q marks its session %q", l.resource, l.info)
+	}
+	long := sessionInfo("r", strings.Repeat("s", 200))
+	if len(long) != 128 || !strings.HasPrefix(string(long[32:]), "ferry relay sss") {
+		t.Fatalf("a long source's mark is %d bytes: %q", len(long), long)
 	}
 }

@@ -2,6 +2,7 @@ package sqlserver
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,6 +45,8 @@ func TestLeaderGolden(t *testing.T) {
 		"-- try the lease (and the migration lock, with a wait)\n"+getAppLock,
 		"-- check it\n"+appLockHeld,
 		"-- release it\n"+releaseAppLock,
+		"-- name the session that holds it\n"+nameSession,
+		"-- who holds it, for ferry status\n"+leaseHolder,
 		"-- the relay's heartbeat\n"+heartbeatSQL("ferry"),
 	))
 }
@@ -132,7 +135,19 @@ func targetStatements(t *testing.T, tbl *fsql.Table, key, cols []string, rows []
 		t.Fatal(err)
 	}
 	dsrc, _ := del.constructor(kb)
+	del.stageName = keyStage
+	few, fewArgs, staged := up.writeStatement(del, bound, kb)
+	if staged || len(fewArgs) != len(bound)*len(up.cols)+len(kb)*len(del.cols) {
+		t.Fatalf("a few rows and keys: %d parameters, staged %v", len(fewArgs), staged)
+	}
+	many, _, staged := up.writeStatement(del, slices.Repeat(bound, maxParams), kb)
+	if !staged && !up.noBulk {
+		t.Fatal("more rows than one statement's parameters are not staged")
+	}
 	return []string{
+		"-- write: deletes and upserts in one MERGE, few rows\n" + few,
+		"-- write, many rows: both stage tables (made as above), bulk copy, then\n" + del.stageCreate(),
+		many,
 		"-- upsert, few rows: one MERGE from parameters\n" + up.merge(src),
 		"-- upsert, many rows: the stage table, made without parameters\n" + up.stageCreate(),
 		"-- then bulk copy into it, then one MERGE\n" + stageCheck() + up.merge(ident(stageTable)+" AS s") + stageDrop(),

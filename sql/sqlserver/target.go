@@ -58,16 +58,17 @@ const (
 
 // write is one table's columns as a batch writes them.
 type write struct {
-	table  *fsql.Table
-	name   string // quoted schema.table
-	cols   []column
-	key    []int // indexes of the key columns in cols
-	ident  bool  // an IDENTITY column is written
-	noBulk bool  // a column type bulk copy cannot send (json)
+	table     *fsql.Table
+	name      string // quoted schema.table
+	cols      []column
+	key       []int  // indexes of the key columns in cols
+	ident     bool   // an IDENTITY column is written
+	noBulk    bool   // a column type bulk copy cannot send (json)
+	stageName string // the stage table bulk copy fills
 }
 
 func newWrite(t *fsql.Table, key, columns []string, forDelete bool) (*write, error) {
-	w := &write{table: t, name: ident(t.Schema, t.Name)}
+	w := &write{table: t, name: ident(t.Schema, t.Name), stageName: stageTable}
 	names := columns
 	if forDelete {
 		names = key
@@ -205,7 +206,11 @@ func (w *write) on() string {
 }
 
 // merge is the MERGE from source (a constructor or the stage) into the table.
-func (w *write) merge(source string) string {
+func (w *write) merge(source string) string { return w.mergeFrom(source, "") }
+
+// mergeFrom is merge, and with op set, the source's column op says which
+// rows are deletes ('d') and which upserts ('u').
+func (w *write) mergeFrom(source, op string) string {
 	var sets []string
 	for i, c := range w.cols {
 		if slices.Contains(w.key, i) || c.Facts.Identity {
@@ -219,11 +224,16 @@ func (w *write) merge(source string) string {
 		fmt.Fprintf(&b, "SET IDENTITY_INSERT %s ON;\n", w.name)
 	}
 	fmt.Fprintf(&b, "MERGE %s WITH (HOLDLOCK) AS t\nUSING %s\nON %s\n", w.name, source, w.on())
+	insert := ""
+	if op != "" {
+		fmt.Fprintf(&b, "WHEN MATCHED AND s.%s = N'd' THEN DELETE\n", ident(op))
+		insert = " AND s." + ident(op) + " = N'u'"
+	}
 	if len(sets) > 0 {
 		fmt.Fprintf(&b, "WHEN MATCHED THEN UPDATE SET %s\n", strings.Join(sets, ", "))
 	}
-	fmt.Fprintf(&b, "WHEN NOT MATCHED BY TARGET THEN INSERT (%s) VALUES (%s);",
-		strings.Join(w.quotedColumns(""), ", "), strings.Join(w.quotedColumns("s."), ", "))
+	fmt.Fprintf(&b, "WHEN NOT MATCHED BY TARGET%s THEN INSERT (%s) VALUES (%s);",
+		insert, strings.Join(w.quotedColumns(""), ", "), strings.Join(w.quotedColumns("s."), ", "))
 	if w.ident {
 		fmt.Fprintf(&b, "\nSET IDENTITY_INSERT %s OFF;", w.name)
 	}
@@ -237,7 +247,11 @@ func (w *write) deleteFrom(source string) string {
 
 // constructor is a table value constructor of rows parameters, numbered
 // from @p1, each cast to its column's type, aliased as s.
-func (w *write) constructor(rows [][]bound) (string, []any) {
+func (w *write) constructor(rows [][]bound) (string, []any) { return w.constructorAfter(rows, 0) }
+
+// constructorAfter is constructor with its parameters numbered after the
+// first n of the statement.
+func (w *write) constructorAfter(rows [][]bound, n int) (string, []any) {
 	wide := make([]bool, len(w.cols))
 	for _, r := range rows {
 		for i, v := range r {
@@ -257,7 +271,7 @@ func (w *write) constructor(rows [][]bound) (string, []any) {
 				b.WriteString(", ")
 			}
 			args = append(args, v.Param)
-			fmt.Fprintf(&b, "CAST(@p%d AS %s)", len(args), w.cols[i].castType(wide[i]))
+			fmt.Fprintf(&b, "CAST(@p%d AS %s)", n+len(args), w.cols[i].castType(wide[i]))
 		}
 		b.WriteByte(')')
 	}
@@ -288,17 +302,23 @@ func (w *write) useStage(rows int) bool {
 // one. It has no parameters, so the table outlives the statement.
 func (w *write) stageCreate() string {
 	return fmt.Sprintf("DROP TABLE IF EXISTS %[1]s;\nSELECT TOP (0) %[2]s INTO %[1]s FROM %[3]s AS t LEFT JOIN (SELECT 1 AS [x]) AS ferry_none ON 1 = 0;",
-		ident(stageTable), strings.Join(w.quotedColumns("t."), ", "), w.name)
+		ident(w.stageName), strings.Join(w.quotedColumns("t."), ", "), w.name)
 }
 
 // stageCheck fails the batch when the stage does not hold the @p1 rows that
 // bulk copy sent.
-func stageCheck() string {
-	return fmt.Sprintf("IF (SELECT COUNT_BIG(*) FROM %s) <> @p1\n    THROW %d, N'ferry: the stage table does not hold the rows sent', 1;\n",
-		ident(stageTable), stageIncomplete)
+func stageCheck() string { return stageCheckOf(stageTable, 1) }
+
+// stageCheckOf fails the batch when table does not hold the rows that
+// parameter n counts.
+func stageCheckOf(table string, n int) string {
+	return fmt.Sprintf("IF (SELECT COUNT_BIG(*) FROM %s) <> @p%d\n    THROW %d, N'ferry: the stage table does not hold the rows sent', 1;\n",
+		ident(table), n, stageIncomplete)
 }
 
-func stageDrop() string { return "\nDROP TABLE " + ident(stageTable) + ";" }
+func stageDrop() string { return stageDropOf(stageTable) }
+
+func stageDropOf(table string) string { return "\nDROP TABLE " + ident(table) + ";" }
 
 // stage bulk copies rows into a fresh stage table on tx's connection.
 func (w *write) stage(ctx context.Context, tx *stdsql.Tx, rows [][]bound) error {
@@ -309,7 +329,7 @@ func (w *write) stage(ctx context.Context, tx *stdsql.Tx, rows [][]bound) error 
 	for i, c := range w.cols {
 		names[i] = c.Name
 	}
-	stmt, err := tx.PrepareContext(ctx, mssql.CopyIn(stageTable, mssql.BulkOptions{Tablock: true}, names...))
+	stmt, err := tx.PrepareContext(ctx, mssql.CopyIn(w.stageName, mssql.BulkOptions{Tablock: true}, names...))
 	if err != nil {
 		return fmt.Errorf("bulk copy into the stage table for %s: %w", w.table, err)
 	}

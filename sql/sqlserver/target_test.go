@@ -145,3 +145,47 @@ func TestUpsertNeutral(t *testing.T) {
 		t.Error("json columns cannot go through bulk copy")
 	}
 }
+
+// TestWriteIsOneStatementWhereItCanBe: deletes and upserts of distinct
+// keys are one statement whose parameters number the rows, then the keys;
+// a key both deleted and upserted, which one MERGE cannot touch twice, and
+// json columns beyond one statement's parameters, which bulk copy cannot
+// send, are written in two statements.
+func TestWriteIsOneStatementWhereItCanBe(t *testing.T) {
+	t.Parallel()
+	tbl := composite()
+	key, cols := []string{"order_id", "line_no"}, []string{"order_id", "line_no", "sku", "qty"}
+	rows := neutralRows(t, cols, `{"order_id":1,"line_no":1,"sku":"A","qty":"1"}`, `{"order_id":1,"line_no":2,"sku":"B","qty":"2"}`)
+	up, del, ub, db, err := bindWrite(tbl, key, cols, neutralRows(t, key, `{"order_id":2,"line_no":1}`), rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, args, staged := up.writeStatement(del, ub, db)
+	if staged || len(args) != 10 || !strings.Contains(q, "CAST(@p10 AS smallint)") || strings.Contains(q, "@p11") ||
+		args[8] != int64(2) || overlaps(up, del, ub, db) {
+		t.Fatalf("one statement of %d parameters (%v), staged %v:\n%s", len(args), args, staged, q)
+	}
+	_, del, ub, db, err = bindWrite(tbl, key, cols, neutralRows(t, key, `{"order_id":1,"line_no":2}`), rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !overlaps(up, del, ub, db) {
+		t.Error("a key both deleted and upserted is not seen")
+	}
+
+	doc := &fsql.Table{Schema: "dbo", Name: "docs", PrimaryKey: []string{"id"}, Columns: []fsql.Column{
+		col("id", "int", false, facts{}), col("body", "json", true, facts{}),
+	}}
+	var many []string
+	for i := range maxParams {
+		many = append(many, fmt.Sprintf(`{"id":%d,"body":"{}"}`, i))
+	}
+	up, del, ub, db, err = bindWrite(doc, []string{"id"}, []string{"id", "body"},
+		neutralRows(t, []string{"id"}, `{"id":-1}`), neutralRows(t, []string{"id", "body"}, many...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _, _ := up.writeStatement(del, ub, db); q != "" {
+		t.Errorf("%d json rows in one statement:\n%.200s", len(ub), q)
+	}
+}

@@ -154,8 +154,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	if err := kafkaclient.Probe(kctx, r.kafka, 10*time.Second); err != nil {
 		return false, &kindError{kindKafka, err}
 	}
-	txnID := "ferry-relay-" + r.src.Name
-	s, err := newSink(kctx, r.kafka, txnID, r.cfg.OffsetsTopic, r.src.Name, r.log)
+	s, err := newSink(kctx, r.kafka, transactionalID(r.src), r.cfg.OffsetsTopic, r.src.Name, r.log)
 	if err != nil {
 		return false, &kindError{kindKafka, err}
 	}
@@ -229,7 +228,9 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 				break
 			}
 			if errors.Is(err, fsql.ErrPositionGone) {
-				return progressed, &daemon.Fatal{Err: err}
+				return progressed, &daemon.Fatal{Err: fmt.Errorf("%w. Changes may be missing from Kafka, so the relay does not go on by itself: "+
+					"run `ferry relay reset-position -c %s --source %s` (the relay then publishes every change the outbox still holds, in order), "+
+					"then `ferry verify -c %s --repair` for what the outbox no longer holds", err, r.file, r.src.Name, r.file)}
 			}
 			return progressed, &kindError{kindDatabase, err}
 		}

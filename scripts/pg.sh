@@ -4,6 +4,8 @@
 #   scripts/pg.sh start     initdb on first use, start, wait until it answers
 #   scripts/pg.sh stop      fast shutdown (idempotent)
 #   scripts/pg.sh restart   stop + start
+#   scripts/pg.sh crash     immediate stop (what a power cut leaves: WAL not yet flushed
+#                           is lost, recovery runs at start) + start
 #   scripts/pg.sh status    exit 0 if running, 3 if not
 #   scripts/pg.sh setup     (re)create role ferry and databases ferry_source/ferry_target
 #   scripts/pg.sh secure    turn TLS and password checks on, by a reload, no restart: a
@@ -321,6 +323,14 @@ restart)
 	cmd_stop
 	cmd_start
 	;;
+crash)
+	resolve_pg_bin
+	if is_running; then
+		log "postgres: crashing (immediate stop)"
+		as_pg "$FERRY_PG_BIN/pg_ctl" stop -D "$FERRY_PG_DATA" -m immediate -w -t 60 >/dev/null 2>&1 || { log_tail; die "immediate stop failed"; }
+	fi
+	cmd_start
+	;;
 status) cmd_status ;;
 setup) cmd_setup ;;
 secure) cmd_secure ;;
@@ -329,7 +339,7 @@ bin)
 	printf '%s\n' "$FERRY_PG_BIN"
 	;;
 *)
-	echo "usage: $0 {start|stop|restart|status|setup|secure|bin}" >&2
+	echo "usage: $0 {start|stop|restart|crash|status|setup|secure|bin}" >&2
 	exit 2
 	;;
 esac

@@ -37,6 +37,49 @@ exits at once.`,
 	}
 	cmd.Flags().StringVar(&source, "source", "", "relay only this source (default: every source)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics and /healthz on this address, e.g. :9464")
+	cmd.AddCommand(newRelayResetPosition(g))
+	return cmd
+}
+
+func newRelayResetPosition(g *globals) *cobra.Command {
+	var source string
+	cmd := &cobra.Command{
+		Use:   "reset-position",
+		Short: "Start a source's relay again from the beginning of its outbox",
+		Long: `reset-position replaces the source's relay position in Kafka with the
+beginning of its outbox. Use it when the relay refuses its position because the
+outbox is no longer the one it was reading (the capture schema was created
+again, the database was restored to a point in time, or the source failed over
+to a standby that had not received everything): the relay then publishes every
+change the outbox still holds, in order, after what Kafka already has, and
+starts each open snapshot request again. Then run ferry verify --repair for
+what the outbox no longer holds.
+
+A running relay of the source is fenced and starts again from the new position.`,
+		Example: "  ferry relay reset-position -c ferry.yaml --source hq",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			src, ok := cfg.Source(source)
+			if !ok {
+				return usageError(fmt.Errorf("--source %q: no such source in %s", source, cfg.File))
+			}
+			old, err := relay.ResetPosition(cmd.Context(), cfg, src, slog.Default())
+			if err != nil {
+				return err
+			}
+			if old == nil {
+				old = []byte("none")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "source %s: the relay position is now the beginning of the outbox (it was %s)\n", src.Name, old)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&source, "source", "", "the source whose relay position to reset (required)")
+	_ = cmd.MarkFlagRequired("source")
 	return cmd
 }
 

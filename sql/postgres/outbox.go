@@ -46,18 +46,45 @@ import (
 // records S1, L1 and the last seq published, and every query filters by
 // pg_visible_in_snapshot against S1 explicitly, so a page can be re-read
 // from any later snapshot, after a restart too.
+//
+// A position must stay true after the source crashes. PostgreSQL hands out
+// sequence values and xids before it makes them durable: nextval WAL-logs
+// ahead but does not flush, and neither does the abort of a transaction
+// that wrote nothing. After a crash, recovery knows only what reached the
+// disk, so it can hand the same seqs (up to L) and xids (below S's xmax)
+// out again to new transactions, whose rows a position taken before the
+// crash would then skip as already read. So the horizon flushes the WAL
+// after taking S, by committing a transaction that writes a WAL record
+// (pg_logical_emit_message) with synchronous_commit on: everything L and S
+// depend on, the commit records of every transaction S sees included, is
+// then on disk (and on synchronous standbys) before the position can reach
+// Kafka. This costs one small commit per window.
+//
+// What a flush cannot cover is a source that loses committed WAL: a
+// failover to an asynchronous standby, a point-in-time restore, or another
+// database under the same DSN. A position therefore carries the outbox's
+// origin (the cluster's system identifier, the database, the outbox table
+// and the WAL timeline); Read refuses a position of another origin with
+// ErrPositionGone rather than skip changes silently.
 
 type position struct {
-	Snap   string           `json:"snapshot"`
-	Last   int64            `json:"last_seq"`
-	Bounds map[string]int64 `json:"bounds,omitempty"`
-	Win    *window          `json:"window,omitempty"`
+	// Origin identifies the outbox the position was taken from; empty in
+	// positions written before it was recorded (adopted at the next read).
+	Origin string `json:"origin,omitempty"`
+	Snap   string `json:"snapshot"`
+	// Settled is a snapshot taken just after Snap's flush (a transaction
+	// of the relay's own): while nothing else finishes, peek sees it.
+	Settled string           `json:"settled,omitempty"`
+	Last    int64            `json:"last_seq"`
+	Bounds  map[string]int64 `json:"bounds,omitempty"`
+	Win     *window          `json:"window,omitempty"`
 }
 
 type window struct {
-	Snap   string `json:"snapshot"`
-	Last   int64  `json:"last_seq"`
-	Cursor int64  `json:"cursor"`
+	Snap    string `json:"snapshot"`
+	Settled string `json:"settled,omitempty"`
+	Last    int64  `json:"last_seq"`
+	Cursor  int64  `json:"cursor"`
 }
 
 // start is the position before anything: a snapshot that sees nothing.
@@ -116,6 +143,7 @@ type outbox struct {
 	seq        string // the outbox's identity sequence, quoted
 	rows       string // the window query
 	horizonSQL string
+	peekSQL    string
 	busy       bool // the last Read returned rows: skip the idle check
 	// taken is when this relay took the snapshots it reads between (each
 	// time is read just before its snapshot is taken, so a change the
@@ -132,14 +160,25 @@ func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	cols := `seq, txid, table_id, op, ts, before, after,
     coalesce(pg_catalog.pg_column_size(before), 0) + coalesce(pg_catalog.pg_column_size(after), 0) AS size`
 	seq := ident(captureSchema, "outbox_seq_seq")
+	// The origin: system identifier / database oid / outbox oid / timeline
+	// (the first 8 hex digits of a WAL file name are its timeline).
+	origin := `(SELECT system_identifier FROM pg_catalog.pg_control_system())::text || '/' ||
+  (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())::text || '/' ||
+  ` + literal(t) + `::pg_catalog.regclass::pg_catalog.oid::text || '/' ||
+  pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8)`
 	return &outbox{
 		db:     db,
 		schema: captureSchema,
 		seq:    seq,
 		taken:  map[string]time.Time{},
+		// L; an xid of its own, rolled back; S and the origin; then the
+		// flush (see the top of this file).
 		horizonSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ` + seq + `;
 BEGIN; SELECT pg_catalog.pg_current_xact_id(); ROLLBACK;
+SELECT pg_catalog.pg_current_snapshot()::text, ` + origin + `;
+BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_catalog.pg_logical_emit_message(true, 'ferry', 'horizon'); COMMIT;
 SELECT pg_catalog.pg_current_snapshot()::text`,
+		peekSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END, pg_catalog.pg_current_snapshot()::text, ` + origin + ` FROM ` + seq,
 		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
 		// $6 S1, $7 limit in rows, $8 in bytes. Two index range scans on
 		// seq, merged in order; then the rows whose running size stays
@@ -165,24 +204,25 @@ ORDER BY seq`, t, cols),
 	}
 }
 
-// peek reads L and a snapshot without the xid step: enough to tell that
-// nothing has changed since a position was taken.
-func (o *outbox) peek(ctx context.Context) (last int64, snap string, err error) {
-	err = o.db.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END, pg_catalog.pg_current_snapshot()::text FROM `+o.seq).Scan(&last, &snap)
+// peek reads L, a snapshot and the origin without the xid step or the
+// flush: enough to tell that nothing has changed since a position was taken.
+func (o *outbox) peek(ctx context.Context) (last int64, snap, origin string, err error) {
+	err = o.db.QueryRowContext(ctx, o.peekSQL).Scan(&last, &snap, &origin)
 	if err != nil {
-		return 0, "", fmt.Errorf("read the outbox sequence: %w", err)
+		return 0, "", "", fmt.Errorf("read the outbox sequence: %w", err)
 	}
-	return last, snap, nil
+	return last, snap, origin, nil
 }
 
-// horizon reads L, finishes an xid of its own, then takes the snapshot S1,
-// in that order and in separate transactions (see the top of this file):
-// four statements sent as one simple-protocol query, one round trip. The
-// xid's transaction is rolled back, so it costs no commit record, no fsync.
-func (o *outbox) horizon(ctx context.Context) (last int64, snap string, err error) {
+// horizon reads L, finishes an xid of its own, takes the snapshot S1 and
+// the origin, then flushes the WAL and takes the snapshot settled, in that
+// order and in separate transactions (see the top of this file):
+// statements sent as one simple-protocol query, one round trip. The xid's
+// transaction is rolled back; the flush is one small commit.
+func (o *outbox) horizon(ctx context.Context) (last int64, snap, origin, settled string, err error) {
 	conn, err := o.db.Conn(ctx)
 	if err != nil {
-		return 0, "", fmt.Errorf("connect: %w", err)
+		return 0, "", "", "", fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
 	var results []*pgconn.Result
@@ -191,15 +231,39 @@ func (o *outbox) horizon(ctx context.Context) (last int64, snap string, err erro
 		return err
 	})
 	if err != nil {
-		return 0, "", fmt.Errorf("read the outbox horizon: %w", err)
+		return 0, "", "", "", fmt.Errorf("read the outbox horizon: %w", err)
 	}
-	if len(results) != 5 || len(results[0].Rows) != 1 || len(results[4].Rows) != 1 {
-		return 0, "", fmt.Errorf("read the outbox horizon: unexpected reply (%d results)", len(results))
+	if len(results) != 10 || len(results[0].Rows) != 1 || len(results[4].Rows) != 1 || len(results[4].Rows[0]) != 2 || len(results[9].Rows) != 1 {
+		return 0, "", "", "", fmt.Errorf("read the outbox horizon: unexpected reply (%d results)", len(results))
 	}
 	if last, err = strconv.ParseInt(string(results[0].Rows[0][0]), 10, 64); err != nil {
-		return 0, "", fmt.Errorf("read the outbox sequence: %w", err)
+		return 0, "", "", "", fmt.Errorf("read the outbox sequence: %w", err)
 	}
-	return last, string(results[4].Rows[0][0]), nil
+	return last, string(results[4].Rows[0][0]), string(results[4].Rows[0][1]), string(results[9].Rows[0][0]), nil
+}
+
+// checkOrigin refuses a position taken from another outbox than the one at
+// origin now, naming what changed.
+func (p position) checkOrigin(origin string) error {
+	if p.Origin == "" || p.Origin == origin {
+		return nil
+	}
+	was, is := strings.Split(p.Origin, "/"), strings.Split(origin, "/")
+	why := "the outbox is not the one the position was taken from"
+	if len(was) == 4 && len(is) == 4 {
+		switch {
+		case was[0] != is[0]:
+			why = fmt.Sprintf("the DSN now reaches another PostgreSQL cluster (system identifier %s, was %s)", is[0], was[0])
+		case was[1] != is[1]:
+			why = "the DSN now reaches another database (or the database was dropped and created again)"
+		case was[2] != is[2]:
+			why = "the capture schema was dropped and created again"
+		case was[3] != is[3]:
+			why = fmt.Sprintf("the server's WAL timeline changed from %s to %s: it was promoted from a standby or restored to a point in time, "+
+				"and transactions the old server committed may be gone and their sequence numbers reused", was[3], is[3])
+		}
+	}
+	return fmt.Errorf("%s: %w", why, fsql.ErrPositionGone)
 }
 
 func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.Batch, error) {
@@ -212,25 +276,42 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 			// While idle, one cheap look first: no transaction has finished
 			// (xmax and xip are as they were) and no row was written since
 			// S, so nothing can have become visible.
-			last, snap, err := o.peek(ctx)
+			last, snap, origin, err := o.peek(ctx)
 			if err != nil {
 				return nil, err
 			}
-			if snap == p.Snap && last == p.Last {
+			if err := p.checkOrigin(origin); err != nil {
+				return nil, err
+			}
+			if last == p.Last && (snap == p.Snap || snap == p.Settled) {
 				return &fsql.Batch{Next: raw, Idle: true}, nil
 			}
 		}
 		at := time.Now()
-		last, snap, err := o.horizon(ctx)
+		last, snap, origin, settled, err := o.horizon(ctx)
 		if err != nil {
 			return nil, err
 		}
+		if err := p.checkOrigin(origin); err != nil {
+			return nil, err
+		}
+		p.Origin = origin
 		o.taken[snap] = at
 		if last < p.Last {
 			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d "+
 				"(the capture schema was dropped and created again): %w", last, p.Last, fsql.ErrPositionGone)
 		}
-		p.Win = &window{Snap: snap, Last: last}
+		p.Win = &window{Snap: snap, Settled: settled, Last: last}
+	} else {
+		// Part way through a window, perhaps after a restart: the origin
+		// is checked as at every horizon.
+		_, _, origin, err := o.peek(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.checkOrigin(origin); err != nil {
+			return nil, err
+		}
 	}
 
 	xids := make([]string, 0, len(p.Bounds))
@@ -302,7 +383,7 @@ func (p position) close() (position, error) {
 	if err != nil {
 		return p, err
 	}
-	next := position{Snap: p.Win.Snap, Last: p.Win.Last}
+	next := position{Origin: p.Origin, Snap: p.Win.Snap, Settled: p.Win.Settled, Last: p.Win.Last}
 	for _, x := range xip {
 		key := strconv.FormatUint(x, 10)
 		b, ok := p.Bounds[key]

@@ -107,14 +107,21 @@ func QueryValue[T any](tb testing.TB, db *stdsql.DB, query string, args ...any) 
 
 // Restart restarts the test PostgreSQL server through scripts/pg.sh, for
 // tests of what happens when the database goes away.
-func Restart(tb testing.TB) {
+func Restart(tb testing.TB) { control(tb, "restart") }
+
+// Crash stops the test PostgreSQL server as a power cut would (an
+// immediate shutdown: WAL not yet flushed is lost and recovery runs at the
+// next start) and starts it again.
+func Crash(tb testing.TB) { control(tb, "crash") }
+
+func control(tb testing.TB, action string) {
 	tb.Helper()
 	ctl := os.Getenv("FERRY_PG_CTL")
 	if ctl == "" {
 		tb.Skip("set FERRY_PG_CTL (make test does) to restart PostgreSQL in a test")
 	}
-	if err := run(ctl, "restart"); err != nil {
-		tb.Fatalf("restart postgres: %v", err)
+	if err := run(ctl, action); err != nil {
+		tb.Fatalf("%s postgres: %v", action, err)
 	}
 }
 

@@ -16,7 +16,19 @@ import (
 // the function migration 00004 installs. It returns ErrNoHeartbeat (wrapped)
 // when the capture schema predates it.
 func (source) Heartbeat(ctx context.Context, db *stdsql.DB, captureSchema string, interval time.Duration) error {
-	_, err := db.ExecContext(ctx, `SELECT `+ident(captureSchema, "heartbeat")+`($1::integer)`, interval.Milliseconds())
+	// The transaction takes its xid before the row takes its seq (the
+	// column defaults would take them the other way round): a seq is never
+	// older than its xid, which the cursor counts on (outbox.go).
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("write a heartbeat into %s.outbox: %w", captureSchema, err)
+	}
+	defer tx.Rollback()
+	if _, err = tx.ExecContext(ctx, `SELECT pg_catalog.pg_current_xact_id()`); err == nil {
+		if _, err = tx.ExecContext(ctx, `SELECT `+ident(captureSchema, "heartbeat")+`($1::integer)`, interval.Milliseconds()); err == nil {
+			err = tx.Commit()
+		}
+	}
 	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == "42883" { // undefined_function
 		return fmt.Errorf("%w: %v", fsql.ErrNoHeartbeat, err)
 	}

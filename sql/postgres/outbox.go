@@ -39,7 +39,10 @@ import (
 // the window in which they became visible, and a transaction open for
 // minutes costs one scan from its bound when it commits, not one per poll.
 // Within a window rows go out in seq order, and seq is taken after the row
-// lock, so a key's later committed change always comes later. No index on
+// lock, so a key's later committed change always comes later. The argument
+// needs every row's seq taken after its transaction has its xid: a capture
+// trigger fires after the row's write, which takes it, and the heartbeat
+// takes it first (operations.go). No index on
 // txid is needed, which keeps capture cheap for the source.
 //
 // A window larger than one batch is read in pages: the position then also

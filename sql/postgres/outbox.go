@@ -75,19 +75,20 @@ type position struct {
 	// positions written before it was recorded (adopted at the next read).
 	Origin string `json:"origin,omitempty"`
 	Snap   string `json:"snapshot"`
-	// Settled is a snapshot taken just after Snap's flush (a transaction
-	// of the relay's own): while nothing else finishes, peek sees it.
-	Settled string           `json:"settled,omitempty"`
-	Last    int64            `json:"last_seq"`
-	Bounds  map[string]int64 `json:"bounds,omitempty"`
-	Win     *window          `json:"window,omitempty"`
+	// Flush is the xid of the transaction that flushed the WAL after Snap
+	// was taken. It writes no change, so a snapshot that sees it finished
+	// has nothing more to read for it (see snapshot.with).
+	Flush  uint64           `json:"flush_xid,omitempty"`
+	Last   int64            `json:"last_seq"`
+	Bounds map[string]int64 `json:"bounds,omitempty"`
+	Win    *window          `json:"window,omitempty"`
 }
 
 type window struct {
-	Snap    string `json:"snapshot"`
-	Settled string `json:"settled,omitempty"`
-	Last    int64  `json:"last_seq"`
-	Cursor  int64  `json:"cursor"`
+	Snap   string `json:"snapshot"`
+	Flush  uint64 `json:"flush_xid,omitempty"`
+	Last   int64  `json:"last_seq"`
+	Cursor int64  `json:"cursor"`
 }
 
 // start is the position before anything: a snapshot that sees nothing.
@@ -179,8 +180,8 @@ func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 		horizonSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ` + seq + `;
 BEGIN; SELECT pg_catalog.pg_current_xact_id(); ROLLBACK;
 SELECT pg_catalog.pg_current_snapshot()::text, ` + origin + `;
-BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_catalog.pg_logical_emit_message(true, 'ferry', 'horizon'); COMMIT;
-SELECT pg_catalog.pg_current_snapshot()::text`,
+BEGIN; SET LOCAL synchronous_commit = on;
+SELECT pg_catalog.pg_logical_emit_message(true, 'ferry', 'horizon'), pg_catalog.pg_current_xact_id()::text; COMMIT`,
 		peekSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END, pg_catalog.pg_current_snapshot()::text, ` + origin + ` FROM ` + seq,
 		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
 		// $6 S1, $7 limit in rows, $8 in bytes. Two index range scans on
@@ -218,14 +219,14 @@ func (o *outbox) peek(ctx context.Context) (last int64, snap, origin string, err
 }
 
 // horizon reads L, finishes an xid of its own, takes the snapshot S1 and
-// the origin, then flushes the WAL and takes the snapshot settled, in that
-// order and in separate transactions (see the top of this file):
-// statements sent as one simple-protocol query, one round trip. The xid's
-// transaction is rolled back; the flush is one small commit.
-func (o *outbox) horizon(ctx context.Context) (last int64, snap, origin, settled string, err error) {
+// the origin, then flushes the WAL, in that order and in separate
+// transactions (see the top of this file): statements sent as one
+// simple-protocol query, one round trip. The xid's transaction is rolled
+// back; the flush is one small commit, whose xid it returns.
+func (o *outbox) horizon(ctx context.Context) (last int64, snap, origin string, flush uint64, err error) {
 	conn, err := o.db.Conn(ctx)
 	if err != nil {
-		return 0, "", "", "", fmt.Errorf("connect: %w", err)
+		return 0, "", "", 0, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
 	var results []*pgconn.Result
@@ -234,15 +235,19 @@ func (o *outbox) horizon(ctx context.Context) (last int64, snap, origin, settled
 		return err
 	})
 	if err != nil {
-		return 0, "", "", "", fmt.Errorf("read the outbox horizon: %w", err)
+		return 0, "", "", 0, fmt.Errorf("read the outbox horizon: %w", err)
 	}
-	if len(results) != 10 || len(results[0].Rows) != 1 || len(results[4].Rows) != 1 || len(results[4].Rows[0]) != 2 || len(results[9].Rows) != 1 {
-		return 0, "", "", "", fmt.Errorf("read the outbox horizon: unexpected reply (%d results)", len(results))
+	if len(results) != 9 || len(results[0].Rows) != 1 || len(results[4].Rows) != 1 || len(results[4].Rows[0]) != 2 ||
+		len(results[7].Rows) != 1 || len(results[7].Rows[0]) != 2 {
+		return 0, "", "", 0, fmt.Errorf("read the outbox horizon: unexpected reply (%d results)", len(results))
 	}
 	if last, err = strconv.ParseInt(string(results[0].Rows[0][0]), 10, 64); err != nil {
-		return 0, "", "", "", fmt.Errorf("read the outbox sequence: %w", err)
+		return 0, "", "", 0, fmt.Errorf("read the outbox sequence: %w", err)
 	}
-	return last, string(results[4].Rows[0][0]), string(results[4].Rows[0][1]), string(results[9].Rows[0][0]), nil
+	if flush, err = strconv.ParseUint(string(results[7].Rows[0][1]), 10, 64); err != nil {
+		return 0, "", "", 0, fmt.Errorf("read the outbox horizon's flush: %w", err)
+	}
+	return last, string(results[4].Rows[0][0]), string(results[4].Rows[0][1]), flush, nil
 }
 
 // checkOrigin refuses a position taken from another outbox than the one at
@@ -286,12 +291,16 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 			if err := p.checkOrigin(origin); err != nil {
 				return nil, err
 			}
-			if last == p.Last && (snap == p.Snap || snap == p.Settled) {
+			idle, err := p.unchanged(snap)
+			if err != nil {
+				return nil, err
+			}
+			if last == p.Last && idle {
 				return &fsql.Batch{Next: raw, Idle: true}, nil
 			}
 		}
 		at := time.Now()
-		last, snap, origin, settled, err := o.horizon(ctx)
+		last, snap, origin, flush, err := o.horizon(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +313,7 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 			return nil, fmt.Errorf("the outbox sequence is at %d, behind the relay's position %d "+
 				"(the capture schema was dropped and created again): %w", last, p.Last, fsql.ErrPositionGone)
 		}
-		p.Win = &window{Snap: snap, Settled: settled, Last: last}
+		p.Win = &window{Snap: snap, Flush: flush, Last: last}
 	} else {
 		// Part way through a window, perhaps after a restart: the origin
 		// is checked as at every horizon.
@@ -386,7 +395,7 @@ func (p position) close() (position, error) {
 	if err != nil {
 		return p, err
 	}
-	next := position{Origin: p.Origin, Snap: p.Win.Snap, Settled: p.Win.Settled, Last: p.Win.Last}
+	next := position{Origin: p.Origin, Snap: p.Win.Snap, Flush: p.Win.Flush, Last: p.Win.Last}
 	for _, x := range xip {
 		key := strconv.FormatUint(x, 10)
 		b, ok := p.Bounds[key]

@@ -37,6 +37,46 @@ func TestSees(t *testing.T) {
 	}
 }
 
+// TestTheFlushIsReadAndNothingElse: the horizon's flush transaction (xid
+// 16 here, taken after the snapshot 10:15:10,12) writes no change, so a
+// position counts it as read; but a transaction that finished between the
+// snapshot and the flush (15) is not read, and must not look idle or covered.
+func TestTheFlushIsReadAndNothingElse(t *testing.T) {
+	t.Parallel()
+	p := position{Snap: "10:15:10,12", Flush: 16, Last: 100}
+	cases := []struct {
+		now  string
+		want bool
+	}{
+		{"10:17:10,12,15", true},    // only the flush finished since
+		{"10:17:10,15", false},      // 12 finished: its changes are to read
+		{"10:17:10,12", false},      // 15 finished before or with the flush
+		{"10:18:10,12,15,17", true}, // 17 began after and runs
+	}
+	for _, c := range cases {
+		got, err := p.unchanged(c.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("unchanged(%q) from %+v = %v, want %v", c.now, p, got, c.want)
+		}
+		raw, _ := json.Marshal(p)
+		covered, err := (&outbox{}).Covers(raw, []byte(c.now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if covered != c.want {
+			t.Errorf("Covers(%s, %q) = %v, want %v", raw, c.now, covered, c.want)
+		}
+	}
+	// Without the flush counted, the first is neither.
+	bare := position{Snap: "10:15:10,12", Last: 100}
+	if ok, _ := bare.unchanged("10:17:10,12,15"); ok {
+		t.Error("a position without its flush counted is unchanged by it")
+	}
+}
+
 func TestCoversNeedsAClosedWindow(t *testing.T) {
 	t.Parallel()
 	o := &outbox{}

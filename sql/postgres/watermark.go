@@ -30,37 +30,102 @@ func (o *outbox) Covers(raw, mark []byte) (bool, error) {
 	if p.Win != nil {
 		return false, nil
 	}
-	return sees(p.Snap, string(mark))
+	a, err := p.base()
+	if err != nil {
+		return false, err
+	}
+	b, err := parse(string(mark))
+	if err != nil {
+		return false, err
+	}
+	return a.sees(b), nil
+}
+
+// xidSnapshot is pg_snapshot parsed: every xid below xmax and not in xip has
+// finished.
+type xidSnapshot struct {
+	xmax uint64
+	xip  []uint64
+}
+
+func parse(s string) (xidSnapshot, error) {
+	_, xmax, xip, err := parseSnapshot(s)
+	return xidSnapshot{xmax: xmax, xip: xip}, err
+}
+
+func (s xidSnapshot) finished(x uint64) bool { return x < s.xmax && !slices.Contains(s.xip, x) }
+
+// with is s with the transaction own finished too, and every xid from s's
+// xmax up to own still in progress.
+func (s xidSnapshot) with(own uint64) xidSnapshot {
+	switch {
+	case own == 0:
+		return s
+	case own < s.xmax:
+		return xidSnapshot{xmax: s.xmax, xip: slices.DeleteFunc(slices.Clone(s.xip), func(x uint64) bool { return x == own })}
+	}
+	xip := slices.Clone(s.xip)
+	for x := s.xmax; x < own; x++ {
+		xip = append(xip, x)
+	}
+	return xidSnapshot{xmax: own + 1, xip: xip}
+}
+
+// sees reports whether a sees as finished every transaction that b sees as
+// finished.
+func (a xidSnapshot) sees(b xidSnapshot) bool {
+	// b sees every xid below its xmax that is not in its xip; a sees none
+	// at or above its own xmax, so those must all be in b's xip.
+	if b.xmax > a.xmax {
+		if b.xmax-a.xmax > uint64(len(b.xip)) {
+			return false
+		}
+		for x := a.xmax; x < b.xmax; x++ {
+			if !slices.Contains(b.xip, x) {
+				return false
+			}
+		}
+	}
+	// What a still has in progress, b must not see as finished.
+	for _, x := range a.xip {
+		if b.finished(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// base is what the position has read: its snapshot, with the horizon's
+// flush finished (it wrote no change, so there is nothing of it to read).
+func (p position) base() (xidSnapshot, error) {
+	s, err := parse(p.Snap)
+	return s.with(p.Flush), err
+}
+
+// unchanged reports whether snapshot now sees finished exactly what the
+// position has read: then no change can have become visible since.
+func (p position) unchanged(now string) (bool, error) {
+	a, err := p.base()
+	if err != nil {
+		return false, err
+	}
+	b, err := parse(now)
+	if err != nil {
+		return false, err
+	}
+	return a.sees(b) && b.sees(a), nil
 }
 
 // sees reports whether snapshot a sees as finished every transaction that
 // snapshot b sees as finished.
 func sees(a, b string) (bool, error) {
-	_, axmax, axip, err := parseSnapshot(a)
+	x, err := parse(a)
 	if err != nil {
 		return false, err
 	}
-	_, bxmax, bxip, err := parseSnapshot(b)
+	y, err := parse(b)
 	if err != nil {
 		return false, err
 	}
-	// b sees every xid below its xmax that is not in its xip; a sees none
-	// at or above its own xmax, so those must all be in b's xip.
-	if bxmax > axmax {
-		if bxmax-axmax > uint64(len(bxip)) {
-			return false, nil
-		}
-		for x := axmax; x < bxmax; x++ {
-			if !slices.Contains(bxip, x) {
-				return false, nil
-			}
-		}
-	}
-	// What a still has in progress, b must not see as finished.
-	for _, x := range axip {
-		if x < bxmax && !slices.Contains(bxip, x) {
-			return false, nil
-		}
-	}
-	return true, nil
+	return x.sees(y), nil
 }

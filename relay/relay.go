@@ -357,6 +357,11 @@ func (r *Relay) loadTables(ctx context.Context, s *sink) (map[int]*table, error)
 	if err != nil {
 		return nil, &kindError{kindDatabase, err}
 	}
+	if len(reg) == 0 {
+		// Not installed yet, or dropped while the relay ran: wait, and
+		// read the outbox's origin again once it is back.
+		return nil, &kindError{kindDatabase, fmt.Errorf("source %s captures no table in schema %s: run `ferry migrate up -c %s`", r.src.Name, r.schema, r.file)}
+	}
 	names, err := fsql.NamesOf(ctx, r.d, r.db)
 	if err != nil {
 		return nil, &kindError{kindDatabase, err}

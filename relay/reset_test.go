@@ -29,11 +29,32 @@ func TestARecreatedOutboxStopsTheRelayUntilReset(t *testing.T) {
 	path := e.writeConfig("")
 	p := e.spawnWith(path)
 	kafkatest.WaitFor(t, e.brokers, e.topics(), 100, time.Minute)
+	reset := func() (string, error) {
+		out, err := exec.Command(ferrytest.Binary(t), "relay", "reset-position", "-c", path, "--source", e.source().Name).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := reset(); err == nil || !strings.Contains(out, "a relay of the source is leading") {
+		t.Fatalf("reset-position while a relay leads: %v\n%s", err, out)
+	}
 	if code := p.stop(t); code != 0 {
 		t.Fatalf("relay exited %d:\n%s", code, p.out)
 	}
 
+	// A relay started while no capture schema is there waits for one.
 	pgtest.Exec(t, e.db, `DROP SCHEMA ferry CASCADE`)
+	p = e.spawnWith(path)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(p.out.String(), "captures no table in schema ferry"); {
+		select {
+		case err := <-done:
+			t.Fatalf("the relay exited (%v) while no capture schema was there:\n%s", err, p.out)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay does not say that nothing is captured:\n%s", p.out)
+		}
+	}
 	m, err := migrations.New(e.source(), postgres.Dialect{}, e.db, quiet())
 	if err != nil {
 		t.Fatal(err)
@@ -43,16 +64,13 @@ func TestARecreatedOutboxStopsTheRelayUntilReset(t *testing.T) {
 	}
 	pgtest.Exec(t, e.db, `UPDATE items SET v = 1, note = 'new'`, `INSERT INTO items SELECT g, 1, 'new' FROM generate_series(101, 300) g`)
 
-	p = e.spawnWith(path)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
 	case err := <-done:
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
 			t.Fatalf("relay exited with %v, want a failure:\n%s", err, p.out)
 		}
-	case <-time.After(time.Minute):
+	case <-time.After(2 * time.Minute):
 		p.kill()
 		t.Fatalf("the relay went on with the old position:\n%s", p.out)
 	}
@@ -65,8 +83,7 @@ func TestARecreatedOutboxStopsTheRelayUntilReset(t *testing.T) {
 		t.Fatalf("%d changes after the refusal, want the 100 of the old outbox", len(n))
 	}
 
-	out, err := exec.Command(ferrytest.Binary(t), "relay", "reset-position", "-c", path, "--source", e.source().Name).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "beginning of the outbox") {
+	if out, err := reset(); err != nil || !strings.Contains(out, "beginning of the outbox") {
 		t.Fatalf("reset-position: %v\n%s", err, out)
 	}
 	p = e.spawnWith(path)

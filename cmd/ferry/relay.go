@@ -55,7 +55,8 @@ change the outbox still holds, in order, after what Kafka already has, and
 starts each open snapshot request again. Then run ferry verify --repair for
 what the outbox no longer holds.
 
-A running relay of the source is fenced and starts again from the new position.`,
+Stop the source's relays first: the command takes the source's lease while it
+writes, and refuses while a relay holds it.`,
 		Example: "  ferry relay reset-position -c ferry.yaml --source hq",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,11 +64,23 @@ A running relay of the source is fenced and starts again from the new position.`
 			if err != nil {
 				return err
 			}
+			if source == "" {
+				return usageError(fmt.Errorf("--source is required: the source whose relay position to reset"))
+			}
 			src, ok := cfg.Source(source)
 			if !ok {
 				return usageError(fmt.Errorf("--source %q: no such source in %s", source, cfg.File))
 			}
-			old, err := relay.ResetPosition(cmd.Context(), cfg, src, slog.Default())
+			d, err := dialects.Source(src.Dialect)
+			if err != nil {
+				return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+			}
+			db, err := d.Open(src.DSN.Secret())
+			if err != nil {
+				return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+			}
+			defer db.Close()
+			old, err := relay.ResetPosition(cmd.Context(), cfg, src, d, db, slog.Default())
 			if err != nil {
 				return err
 			}
@@ -79,7 +92,6 @@ A running relay of the source is fenced and starts again from the new position.`
 		},
 	}
 	cmd.Flags().StringVar(&source, "source", "", "the source whose relay position to reset (required)")
-	_ = cmd.MarkFlagRequired("source")
 	return cmd
 }
 

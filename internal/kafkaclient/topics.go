@@ -70,6 +70,9 @@ func exists(admin *kafka.AdminClient, topic string) bool {
 // MaxMessageBytes returns each topic's max.message.bytes as its brokers
 // apply it (the topic's own setting, else the broker's message.max.bytes).
 func MaxMessageBytes(ctx context.Context, admin *kafka.AdminClient, topics []string) (map[string]int, error) {
+	if len(topics) == 0 {
+		return map[string]int{}, nil // DescribeConfigs panics on none
+	}
 	rs := make([]kafka.ConfigResource, len(topics))
 	for i, t := range topics {
 		rs[i] = kafka.ConfigResource{Type: kafka.ResourceTopic, Name: t}

@@ -102,6 +102,16 @@ func TestVerifyFindsEachPlantedDifferenceAndRepairsIt(t *testing.T) {
 		targetSQL: []string{`CREATE TABLE cities (code text PRIMARY KEY, id int)`, `INSERT INTO cities VALUES ('NYC', 1), ('LON', 2)`},
 	}, `CREATE TABLE emp (id int PRIMARY KEY, name text, salary numeric(12,2), city text, ssn text)`)
 	p.run()
+	// A cancel naming a table that is not captured is a mistake to report,
+	// not a quiet "cancelled 0".
+	path := filepath.Join(t.TempDir(), "ferry.yaml")
+	if err := os.WriteFile(path, []byte(p.yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(ferrytest.Binary(t), "snapshot", "cancel", "--table", "public.nosuch", "-c", path).CombinedOutput()
+	if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), "public.nosuch matches no captured table") {
+		t.Errorf("snapshot cancel of an uncaptured table: %v\n%s", err, out)
+	}
 	pgtest.Exec(t, p.src, `INSERT INTO emp SELECT g, 'name ' || g, g * 10.5, CASE WHEN g % 2 = 0 THEN 'NYC' ELSE 'LON' END, 'secret' FROM generate_series(1, 300) g`)
 	rep := p.verified(2 * time.Minute)
 	if r := rep.Routes[0]; r.Rows != 300 || r.Matched != 300 {

@@ -53,10 +53,10 @@ func (m *Migrator) Advice(ctx context.Context, res *Result) ([]string, error) {
 			if rows {
 				file := ""
 				if m.ConfigFile != "" {
-					file = " -c " + m.ConfigFile
+					file = " -c " + shellQuote(m.ConfigFile)
 				}
 				out = append(out, fmt.Sprintf("%s holds rows from before capture, which no change will carry: run `ferry snapshot%s --source %s --table %s` to publish them",
-					r, file, m.source.Name, r))
+					r, file, shellQuote(m.source.Name), shellQuote(r.String())))
 			}
 		}
 		indexed, err := snap.KeyIndexed(ctx, m.db, r.Schema, r.Name, r.Key)
@@ -69,4 +69,15 @@ func (m *Migrator) Advice(ctx context.Context, res *Result) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// shellQuote quotes s for a POSIX shell where it needs it, so that advice
+// naming a table like My Schema.Odd "Tbl" can be pasted as it is printed.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./:=@%+-", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

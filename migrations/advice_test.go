@@ -18,17 +18,20 @@ func TestUpAdvisesSnapshotsAndKeyIndexes(t *testing.T) {
 	pgtest.Exec(t, db,
 		`CREATE TABLE full_one (id int PRIMARY KEY)`, `INSERT INTO full_one VALUES (1)`,
 		`CREATE TABLE empty_one (id int PRIMARY KEY)`,
+		`CREATE TABLE "Odd ""Tbl"" Name" (id int PRIMARY KEY)`, `INSERT INTO "Odd ""Tbl"" Name" VALUES (1)`,
 		// The key's unique index lists its columns in another order, which
 		// a key-ordered read cannot use.
 		`CREATE TABLE badges (no int NOT NULL, series int NOT NULL, x text, UNIQUE (series, no))`)
 	m := migrator(t, db, source(config.Table{Name: "public.full_one"}, config.Table{Name: "public.empty_one"},
-		config.Table{Name: "public.badges", Key: []string{"no", "series"}}))
+		config.Table{Name: "public.badges", Key: []string{"no", "series"}}, config.Table{Name: `public.Odd "Tbl" Name`}))
 	advice, err := m.Advice(context.Background(), up(t, m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(advice, "\n")
-	if len(advice) != 2 || !strings.Contains(text, "public.full_one holds rows from before capture") ||
+	if len(advice) != 3 || !strings.Contains(text, "public.full_one holds rows from before capture") ||
+		// as a shell takes it, pasted
+		!strings.Contains(text, `ferry snapshot -c test.yaml --source hq --table 'public.Odd "Tbl" Name'`) ||
 		!strings.Contains(text, "ferry snapshot -c test.yaml --source hq --table public.full_one") ||
 		!strings.Contains(text, "no index on the key (no, series) of public.badges") {
 		t.Fatalf("advice:\n%s", text)

@@ -214,6 +214,19 @@ published: they are correct rows, in their place among the changes.`,
 			return nil
 		},
 		RunE: withSources(g, source, func(cmd *cobra.Command, srcs []*sourceConn) error {
+			for _, name := range tables {
+				found := false
+				for _, s := range srcs {
+					picked, err := s.pick([]string{name})
+					if err != nil {
+						return err
+					}
+					found = found || len(picked) > 0
+				}
+				if !found {
+					return usageError(fmt.Errorf("--table %s matches no captured table", name))
+				}
+			}
 			for _, s := range srcs {
 				for _, name := range tables {
 					schema, table := config.Table{Name: name}.Qualified(s.names)

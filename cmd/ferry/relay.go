@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"log/slog"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/relay"
+	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
 )
 
@@ -71,13 +73,9 @@ writes, and refuses while a relay holds it.`,
 			if !ok {
 				return usageError(fmt.Errorf("--source %q: no such source in %s", source, cfg.File))
 			}
-			d, err := dialects.Source(src.Dialect)
+			d, db, err := openSource(src)
 			if err != nil {
-				return usageError(fmt.Errorf("source %s: %w", src.Name, err))
-			}
-			db, err := d.Open(src.DSN.Secret())
-			if err != nil {
-				return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+				return err
 			}
 			defer db.Close()
 			old, err := relay.ResetPosition(cmd.Context(), cfg, src, d, db, slog.Default())
@@ -104,13 +102,9 @@ func runRelays(ctx context.Context, cfg *config.Config, only, metricsAddr string
 		if only != "" && src.Name != only {
 			continue
 		}
-		d, err := dialects.Source(src.Dialect)
+		d, db, err := openSource(src)
 		if err != nil {
-			return usageError(fmt.Errorf("source %s: %w", src.Name, err))
-		}
-		db, err := d.Open(src.DSN.Secret())
-		if err != nil {
-			return usageError(fmt.Errorf("source %s: %w", src.Name, err))
+			return err
 		}
 		defer db.Close()
 		relays = append(relays, relay.New(cfg, src, d, db, reg, slog.Default()))
@@ -124,4 +118,18 @@ func runRelays(ctx context.Context, cfg *config.Config, only, metricsAddr string
 		ds[i] = r
 	}
 	return runDaemons(ctx, "relay of source", names, ds, reg, metricsAddr)
+}
+
+// openSource returns src's dialect and a pool for its DSN (not yet
+// connected); a dialect or DSN that cannot be is a usage error.
+func openSource(src *config.Source) (fsql.SourceDialect, *stdsql.DB, error) {
+	d, err := dialects.Source(src.Dialect)
+	if err != nil {
+		return nil, nil, usageError(fmt.Errorf("source %s: %w", src.Name, err))
+	}
+	db, err := d.Open(src.DSN.Secret())
+	if err != nil {
+		return nil, nil, usageError(fmt.Errorf("source %s: %w", src.Name, err))
+	}
+	return d, db, nil
 }

@@ -193,5 +193,3 @@ func (p *Pipeline) Check(t testing.TB, table string, exact bool, writers ...*Wri
 	}
 	t.Logf("table %s: %d keys, %d writes audited, each once and in order", table, len(keys), n)
 }
-
-

@@ -29,17 +29,25 @@ test:
 
 # SQL Server's tests against a real server, which no machine Ferry is
 # developed on runs: start one (docker compose --profile mssql up -d) and set
-# FERRY_TEST_MSSQL_DSN (docker-compose.yml has it). Never run here yet.
+# FERRY_TEST_MSSQL_DSN (docker-compose.yml has it). Then the end-to-end
+# pairs with SQL Server on either side (sql/dialecttest/e2e), through Kafka
+# (FERRY_TEST_KAFKA_BROKERS) and, for the pairs with PostgreSQL,
+# FERRY_TEST_PG_ADMIN_DSN. Never run here yet.
 test-mssql:
 	@test -n "$$FERRY_TEST_MSSQL_DSN" || { echo "make test-mssql: set FERRY_TEST_MSSQL_DSN (docker-compose.yml, profile mssql)" >&2; exit 2; }
+	@test -n "$$FERRY_TEST_KAFKA_BROKERS" || { echo "make test-mssql: set FERRY_TEST_KAFKA_BROKERS for the end-to-end tests (docker-compose.yml)" >&2; exit 2; }
 	$(GO) test -race -count=1 -v -run Integration ./sql/sqlserver/
+	$(GO) test -race -count=1 -v -run 'TestE2E/sqlserver' ./sql/dialecttest/e2e/
 
 # Oracle's tests against a real server, likewise: docker compose --profile
 # oracle up -d, then FERRY_TEST_ORACLE_DSN (a user that may create users and
-# grant, e.g. SYSTEM on FREEPDB1). Never run here yet.
+# grant, e.g. SYSTEM on FREEPDB1), and the end-to-end pairs with Oracle on
+# either side, as for SQL Server. Never run here yet.
 test-oracle:
 	@test -n "$$FERRY_TEST_ORACLE_DSN" || { echo "make test-oracle: set FERRY_TEST_ORACLE_DSN (docker-compose.yml, profile oracle)" >&2; exit 2; }
+	@test -n "$$FERRY_TEST_KAFKA_BROKERS" || { echo "make test-oracle: set FERRY_TEST_KAFKA_BROKERS for the end-to-end tests (docker-compose.yml)" >&2; exit 2; }
 	$(GO) test -race -count=1 -v -run '^TestOracle' ./sql/oracle/
+	$(GO) test -race -count=1 -v -run 'TestE2E/oracle' ./sql/dialecttest/e2e/
 
 services-up:
 	scripts/services-up.sh

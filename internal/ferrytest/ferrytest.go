@@ -107,3 +107,19 @@ func (o *Output) String() string {
 	defer o.mu.Unlock()
 	return o.b.String()
 }
+
+// Run runs ferry with args to its end and returns what it wrote and its
+// exit code.
+func Run(tb testing.TB, args ...string) (string, int) {
+	tb.Helper()
+	cmd := exec.Command(Binary(tb), args...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	case err != nil:
+		tb.Fatalf("run ferry %v: %v", args, err)
+	}
+	return string(out), 0
+}

@@ -128,3 +128,16 @@ func (tb Table) CreateSQL(d fsql.Dialect, schema string, types Types) (string, e
 	}
 	return "CREATE TABLE " + d.Quote(schema, d.Fold(tb.Name)) + " (\n\t" + strings.Join(defs, ",\n\t") + "\n)", nil
 }
+
+// Database is a database (or schema, or user) a test created on a real
+// server for the end-to-end tests (package e2e), removed when the test ends.
+type Database struct {
+	// DSN is what Ferry connects with (migrate, relay, apply) and the test
+	// writes and reads rows with.
+	DSN string
+	// Schema holds the test's tables, named as the catalog holds it.
+	Schema string
+	// CaptureSchema is a source's capture schema as the catalog holds it,
+	// "" for Ferry's default.
+	CaptureSchema string
+}

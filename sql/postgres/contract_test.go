@@ -28,15 +28,8 @@ func (harness) NewDB(t *testing.T) *stdsql.DB {
 	return db
 }
 
-// types are the column types of the suite's kinds.
-var types = dialecttest.Types{Decimal: "numeric(%d,%d)", Deferred: "DEFERRABLE INITIALLY DEFERRED", ByKind: map[fsql.Kind]string{
-	fsql.KindInteger: "bigint", fsql.KindFloat: "double precision", fsql.KindBool: "boolean",
-	fsql.KindText: "text", fsql.KindBinary: "bytea", fsql.KindDate: "date", fsql.KindTime: "time(6)",
-	fsql.KindTimestamp: "timestamp(6)", fsql.KindTimestampTZ: "timestamptz(6)", fsql.KindUUID: "uuid",
-}}
-
 func (harness) CreateTable(t *testing.T, db *stdsql.DB, table dialecttest.Table) {
-	ddl, err := table.CreateSQL(postgres.Dialect{}, "public", types)
+	ddl, err := table.CreateSQL(postgres.Dialect{}, "public", pgtest.Types)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,3 +211,29 @@ func TestE2EFaultSourceRestartsMidStream(t *testing.T) {
 		p.Check(t, "acct", false, writers...)
 	})
 }
+
+// TestE2EFaultSourceCrashesMidStream: the same with the source crashed (an
+// immediate stop, as a power cut) twice while changes flow: PostgreSQL then
+// hands out again the sequence numbers and xids it had not flushed, which
+// a relay position taken before the crash must not skip over.
+func TestE2EFaultSourceCrashesMidStream(t *testing.T) {
+	if os.Getenv("FERRY_TEST_FAULTS") != "1" {
+		t.Skip("set FERRY_TEST_FAULTS=1 to crash the shared services (make test does, in a pass of its own)")
+	}
+	pairs(t, false, func(t *testing.T, src, tgt e2e.Server) {
+		p := e2e.New(t, src, tgt, e2e.Options{}, e2e.Ledger("acct"))
+		p.Audit()
+		p.Start("relay")
+		p.Start("apply")
+		writers := []*e2e.Writer{p.NewWriter("acct", 1_000_000), p.NewWriter("acct", 2_000_000)}
+		stop := load(t, writers, false)
+		for range 2 {
+			time.Sleep(3 * time.Second)
+			p.CrashSource()
+		}
+		time.Sleep(3 * time.Second)
+		stop()
+		p.Converge(3 * time.Minute)
+		p.Check(t, "acct", false, writers...)
+	})
+}

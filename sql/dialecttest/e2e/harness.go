@@ -163,6 +163,22 @@ func (p *Pipeline) Audit() {
 // RestartSource restarts the source's server (Server.Restart).
 func (p *Pipeline) RestartSource() { p.src.srv.Restart(p.t) }
 
+// Crasher is a Server that can also stop as a power cut would (WAL or redo
+// not yet flushed is lost) and start again.
+type Crasher interface {
+	Crash(t testing.TB)
+}
+
+// CrashSource crashes the source's server, or skips where its Server is
+// no Crasher.
+func (p *Pipeline) CrashSource() {
+	c, ok := p.src.srv.(Crasher)
+	if !ok {
+		p.t.Skipf("no test here can crash a %s server", p.src.d.Name())
+	}
+	c.Crash(p.t)
+}
+
 // Source is the source's pool, on which tests write as the application
 // would.
 func (p *Pipeline) Source() *stdsql.DB { return p.src.db }

@@ -63,3 +63,6 @@ END $$`, s),
 // Restart restarts the shared server (scripts/pg.sh): only the fault
 // tests may, in their pass of their own.
 func (Server) Restart(t testing.TB) { Restart(t) }
+
+// Crash crashes the server (an immediate stop) and starts it again.
+func (Server) Crash(t testing.TB) { Crash(t) }

@@ -41,6 +41,9 @@ are explained by the pause: its changes wait in Kafka. A row that differs is
 read again after --recheck-after before it counts: a change still in flight
 is not a difference.
 
+The text report prints a value longer than 200 characters as its first 200,
+an ellipsis and its whole length in bytes; --json has every value whole.
+
 Exit 0 when nothing is unexplained, 1 otherwise.
 
 --repair has the leading ferry relay read the unexplained keys again, with
@@ -246,6 +249,23 @@ func repairRoutes(ctx context.Context, note io.Writer, cfg *config.Config, v *ap
 	return results, nil
 }
 
+// clipAt is how many characters of a value the text report prints.
+const clipAt = 200
+
+// clip is a value as the text report prints it: whole when it is short,
+// else its first clipAt characters (valid UTF-8), an ellipsis and its whole
+// length in bytes, so that a large text column does not make a large report.
+func clip(v json.RawMessage) string {
+	n := 0
+	for i := range string(v) {
+		if n == clipAt {
+			return strings.ToValidUTF8(string(v[:i]), "\uFFFD") + fmt.Sprintf("… (%d bytes)", len(v))
+		}
+		n++
+	}
+	return string(v)
+}
+
 // prefixed is s between before and after, or nothing when s is empty.
 func prefixed(before, s string, after ...string) string {
 	if s == "" {
@@ -305,7 +325,7 @@ func printReport(w io.Writer, out verifyOutput, list int) {
 				}
 				line := fmt.Sprintf("  %-9s %s", d.Kind, d.Key)
 				for _, c := range d.Columns {
-					line += fmt.Sprintf("  %s: %s at the source, %s in the target", c, d.Source[c], d.Target[c])
+					line += fmt.Sprintf("  %s: %s at the source, %s in the target", c, clip(d.Source[c]), clip(d.Target[c]))
 				}
 				if explained {
 					line += "  (explained: " + d.Explained + ")"

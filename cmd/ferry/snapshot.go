@@ -169,9 +169,7 @@ requested, or the number of keys of a request for some keys.`,
 				if out == nil {
 					out = []row{}
 				}
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(w, out)
 			}
 			if len(out) == 0 {
 				_, err := fmt.Fprintln(w, "no snapshot requests")

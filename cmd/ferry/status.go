@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -41,6 +40,9 @@ the consumer lag (offsets between what the target stored and the end of each
 partition), when a change was last applied, the changes held in the target,
 and the outstanding DLQ entries.
 
+--json writes the same as JSON; a route's paused_since, paused_by and reason
+are there only while it is paused.
+
 --watch draws the screen again every --interval until interrupted. The exit
 code is 1 when a part could not be read (it says which), else 0.`,
 		Example: "  ferry status -c ferry.yaml\n  ferry status -c ferry.yaml --watch\n  ferry status -c ferry.yaml --json",
@@ -60,9 +62,7 @@ code is 1 when a part could not be read (it says which), else 0.`,
 			if !watch {
 				rep := readStatus(cmd.Context(), cfg)
 				if asJSON {
-					e := json.NewEncoder(w)
-					e.SetIndent("", "  ")
-					if err := e.Encode(rep); err != nil {
+					if err := writeJSON(w, rep); err != nil {
 						return err
 					}
 				} else {

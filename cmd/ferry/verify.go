@@ -95,9 +95,7 @@ repaired: its repair would wait behind the pause; resume it, then verify again.`
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(out); err != nil {
+				if err := writeJSON(w, out); err != nil {
 					return err
 				}
 			} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -296,5 +297,27 @@ func TestStatusJSONOfAPausedThenResumedRoute(t *testing.T) {
 		if strings.Contains(out, `\u003e`) || !strings.Contains(out, route) {
 			t.Errorf("ferry %v escapes the route's name:\n%s%s", args, out, errOut)
 		}
+	}
+}
+
+// TestStatusWatchIntoAPipe: ferry status --watch with stdout not a
+// terminal writes no escape codes: its reports follow one another, each
+// under the time it was read, a blank line between.
+func TestStatusWatchIntoAPipe(t *testing.T) {
+	t.Parallel()
+	e := newOpsEnv(t, "")
+	w := start(t, nil, "status", "--watch", "--interval", "100ms", "-c", e.path)
+	heading := regexp.MustCompile(`(?m)^ferry status at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\nSOURCE`)
+	waitUntil(t, "three reports", func() bool { return len(heading.FindAllString(w.out.String(), -1)) >= 3 }, w)
+	w.cmd.Process.Signal(os.Interrupt)
+	if code := w.exited(time.Minute); code != 0 {
+		t.Errorf("status --watch exited %d on SIGINT", code)
+	}
+	out := w.out.String()
+	if strings.Contains(out, "\033") {
+		t.Errorf("status --watch into a pipe wrote escape codes:\n%q", out)
+	}
+	if !strings.Contains(out, "\n\nferry status at ") || strings.HasPrefix(out, "\n") {
+		t.Errorf("status --watch into a pipe: reports not separated by a blank line:\n%s", out)
 	}
 }

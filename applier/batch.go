@@ -479,6 +479,13 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 			return nil, errFenced // not assigned any more
 		}
 		moved, err := a.book.AdvanceOffset(ctx, tx, k.topic, k.partition, want, next)
+		if err != nil && want < 0 && a.classify(err) == fsql.Unique {
+			// Another applier stored the partition's first offset at the
+			// same time: where the insert cannot do nothing on a conflict
+			// (Oracle's MERGE raises ORA-00001), this is how it says so.
+			a.log.Debug("first offset stored by another applier", "topic", k.topic, "partition", k.partition, "err", err)
+			return nil, errFenced
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,8 @@ type RouteStatus struct {
 	Target string `json:"target"`
 	Topic  string `json:"topic"`
 	Paused bool   `json:"paused"`
-	// PausedSince, PausedBy and Reason say who last paused or resumed it.
+	// PausedSince, PausedBy and Reason say who paused it, when and why;
+	// empty (absent from JSON) while it runs.
 	PausedSince time.Time `json:"paused_since,omitzero"`
 	PausedBy    string    `json:"paused_by,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
@@ -142,8 +143,8 @@ func ReadState(ctx context.Context, book *bookkeeping.Store, db *stdsql.DB, refs
 		rs := RouteStatus{Route: r.name, Source: r.source, Topic: r.topic, Held: held[r.topic],
 			BlockedKeys: blocked[r.name], Parked: parked[r.name], ConsumerLag: -1, DLQ: -1}
 		for _, s := range states {
-			if s.Route == r.name {
-				rs.Paused, rs.PausedSince, rs.PausedBy, rs.Reason = s.Paused, s.Since, s.By, s.Reason
+			if s.Route == r.name && s.Paused {
+				rs.Paused, rs.PausedSince, rs.PausedBy, rs.Reason = true, s.Since, s.By, s.Reason
 			}
 		}
 		seen := map[int32]bool{}

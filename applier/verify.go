@@ -94,6 +94,17 @@ type RouteReport struct {
 	Truncated   bool             `json:"differences_truncated,omitempty"`
 	Seconds     float64          `json:"seconds"`
 	Error       string           `json:"error,omitempty"`
+	// Paused is set when the route is paused (ferry route pause): its
+	// changes wait in Kafka, so the differences nothing else explains are
+	// explained by the pause.
+	Paused *PauseState `json:"paused,omitempty"`
+}
+
+// PauseState is who paused a route, when and why.
+type PauseState struct {
+	Since  time.Time `json:"since"`
+	By     string    `json:"by,omitempty"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // Difference is one key that differs.
@@ -386,7 +397,7 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 				return nil, ctx.Err()
 			}
 			rr.Error = err.Error()
-		} else if err := c.explain(ctx, diffs, entries); err != nil {
+		} else if rr.Paused, err = c.explain(ctx, diffs, entries); err != nil {
 			rr.Error = err.Error()
 		}
 		rr.Missing, rr.Extra, rr.Different = 0, 0, 0
@@ -439,7 +450,8 @@ func (v *Verifier) Recheck(ctx context.Context, route string, keys []json.RawMes
 		if err != nil {
 			return nil, fmt.Errorf("read the DLQ to explain differences: %w", err)
 		}
-		return diffs, c.explain(ctx, diffs, entries)
+		_, err = c.explain(ctx, diffs, entries)
+		return diffs, err
 	}
 	return nil, fmt.Errorf("no route %s", route)
 }
@@ -877,10 +889,15 @@ func keyValues(key []string, obj json.RawMessage) []json.RawMessage {
 }
 
 // explain says why each difference may be expected: an outstanding DLQ
-// entry of its key, or a change of its key held in the target.
-func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []*dlq.Entry) error {
-	if len(diffs) == 0 {
-		return nil
+// entry of its key, a change of its key held in the target, or, for what
+// nothing else explains, the route being paused (its changes wait in
+// Kafka); it returns the route's pause when it is paused.
+func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []*dlq.Entry) (*PauseState, error) {
+	// The pause is read even without differences: the report says a
+	// route is paused whatever it found.
+	paused, err := c.pause(ctx)
+	if err != nil || len(diffs) == 0 {
+		return paused, err
 	}
 	inDLQ := map[string]*dlq.Entry{}
 	for _, e := range entries {
@@ -890,16 +907,17 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 		}
 	}
 	held := map[string]string{}
-	schema := c.tgtDialect.Fold(Schema)
-	if _, err := c.tgtDialect.Describe(ctx, c.tgtDB, schema, c.tgtDialect.Fold("apply_held")); err == nil {
+	if ok, err := c.hasBookkeeping(ctx, "apply_held"); err != nil {
+		return nil, err
+	} else if ok {
 		tx, err := c.tgtDB.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		hs, err := bookkeeping.New(c.tgtDialect.Target().Bookkeeping(schema), c.group).Held(ctx, tx)
+		hs, err := c.book().Held(ctx, tx)
 		tx.Rollback()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, h := range hs {
 			if k, ok := strings.CutPrefix(h.Key, c.name+"|"); ok {
@@ -908,8 +926,6 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 				}
 			}
 		}
-	} else if !errors.Is(err, fsql.ErrNoTable) {
-		return err
 	}
 	for i := range diffs {
 		d := &diffs[i]
@@ -920,9 +936,42 @@ func (c *routeCheck) explain(ctx context.Context, diffs []Difference, entries []
 			}
 		} else if why, ok := held[string(d.Key)]; ok {
 			d.Explained = "held in the target (" + oneLine(why) + ")"
+		} else if paused != nil && d.Explained == "" {
+			d.Explained = "the route is paused: its changes wait in Kafka (ferry route resume)"
 		}
 	}
-	return nil
+	return paused, nil
+}
+
+func (c *routeCheck) book() *bookkeeping.Store {
+	return bookkeeping.New(c.tgtDialect.Target().Bookkeeping(c.tgtDialect.Fold(Schema)), c.group)
+}
+
+// hasBookkeeping says whether the target has the Ferry table yet: a
+// target no applier has run against has nothing held and nothing paused.
+func (c *routeCheck) hasBookkeeping(ctx context.Context, table string) (bool, error) {
+	_, err := c.tgtDialect.Describe(ctx, c.tgtDB, c.tgtDialect.Fold(Schema), c.tgtDialect.Fold(table))
+	if errors.Is(err, fsql.ErrNoTable) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// pause reads whether the route is paused (ferry route pause).
+func (c *routeCheck) pause(ctx context.Context) (*PauseState, error) {
+	if ok, err := c.hasBookkeeping(ctx, "route_state"); !ok || err != nil {
+		return nil, err
+	}
+	states, err := c.book().RouteStates(ctx, c.tgtDB)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		if s.Route == c.name && s.Paused {
+			return &PauseState{Since: s.Since, By: s.By, Reason: s.Reason}, nil
+		}
+	}
+	return nil, nil
 }
 
 func oneLine(s string) string {

@@ -16,6 +16,17 @@ import (
 // topic name. A list parameter ("keys", "seqs") is bound as the text of a
 // JSON array of strings or numbers.
 type Bookkeeping struct {
+	// MaxKeyBytes, when not 0, is the longest key (in bytes) the tables
+	// hold: a longer key is never found by a read, and holding or blocking
+	// it stops the applier with an error that says its length (keeping it
+	// in the DLQ unblocked would let its later changes overtake it).
+	MaxKeyBytes int
+	// EmptyBytesAreNull says that the database keeps no empty binary value
+	// apart from NULL (Oracle): the message bytes of held changes are then
+	// stored behind a one-byte prefix, so that an empty Kafka key or value
+	// comes back empty and a missing one nil.
+	EmptyBytesAreNull bool
+
 	// SchemaExists: schema; one row, a boolean or 0/1 integer. When set,
 	// CreateSchema runs only when it says no (PostgreSQL's CREATE SCHEMA IF
 	// NOT EXISTS needs CREATE on the database even when the schema exists).

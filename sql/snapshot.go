@@ -19,8 +19,9 @@ type Snapshot interface {
 	// Reader prepares reads of one table. It resolves what the reads need
 	// from the catalog once, so that each read is one statement.
 	Reader(ctx context.Context, db *stdsql.DB, spec ReadSpec) (Reader, error)
-	// Estimate is the catalog's estimate of a table's rows, -1 when the
-	// catalog has none (a table never analysed).
+	// Estimate is the catalog's estimate of a table's rows; where the
+	// catalog has none (a table never analysed) a dialect may make a cheap
+	// one of its own; -1 when there is none.
 	Estimate(ctx context.Context, db Querier, schema, table string) (int64, error)
 	// KeyIndexed reports whether an index serves reads of the table in the
 	// order of key: without one, each chunk of a snapshot sorts the table.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ferry-cdc/ferry/internal/daemon"
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -78,11 +79,38 @@ func (s *Store) AdvanceOffset(ctx context.Context, tx *stdsql.Tx, topic string, 
 	return n == 1, err
 }
 
+// fits reports whether the tables can hold key (Bookkeeping.MaxKeyBytes).
+func (s *Store) fits(key string) bool {
+	return s.sql.MaxKeyBytes == 0 || len(key) <= s.sql.MaxKeyBytes
+}
+
+// storable is keys without those the tables cannot hold, which a read
+// cannot find.
+func (s *Store) storable(keys []string) []string {
+	if s.sql.MaxKeyBytes == 0 {
+		return keys
+	}
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if s.fits(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// tooLong is the error of keeping a key the tables cannot hold: it stops
+// the applier, as a DLQ that cannot be written does.
+func (s *Store) tooLong(what, key string) error {
+	return &daemon.Fatal{Err: fmt.Errorf("%s: key %.60s... is %d bytes long, and the target's bookkeeping holds keys of at most %d bytes",
+		what, key, len(key), s.sql.MaxKeyBytes)}
+}
+
 // Blocked returns, of keys, those with changes in the DLQ, and how many,
 // and locks them until tx ends.
 func (s *Store) Blocked(ctx context.Context, tx *stdsql.Tx, keys []string) (map[string]int, error) {
 	out := map[string]int{}
-	rows, err := tx.QueryContext(ctx, s.sql.SelectBlocked, s.group, list(keys))
+	rows, err := tx.QueryContext(ctx, s.sql.SelectBlocked, s.group, list(s.storable(keys)))
 	if err != nil {
 		return nil, fmt.Errorf("read blocked keys: %w", err)
 	}
@@ -102,6 +130,12 @@ func (s *Store) Blocked(ctx context.Context, tx *stdsql.Tx, keys []string) (map[
 // releases the key.
 func (s *Store) SetBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string]int) error {
 	for k, n := range counts {
+		if !s.fits(k) {
+			if n <= 0 {
+				continue // never stored
+			}
+			return s.tooLong("block a key behind the DLQ", k)
+		}
 		var err error
 		if n <= 0 {
 			_, err = tx.ExecContext(ctx, s.sql.DeleteBlocked, s.group, k)
@@ -119,7 +153,7 @@ func (s *Store) SetBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string
 // them waits for a row (fsql.HeldForRow) rather than for a newer version.
 func (s *Store) HeldKeys(ctx context.Context, tx *stdsql.Tx, keys []string) (map[string]string, error) {
 	out := map[string]string{}
-	rows, err := tx.QueryContext(ctx, s.sql.SelectHeldKeys, s.group, list(keys))
+	rows, err := tx.QueryContext(ctx, s.sql.SelectHeldKeys, s.group, list(s.storable(keys)))
 	if err != nil {
 		return nil, fmt.Errorf("read held keys: %w", err)
 	}
@@ -137,6 +171,9 @@ func (s *Store) HeldKeys(ctx context.Context, tx *stdsql.Tx, keys []string) (map
 // DropHeld forgets a key's held changes of one kind: a newer version of
 // the row supersedes the incomplete ones held by a rule.
 func (s *Store) DropHeld(ctx context.Context, tx *stdsql.Tx, key, kind string) error {
+	if !s.fits(key) {
+		return nil // never held
+	}
 	if _, err := tx.ExecContext(ctx, s.sql.DropHeld, s.group, key, kind); err != nil {
 		return fmt.Errorf("drop the held changes of %s: %w", key, err)
 	}
@@ -145,8 +182,11 @@ func (s *Store) DropHeld(ctx context.Context, tx *stdsql.Tx, key, kind string) e
 
 // Hold keeps a change in the target until it can apply.
 func (s *Store) Hold(ctx context.Context, tx *stdsql.Tx, h fsql.HeldChange) error {
+	if !s.fits(h.Key) {
+		return s.tooLong("hold a change", h.Key)
+	}
 	_, err := tx.ExecContext(ctx, s.sql.Hold, s.group, h.Key, h.Kind, h.Topic, h.Partition, h.Offset, h.Reason,
-		nullable(h.MessageKey), nullable(h.MessageValue))
+		s.bytesIn(h.MessageKey), s.bytesIn(h.MessageValue))
 	if err != nil {
 		return fmt.Errorf("hold a change of %s: %w", h.Key, err)
 	}
@@ -166,6 +206,7 @@ func (s *Store) Held(ctx context.Context, q fsql.Querier) ([]fsql.HeldChange, er
 		if err := rows.Scan(&h.ID, &h.Key, &h.Kind, &h.Topic, &h.Partition, &h.Offset, &h.Reason, &h.Since, &h.MessageKey, &h.MessageValue); err != nil {
 			return nil, fmt.Errorf("read held changes: %w", err)
 		}
+		h.MessageKey, h.MessageValue = s.bytesOut(h.MessageKey), s.bytesOut(h.MessageValue)
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -366,10 +407,23 @@ func list[T string | int64](items []T) string {
 	return string(b)
 }
 
-// nullable sends a nil slice as NULL rather than as no bytes.
-func nullable(b []byte) any {
-	if b == nil {
+// bytesIn is message bytes as a held change stores them: nil as NULL,
+// and where the database cannot tell no bytes from NULL, the bytes behind
+// a prefix byte.
+func (s *Store) bytesIn(b []byte) any {
+	switch {
+	case b == nil:
 		return nil
+	case s.sql.EmptyBytesAreNull:
+		return append([]byte{1}, b...)
 	}
 	return b
+}
+
+// bytesOut is message bytes as bytesIn stored them.
+func (s *Store) bytesOut(b []byte) []byte {
+	if len(b) == 0 || !s.sql.EmptyBytesAreNull {
+		return b
+	}
+	return b[1:]
 }

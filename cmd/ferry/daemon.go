@@ -69,7 +69,9 @@ func serveMetrics(addr string, reg *prometheus.Registry, states func() map[strin
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "sources": states()})
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.Encode(map[string]any{"status": "ok", "sources": states()})
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

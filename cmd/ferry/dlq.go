@@ -253,13 +253,6 @@ func writeEntriesJSON(w io.Writer, topic string, entries []*dlq.Entry) error {
 	}{topic, len(entries), out})
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // routes are "a -> b"
-	return enc.Encode(v)
-}
-
 // writeEntry prints newest, the newest version of an entry, and if that is
 // a resolution, the last version that failed, from versions.
 func writeEntry(w io.Writer, topic string, newest *dlq.Entry, versions []*dlq.Entry) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -249,5 +250,74 @@ func TestRoutePauseAndStatusFromTheCommandLine(t *testing.T) {
 	if code != 0 || len(rep.Sources) != 1 || rep.Sources[0].Leader != nil || rep.Sources[0].Backlog < 0 || rep.Routes[0].Paused ||
 		rep.Routes[0].LastChange.IsZero() || rep.Routes[0].DLQ != 0 || rep.Routes[0].ConsumerLag < 0 {
 		t.Errorf("ferry status with no daemon: exit %d %+v", code, rep)
+	}
+}
+
+// TestStatusJSONOfAPausedThenResumedRoute: ferry status --json has
+// paused_since and paused_by while a route is paused and neither once it
+// is resumed; route names keep their "->" in every JSON output.
+func TestStatusJSONOfAPausedThenResumedRoute(t *testing.T) {
+	t.Parallel()
+	e := newOpsEnv(t, "")
+	route := e.prefix + ".public.emp -> branch.public.emp"
+	routeJSON := func() map[string]any {
+		t.Helper()
+		out, errOut, _ := ferry(t, nil, "status", "-c", e.path, "--json")
+		if strings.Contains(out, `\u003e`) || !strings.Contains(out, `"route": "`+route+`"`) {
+			t.Errorf("ferry status --json escapes the route's name:\n%s%s", out, errOut)
+		}
+		var rep struct {
+			Routes []map[string]any `json:"routes"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Routes) != 1 {
+			t.Fatalf("ferry status --json: %v\n%s%s", err, out, errOut)
+		}
+		return rep.Routes[0]
+	}
+	if out, errOut, code := ferry(t, nil, "route", "pause", "-c", e.path, route, "--reason", "reindex"); code != 0 {
+		t.Fatalf("route pause: exit %d\n%s%s", code, out, errOut)
+	}
+	if r := routeJSON(); r["paused"] != true || r["paused_since"] == nil || r["paused_by"] == nil || r["reason"] != "reindex" {
+		t.Errorf("a paused route in ferry status --json: %v", r)
+	}
+	if out, errOut, code := ferry(t, nil, "route", "resume", "-c", e.path, route); code != 0 {
+		t.Fatalf("route resume: exit %d\n%s%s", code, out, errOut)
+	}
+	r := routeJSON()
+	for _, name := range []string{"paused_since", "paused_by", "reason"} {
+		if v, ok := r[name]; ok {
+			t.Errorf("a resumed route in ferry status --json has %s %v", name, v)
+		}
+	}
+	if r["paused"] != false {
+		t.Errorf("a resumed route in ferry status --json: %v", r)
+	}
+	for _, args := range [][]string{{"route", "list", "--json"}, {"verify", "--json", "--recheck-after", "0s"}} {
+		out, errOut, _ := ferry(t, nil, append(args, "-c", e.path)...)
+		if strings.Contains(out, `\u003e`) || !strings.Contains(out, route) {
+			t.Errorf("ferry %v escapes the route's name:\n%s%s", args, out, errOut)
+		}
+	}
+}
+
+// TestStatusWatchIntoAPipe: ferry status --watch with stdout not a
+// terminal writes no escape codes: its reports follow one another, each
+// under the time it was read, a blank line between.
+func TestStatusWatchIntoAPipe(t *testing.T) {
+	t.Parallel()
+	e := newOpsEnv(t, "")
+	w := start(t, nil, "status", "--watch", "--interval", "100ms", "-c", e.path)
+	heading := regexp.MustCompile(`(?m)^ferry status at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\nSOURCE`)
+	waitUntil(t, "three reports", func() bool { return len(heading.FindAllString(w.out.String(), -1)) >= 3 }, w)
+	w.cmd.Process.Signal(os.Interrupt)
+	if code := w.exited(time.Minute); code != 0 {
+		t.Errorf("status --watch exited %d on SIGINT", code)
+	}
+	out := w.out.String()
+	if strings.Contains(out, "\033") {
+		t.Errorf("status --watch into a pipe wrote escape codes:\n%q", out)
+	}
+	if !strings.Contains(out, "\n\nferry status at ") || strings.HasPrefix(out, "\n") {
+		t.Errorf("status --watch into a pipe: reports not separated by a blank line:\n%s", out)
 	}
 }

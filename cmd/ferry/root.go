@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,4 +158,13 @@ func newVersion() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// writeJSON writes v indented, with <, > and & as they are: routes are
+// "a -> b", and every JSON output of the CLI goes through here.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

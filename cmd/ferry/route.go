@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	stdsql "database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
@@ -127,9 +126,7 @@ func newRouteList(g *globals) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				e := json.NewEncoder(w)
-				e.SetIndent("", "  ")
-				return e.Encode(out)
+				return writeJSON(w, out)
 			}
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ROUTE\tTARGET\tSTATE\tSINCE\tBY\tREASON")

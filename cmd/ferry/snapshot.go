@@ -124,7 +124,10 @@ func newSnapshotStatus(g *globals, source *string) *cobra.Command {
 		Long: `status lists the snapshot requests of each source, oldest first. The rows done
 mirror the relay's position in Kafka, which holds the truth, at most one chunk
 behind it. ESTIMATED is the catalog's estimate when the snapshot was
-requested, or the number of keys of a request for some keys.`,
+requested, or the number of keys of a request for some keys. Of a PostgreSQL
+table never analysed or vacuumed (no estimate in pg_class), its first 100,000
+rows are counted instead: fewer is the exact count; as many, the table's pages
+times the rows per page of those rows. - (-1 in --json): no estimate.`,
 		Example: "  ferry snapshot status -c ferry.yaml\n  ferry snapshot status -c ferry.yaml --json",
 		Args:    cobra.NoArgs,
 		RunE: withSources(g, source, func(cmd *cobra.Command, srcs []*sourceConn) error {
@@ -169,9 +172,7 @@ requested, or the number of keys of a request for some keys.`,
 				if out == nil {
 					out = []row{}
 				}
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(w, out)
 			}
 			if len(out) == 0 {
 				_, err := fmt.Fprintln(w, "no snapshot requests")
@@ -386,12 +387,11 @@ func (s *sourceConn) request(ctx context.Context, note io.Writer, r fsql.Registe
 		fmt.Fprintf(note, "note: source %s: no index on the key (%s) of %s: each chunk of the snapshot sorts the table; an index on the key makes it fast\n",
 			s.src.Name, joinNames(r.Key), r)
 	}
-	est, err := snap.Estimate(ctx, s.db, r.Schema, r.Name)
-	if err != nil {
-		return nil, err
-	}
-	if keys != nil {
-		est = int64(len(keys))
+	est := int64(len(keys))
+	if keys == nil {
+		if est, err = snap.Estimate(ctx, s.db, r.Schema, r.Name); err != nil {
+			return nil, err
+		}
 	}
 	ids, err := s.store().Add(ctx, []fsql.SnapshotRequest{{TableID: r.ID, Schema: r.Schema, Table: r.Name, Keys: keys, ChunkSize: chunk, MaxRate: maxRate, Estimate: est}})
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -41,7 +40,12 @@ the consumer lag (offsets between what the target stored and the end of each
 partition), when a change was last applied, the changes held in the target,
 and the outstanding DLQ entries.
 
---watch draws the screen again every --interval until interrupted. The exit
+--json writes the same as JSON; a route's paused_since, paused_by and reason
+are there only while it is paused.
+
+--watch draws the screen again every --interval until interrupted; when
+stdout is not a terminal it clears nothing and writes each report after the
+last, under a line with its time, a blank line between. The exit
 code is 1 when a part could not be read (it says which), else 0.`,
 		Example: "  ferry status -c ferry.yaml\n  ferry status -c ferry.yaml --watch\n  ferry status -c ferry.yaml --json",
 		Args:    cobra.NoArgs,
@@ -60,9 +64,7 @@ code is 1 when a part could not be read (it says which), else 0.`,
 			if !watch {
 				rep := readStatus(cmd.Context(), cfg)
 				if asJSON {
-					e := json.NewEncoder(w)
-					e.SetIndent("", "  ")
-					if err := e.Encode(rep); err != nil {
+					if err := writeJSON(w, rep); err != nil {
 						return err
 					}
 				} else {
@@ -73,14 +75,25 @@ code is 1 when a part could not be read (it says which), else 0.`,
 				}
 				return nil
 			}
-			for {
+			// On a terminal the screen is drawn again in place; into a file
+			// or a pipe, the reports follow one another, each under its time.
+			term := isTerminal(w)
+			for first := true; ; first = false {
 				rep := readStatus(cmd.Context(), cfg)
 				if cmd.Context().Err() != nil {
 					return nil
 				}
 				var b strings.Builder
-				b.WriteString("\033[H\033[2J") // home, clear the screen
-				fmt.Fprintf(&b, "ferry status -c %s  every %s  (Ctrl-C to stop)\n\n", cfg.File, every)
+				switch {
+				case term:
+					b.WriteString("\033[H\033[2J") // home, clear the screen
+					fmt.Fprintf(&b, "ferry status -c %s  every %s  (Ctrl-C to stop)\n\n", cfg.File, every)
+				case !first:
+					b.WriteString("\n")
+					fallthrough
+				default:
+					fmt.Fprintf(&b, "ferry status at %s\n\n", rep.At.Format(time.RFC3339))
+				}
 				rep.write(&b)
 				io.WriteString(w, b.String())
 				select {

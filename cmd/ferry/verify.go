@@ -35,9 +35,14 @@ chunks, and compares them through the route as ferry apply applies it
 compared). It reports per route the rows compared, and those missing in the
 target, extra in the target and different (with the columns), and explains
 each difference it can by an outstanding DLQ entry, a change held in the
-target, or a rule or lookup that keeps the row out. A row that differs is
+target, or a rule or lookup that keeps the row out. A paused route (ferry
+route pause) is said to be paused, and the differences nothing else explains
+are explained by the pause: its changes wait in Kafka. A row that differs is
 read again after --recheck-after before it counts: a change still in flight
 is not a difference.
+
+The text report prints a value longer than 200 characters as its first 200,
+an ellipsis and its whole length in bytes; --json has every value whole.
 
 Exit 0 when nothing is unexplained, 1 otherwise.
 
@@ -45,7 +50,8 @@ Exit 0 when nothing is unexplained, 1 otherwise.
 the snapshot mechanism (ferry snapshot --keys): a missing or different row is
 published again, and a key the source no longer has is published as a delete,
 each in its place among the live changes. verify then reads the repaired keys
-until they match, or --repair-timeout passes.`,
+until they match, or --repair-timeout passes. A paused route is not
+repaired: its repair would wait behind the pause; resume it, then verify again.`,
 		Example: `  ferry verify -c ferry.yaml
   ferry verify -c ferry.yaml --route hq.public.emp --json
   ferry verify -c ferry.yaml --repair`,
@@ -89,9 +95,7 @@ until they match, or --repair-timeout passes.`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(out); err != nil {
+				if err := writeJSON(w, out); err != nil {
 					return err
 				}
 			} else {
@@ -124,7 +128,10 @@ type repairResult struct {
 	Request   int64                `json:"request"`
 	Keys      int                  `json:"keys"`
 	Remaining []applier.Difference `json:"remaining,omitempty"` // unexplained after the repair
-	Error     string               `json:"error,omitempty"`
+	// Paused: the route is paused, so its differences were not repaired
+	// (a repair would wait in Kafka behind the pause).
+	Paused bool   `json:"paused,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // unexplained counts what still differs: after a repair, what the repair
@@ -163,6 +170,12 @@ func repairRoutes(ctx context.Context, note io.Writer, cfg *config.Config, v *ap
 	defer func() { closeSources(srcs) }()
 	byRoute := map[*repairResult][]json.RawMessage{}
 	for _, rr := range rep.Routes {
+		if rr.Paused != nil && rr.Error == "" && len(rr.Differences) > 0 {
+			results = append(results, &repairResult{Route: rr.Route, Keys: len(rr.Differences), Paused: true})
+			fmt.Fprintf(note, "repair: route %s is paused: its %d differing keys are not repaired, a repair would wait behind the pause; ferry route resume, then verify again\n",
+				rr.Route, len(rr.Differences))
+			continue
+		}
 		var keys [][]byte
 		var raw []json.RawMessage
 		for _, d := range rr.Differences {
@@ -234,6 +247,31 @@ func repairRoutes(ctx context.Context, note io.Writer, cfg *config.Config, v *ap
 	return results, nil
 }
 
+// clipAt is how many characters of a value the text report prints.
+const clipAt = 200
+
+// clip is a value as the text report prints it: whole when it is short,
+// else its first clipAt characters (valid UTF-8), an ellipsis and its whole
+// length in bytes, so that a large text column does not make a large report.
+func clip(v json.RawMessage) string {
+	n := 0
+	for i := range string(v) {
+		if n == clipAt {
+			return strings.ToValidUTF8(string(v[:i]), "\uFFFD") + fmt.Sprintf("… (%d bytes)", len(v))
+		}
+		n++
+	}
+	return string(v)
+}
+
+// prefixed is s between before and after, or nothing when s is empty.
+func prefixed(before, s string, after ...string) string {
+	if s == "" {
+		return ""
+	}
+	return before + s + strings.Join(after, "")
+}
+
 func printReport(w io.Writer, out verifyOutput, list int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE\tROWS\tMATCHED\tMISSING\tEXTRA\tDIFFERENT\tEXPLAINED\tUNEXPLAINED\tSECONDS")
@@ -251,10 +289,17 @@ func printReport(w io.Writer, out verifyOutput, list int) {
 			fmt.Fprintf(w, "\n%s: not verified: %s\n", rr.Route, rr.Error)
 			continue
 		}
+		if p := rr.Paused; p != nil {
+			fmt.Fprintf(w, "\n%s: PAUSED since %s%s%s: its changes wait in Kafka, so the differences nothing else explains are explained by the pause; ferry route resume, then verify again\n",
+				rr.Route, p.Since.UTC().Format(time.RFC3339), prefixed(" by ", p.By), prefixed(" (", p.Reason, ")"))
+		}
 		if len(rr.Differences) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s:", rr.Route)
+		if rr.Paused == nil {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s:", rr.Route)
 		if rr.InFlight > 0 {
 			fmt.Fprintf(w, " (%d rows differed at first and matched when read again)", rr.InFlight)
 		}
@@ -278,7 +323,7 @@ func printReport(w io.Writer, out verifyOutput, list int) {
 				}
 				line := fmt.Sprintf("  %-9s %s", d.Kind, d.Key)
 				for _, c := range d.Columns {
-					line += fmt.Sprintf("  %s: %s at the source, %s in the target", c, d.Source[c], d.Target[c])
+					line += fmt.Sprintf("  %s: %s at the source, %s in the target", c, clip(d.Source[c]), clip(d.Target[c]))
 				}
 				if explained {
 					line += "  (explained: " + d.Explained + ")"
@@ -301,6 +346,8 @@ func printReport(w io.Writer, out verifyOutput, list int) {
 		switch {
 		case r.Error != "":
 			fmt.Fprintf(w, "\nrepair of %s failed: %s\n", r.Route, r.Error)
+		case r.Paused:
+			fmt.Fprintf(w, "\nrepair of %s waits: the route is paused, so its %d differing keys were not repaired (ferry route resume, then verify again)\n", r.Route, r.Keys)
 		default:
 			fmt.Fprintf(w, "\nrepair of %s (request %d): %d of %d keys match now\n", r.Route, r.Request, r.Keys-len(r.Remaining), r.Keys)
 			for _, d := range r.Remaining {

@@ -13,19 +13,26 @@ import (
 //     and in a SQL statement (unlike PL/SQL) Oracle counts each occurrence
 //     of a name as a position of its own. Where a value is needed twice, a
 //     one-row source (SELECT :1 ... FROM DUAL) names it.
-//   - Message keys are VARCHAR2(4000): an index key must fit a block, so a
-//     key longer than 4000 bytes cannot be held or blocked (ORA-12899,
-//     the change goes to the DLQ).
+//   - Message keys are VARCHAR2(4000), and never cut: an index key must fit
+//     a block, and neither STANDARD_HASH nor ORA_HASH takes a CLOB (a hash
+//     column would need DBMS_CRYPTO, which a DBA must grant). MaxKeyBytes
+//     says so to applier/bookkeeping: a longer key is never looked up (it
+//     cannot be there), and holding or blocking one stops the applier with
+//     an error that gives its length, rather than putting the change in
+//     the DLQ unblocked, where its later changes would overtake it.
 //   - Lists arrive as JSON arrays, read with JSON_TABLE; times in JSON as
 //     ISO 8601 with an offset, read with TO_TIMESTAMP_TZ and an explicit
 //     format.
 //   - Booleans are NUMBER(1), 0 or 1. Oracle stores ” as NULL, so text
 //     that may be empty is a CLOB read back with NVL(..., EMPTY_CLOB()).
 //   - Locks: SELECT ... FOR UPDATE where PostgreSQL says FOR UPDATE; MERGE
-//     where it relies on ON CONFLICT (a concurrent insert of the same key
-//     then fails with ORA-00001, which the applier retries).
-//   - Oracle keeps no empty BLOB apart from NULL in a bind: an empty
-//     (not nil) Kafka key or value of a held change comes back nil.
+//     where it relies on ON CONFLICT. A concurrent insert of the same key
+//     then fails with ORA-00001 (MERGE is not atomic): of the first offset
+//     row of a partition, the applier takes it as another applier's, as
+//     PostgreSQL's ON CONFLICT DO NOTHING would say (applier/batch.go).
+//   - Oracle keeps no empty BLOB apart from NULL: EmptyBytesAreNull has
+//     applier/bookkeeping store a held change's Kafka key and value behind
+//     a prefix byte, so an empty one does not come back nil.
 //
 // Each Create statement is a block that succeeds when its table exists
 // already (ORA-00955): Oracle commits each DDL on its own.
@@ -44,7 +51,9 @@ func (target) Bookkeeping(schema string) fsql.Bookkeeping {
 	const iso = `'YYYY-MM-DD"T"HH24:MI:SS.FF6TZH:TZM'`
 	ts := func(col string) string { return "TO_TIMESTAMP_TZ(u." + col + ", " + iso + ")" }
 	return fsql.Bookkeeping{
-		SchemaExists: `SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = :1`,
+		MaxKeyBytes:       4000,
+		EmptyBytesAreNull: true,
+		SchemaExists:      `SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = :1`,
 		// A schema is a user, which a DBA creates; this only says so.
 		CreateSchema: fmt.Sprintf(`BEGIN
     RAISE_APPLICATION_ERROR(-20001, %s);

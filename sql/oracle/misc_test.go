@@ -477,3 +477,32 @@ func embedded(t *testing.T, block string) string {
 	}
 	return b.String()
 }
+
+// TestBookkeepingKeyWidth: MaxKeyBytes is the width of every key column of
+// the bookkeeping and of the key lists the statements read, so that a key
+// the applier lets through is never cut or refused by Oracle.
+func TestBookkeepingKeyWidth(t *testing.T) {
+	t.Parallel()
+	b := target{}.Bookkeeping("FERRY_APPLY")
+	if b.MaxKeyBytes != 4000 || !b.EmptyBytesAreNull {
+		t.Fatalf("MaxKeyBytes %d, EmptyBytesAreNull %t", b.MaxKeyBytes, b.EmptyBytesAreNull)
+	}
+	width := fmt.Sprintf("VARCHAR2(%d)", b.MaxKeyBytes)
+	tables := 0
+	for _, ddl := range b.Create {
+		if strings.Contains(ddl, `"KEY" `) {
+			tables++
+			if !strings.Contains(ddl, `"KEY"           `+width) && !strings.Contains(ddl, `"KEY"      `+width) {
+				t.Errorf("a key column is not %s:\n%s", width, ddl)
+			}
+		}
+	}
+	if tables != 2 {
+		t.Errorf("%d tables with a key column, want 2 (held, blocked)", tables)
+	}
+	for name, q := range map[string]string{"SelectBlocked": b.SelectBlocked, "SelectHeldKeys": b.SelectHeldKeys} {
+		if !strings.Contains(q, `"V" `+width+` PATH`) {
+			t.Errorf("%s does not read its keys as %s:\n%s", name, width, q)
+		}
+	}
+}

@@ -661,4 +661,22 @@ func TestOracleBookkeeping(t *testing.T) {
 	if held, _ := bk.Held(ctx, tx); len(held) != 1 {
 		t.Fatal("rollback to the savepoint did not restore the held change")
 	}
+
+	// An empty message key and value come back empty, not nil.
+	empty := fsql.HeldChange{Key: `{"id":3}`, Kind: fsql.HeldByRule, Topic: "topic", Offset: 8, MessageKey: []byte{}, MessageValue: []byte{}}
+	if err := bk.Hold(ctx, tx, empty); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := bk.Held(ctx, tx); err != nil || len(held) != 2 || held[1].MessageKey == nil || held[1].MessageValue == nil ||
+		len(held[1].MessageKey)+len(held[1].MessageValue) != 0 {
+		t.Fatalf("held with an empty message: %+v, %v", held, err)
+	}
+	// A key longer than the tables hold is not found, and cannot be held.
+	long := `{"id":"` + strings.Repeat("x", 5000) + `"}`
+	if blocked, err := bk.Blocked(ctx, tx, []string{long}); err != nil || len(blocked) != 0 {
+		t.Fatalf("blocked of a 5000-byte key: %v, %v", blocked, err)
+	}
+	if err := bk.Hold(ctx, tx, fsql.HeldChange{Key: long, Kind: fsql.HeldByRule, Topic: "topic"}); err == nil || !strings.Contains(err.Error(), "bytes long") {
+		t.Fatalf("hold of a 5000-byte key: %v", err)
+	}
 }

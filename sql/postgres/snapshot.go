@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -459,20 +460,43 @@ func inputText(c fsql.Column, raw json.RawMessage) (string, error) {
 	return string(v), nil
 }
 
-// Estimate reads pg_class.reltuples, which ANALYZE and VACUUM keep.
+// estimateCount is how many rows Estimate counts of a table the catalog
+// has no estimate of.
+const estimateCount = 100_000
+
+// Estimate reads pg_class.reltuples, which ANALYZE and VACUUM keep. A table
+// neither has seen yet (reltuples -1) has its first estimateCount rows
+// counted: fewer is the exact count; as many, the table's pages (of every
+// partition) times the rows per page of the pages those rows were read from.
 func (snapshot) Estimate(ctx context.Context, db fsql.Querier, schema, table string) (int64, error) {
 	var n stdsql.NullFloat64
-	err := db.QueryRowContext(ctx, `SELECT reltuples FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)`, ident(schema, table)).Scan(&n)
+	name := ident(schema, table)
+	err := db.QueryRowContext(ctx, `SELECT reltuples FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)`, name).Scan(&n)
 	if errors.Is(err, stdsql.ErrNoRows) {
 		return -1, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("estimate the rows of %s.%s: %w", schema, table, err)
 	}
-	if !n.Valid || n.Float64 < 0 {
-		return -1, nil
+	if n.Valid && n.Float64 >= 0 {
+		return int64(n.Float64), nil
 	}
-	return int64(n.Float64), nil
+	var rows, pagesRead int64
+	var pages float64
+	err = db.QueryRowContext(ctx, `
+WITH s AS (SELECT tableoid, ctid FROM `+name+` LIMIT `+strconv.Itoa(estimateCount)+`)
+SELECT count(*), count(DISTINCT (tableoid, (ctid::text::point)[0])),
+  (SELECT coalesce(sum(pg_catalog.pg_relation_size(relid)), pg_catalog.pg_relation_size(pg_catalog.to_regclass($1)))
+     FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass($1)))
+    / pg_catalog.current_setting('block_size')::float8
+FROM s`, name).Scan(&rows, &pagesRead, &pages)
+	if err != nil {
+		return 0, fmt.Errorf("count the rows of %s.%s, which has no estimate in the catalog: %w", schema, table, err)
+	}
+	if rows < estimateCount || pagesRead == 0 {
+		return rows, nil
+	}
+	return max(rows, int64(pages*float64(rows)/float64(pagesRead))), nil
 }
 
 // KeyIndexed looks for a valid, complete btree index whose leading columns

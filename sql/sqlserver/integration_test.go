@@ -366,10 +366,10 @@ func TestIntegrationOutOfOrderCommit(t *testing.T) {
 			if len(b.Rows) != 0 {
 				t.Fatalf("read %d rows while T1 is open: the cursor passed T1 (%s)", len(b.Rows), b.Rows[0].After)
 			}
-			if blk, ok, err := OldestTransaction(ctx, db); err != nil {
+			if blk, ok, err := o.OldestTransaction(ctx); err != nil {
 				t.Fatal(err)
-			} else if ok && blk.Session != spid {
-				t.Errorf("oldest transaction is session %d, want T1's %d", blk.Session, spid)
+			} else if want := fmt.Sprintf("session_id %d", spid); ok && blk.Session != want {
+				t.Errorf("oldest transaction is %q, want T1's %q", blk.Session, want)
 			} else if !ok {
 				t.Log("no VIEW SERVER STATE: the oldest transaction is not measured")
 			}

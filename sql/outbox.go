@@ -46,11 +46,16 @@ type Outbox interface {
 // position and reads its rows once it commits; it does not implement it.
 type LowWaterHeld interface {
 	// OldestTransaction returns the oldest open transaction that holds the
-	// low-water mark back. ok is false when none is open, or when the
-	// relay's user may not see the server's transactions: the measure is
-	// optional, and that is no error.
+	// low-water mark back; ok is false when none is open. Where the
+	// relay's user may not see the server's transactions (an optional
+	// grant) the error wraps ErrTransactionsHidden.
 	OldestTransaction(ctx context.Context) (tx OpenTransaction, ok bool, err error)
 }
+
+// ErrTransactionsHidden is returned (wrapped) by OldestTransaction when
+// the relay's user may not see the source's open transactions; the error
+// names the grant.
+var ErrTransactionsHidden = errors.New("the source's open transactions are not visible to the relay")
 
 // OpenTransaction is a source transaction still open.
 type OpenTransaction struct {

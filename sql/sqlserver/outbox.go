@@ -232,8 +232,9 @@ func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, err
 
 // OldestTransaction returns the oldest open transaction that has written
 // in the database: while it runs, MIN_ACTIVE_ROWVERSION() cannot pass it,
-// and the relay waits (sql.LowWaterHeld). Without VIEW SERVER STATE it
-// reports ok false and no error: the measure is optional.
+// and the relay waits (sql.LowWaterHeld). It needs VIEW SERVER STATE
+// (VIEW SERVER PERFORMANCE STATE from SQL Server 2022), optional: without
+// it the error wraps sql.ErrTransactionsHidden.
 func (o *outbox) OldestTransaction(ctx context.Context) (tx fsql.OpenTransaction, ok bool, err error) {
 	var ms, session int64
 	err = o.db.QueryRowContext(ctx, oldestTransaction).Scan(&ms, &session)
@@ -241,7 +242,8 @@ func (o *outbox) OldestTransaction(ctx context.Context) (tx fsql.OpenTransaction
 		return tx, false, nil
 	}
 	if me, numbered := numbered(err); numbered && slices.Contains(permissionDenied, me.Number) {
-		return tx, false, nil
+		return tx, false, fmt.Errorf("find the oldest open transaction: the login needs VIEW SERVER STATE "+
+			"(VIEW SERVER PERFORMANCE STATE from SQL Server 2022): %w: %w", fsql.ErrTransactionsHidden, err)
 	}
 	if err != nil {
 		return tx, false, fmt.Errorf("find the oldest open transaction: %w", err)

@@ -16,12 +16,15 @@ type metrics struct {
 	errors        *prometheus.CounterVec
 	batchChanges  prometheus.Histogram
 	heartbeats    prometheus.Counter
+	// lowWaterHeld is registered only for outboxes whose low-water mark an
+	// open transaction can hold back (sql.LowWaterHeld).
+	lowWaterHeld prometheus.Gauge
 	// ageRead and ageCommitted are the change age histogram's stages: from
 	// the source commit to the relay's read, and to the Kafka commit.
 	ageRead, ageCommitted prometheus.Observer
 }
 
-func newMetrics(reg prometheus.Registerer, source string) *metrics {
+func newMetrics(reg prometheus.Registerer, source string, lowWaterHeld bool) *metrics {
 	labels := prometheus.Labels{"source": source}
 	m := &metrics{
 		produced: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -61,6 +64,14 @@ func newMetrics(reg prometheus.Registerer, source string) *metrics {
 	}, []string{"stage"})
 	m.ageRead, m.ageCommitted = age.WithLabelValues("read"), age.WithLabelValues("kafka_committed")
 	reg.MustRegister(m.produced, m.batches, m.batchDuration, m.backlog, m.oldestAge, m.leader, m.errors, m.batchChanges, m.heartbeats, age)
+	m.lowWaterHeld = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "ferry_relay_low_water_mark_held_seconds",
+		Help:        "How long the oldest open source transaction has held the outbox's low-water mark back (SQL Server, Oracle); 0 when none.",
+		ConstLabels: labels,
+	})
+	if lowWaterHeld {
+		reg.MustRegister(m.lowWaterHeld)
+	}
 	for _, k := range []string{kindDatabase, kindKafka, kindLease, kindConvert} {
 		m.errors.WithLabelValues(k)
 	}

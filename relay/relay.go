@@ -54,12 +54,14 @@ type Relay struct {
 func New(cfg *config.Config, src *config.Source, d fsql.SourceDialect, db *stdsql.DB, reg prometheus.Registerer, log *slog.Logger) *Relay {
 	log = log.With("source", src.Name)
 	source, schema := d.Source(), d.Fold(src.CaptureSchema)
+	outbox := source.Outbox(db, schema)
+	_, held := outbox.(fsql.LowWaterHeld)
 	return &Relay{
 		file: cfg.File, src: src, kafka: cfg.Kafka, cfg: cfg.Relay, d: d, source: source, schema: schema, db: db,
-		outbox: source.Outbox(db, schema),
+		outbox: outbox,
 		lease:  source.Leader(db, schema, src.Name),
 		log:    log,
-		m:      newMetrics(reg, src.Name),
+		m:      newMetrics(reg, src.Name, held),
 		snapM:  newSnapMetrics(reg, src.Name),
 		state:  daemon.StateLog{Log: log},
 	}
@@ -571,15 +573,25 @@ func (r *Relay) purge(ctx context.Context) {
 	}
 }
 
-// watchBacklog measures the outbox backlog every few seconds.
+// watchBacklog measures the outbox backlog every few seconds, and how
+// long an open transaction has held its low-water mark back where the
+// outbox's cursor waits for one.
 func (r *Relay) watchBacklog(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	var held *heldReport
+	if o, ok := r.outbox.(fsql.LowWaterHeld); ok {
+		held = &heldReport{outbox: o, gauge: r.m.lowWaterHeld, log: r.log}
+		defer held.reset()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if held != nil {
+			held.check(ctx)
 		}
 		pos := r.committed.Load()
 		if pos == nil {

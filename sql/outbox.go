@@ -36,6 +36,38 @@ type Outbox interface {
 	Covers(pos, mark []byte) (bool, error)
 }
 
+// LowWaterHeld is implemented by an Outbox whose read bound, its
+// low-water mark, stops at the oldest transaction still open on the
+// source, whatever that transaction wrote: SQL Server's
+// MIN_ACTIVE_ROWVERSION(), Oracle's oldest V$TRANSACTION START_SCN. While
+// such a transaction stays open, committed changes above the mark wait
+// (latency, never loss). The relay reports how long. PostgreSQL's cursor
+// is not held back: it passes an open transaction, keeps its bound in the
+// position and reads its rows once it commits; it does not implement it.
+type LowWaterHeld interface {
+	// OldestTransaction returns the oldest open transaction that holds the
+	// low-water mark back; ok is false when none is open. Where the
+	// relay's user may not see the server's transactions (an optional
+	// grant) the error wraps ErrTransactionsHidden.
+	OldestTransaction(ctx context.Context) (tx OpenTransaction, ok bool, err error)
+}
+
+// ErrTransactionsHidden is returned (wrapped) by OldestTransaction when
+// the relay's user may not see the source's open transactions; the error
+// names the grant.
+var ErrTransactionsHidden = errors.New("the source's open transactions are not visible to the relay")
+
+// OpenTransaction is a source transaction still open.
+type OpenTransaction struct {
+	// Age is how long it has been open: since its first write on SQL
+	// Server, since it began on Oracle.
+	Age time.Duration
+	// Session says which session runs it, as the database's own views
+	// name it ("session_id 53", "SID 123, SERIAL# 4567"), for a DBA to
+	// find it; empty when unknown.
+	Session string
+}
+
 // Limit bounds what one Read returns.
 type Limit struct {
 	// Rows is the most changes.

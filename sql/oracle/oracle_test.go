@@ -51,6 +51,14 @@ func TestOracleOutOfOrderCommit(t *testing.T) {
 	if got := summary(f.drain(t, 100), "ID"); got != "c:2" {
 		t.Fatalf("after B commits: %s, want c:2", got)
 	}
+	// A holds the low-water mark back, and the relay's report names it.
+	var xid string
+	if err := a.QueryRowContext(ctx, `SELECT DBMS_TRANSACTION.LOCAL_TRANSACTION_ID FROM DUAL`).Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
+	if held, ok, err := f.outbox.OldestTransaction(ctx); err != nil || !ok || !strings.Contains(held.Session+",", "transaction "+xid+",") {
+		t.Errorf("oldest transaction %+v, %v, %v; want A's, transaction %s", held, ok, err, xid)
+	}
 	mustExec(t, a, `INSERT INTO `+ident(f.app, "T")+` VALUES (3, 'a')`)
 	if err := a.Commit(); err != nil {
 		t.Fatal(err)

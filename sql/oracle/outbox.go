@@ -121,6 +121,10 @@ type outboxSQL struct {
 	backlog               string
 	currentSCN            string
 	probeOutbox           string
+	// oldest finds the transaction that holds the low-water mark, by
+	// [rac][with its session]: its age in seconds, its id, SID, SERIAL#
+	// and instance.
+	oldest [2][2]string
 }
 
 func lowWaterBlock(view string) string {
@@ -149,7 +153,34 @@ FETCH FIRST :5 ROWS ONLY`,
 WHERE "SCN" >= :1 AND ("SCN" > :2 OR "SEQ" > :3)`,
 		currentSCN:  `SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL`,
 		probeOutbox: `SELECT COUNT(*) FROM ` + t + ` WHERE ROWNUM < 1`,
+		oldest: [2][2]string{
+			{oldestTransaction(false, false), oldestTransaction(false, true)},
+			{oldestTransaction(true, false), oldestTransaction(true, true)},
+		},
 	}
+}
+
+// oldestTransaction reads the open transaction with the lowest START_SCN,
+// the one the low-water mark stops at: how long it has been open
+// (START_DATE, on the database's clock, to the second), its id as
+// DBMS_TRANSACTION.LOCAL_TRANSACTION_ID prints it (the outbox's TXID),
+// and, where the relay may read V$SESSION, its session's SID and SERIAL#.
+func oldestTransaction(rac, session bool) string {
+	tv, sv, on, inst := "V$TRANSACTION", "V$SESSION", "s.TADDR = t.ADDR", "0"
+	if rac {
+		tv, sv, on, inst = "GV$TRANSACTION", "GV$SESSION", "s.INST_ID = t.INST_ID AND s.TADDR = t.ADDR", "t.INST_ID"
+	}
+	q := `SELECT ROUND((SYSDATE - t.START_DATE) * 86400), t.XIDUSN || '.' || t.XIDSLOT || '.' || t.XIDSQN, `
+	if session {
+		q += `s.SID, s.SERIAL#, ` + inst + `
+FROM ` + tv + ` t LEFT JOIN ` + sv + ` s ON ` + on
+	} else {
+		q += `NULL, NULL, ` + inst + `
+FROM ` + tv + ` t`
+	}
+	return q + `
+ORDER BY t.START_SCN
+FETCH FIRST 1 ROWS ONLY`
 }
 
 type outbox struct {
@@ -159,6 +190,9 @@ type outbox struct {
 
 	mu       sync.Mutex
 	lowWater string // the block for this database, once the preflight passed
+	// noSession: V$SESSION may not be read; OldestTransaction names the
+	// transaction only.
+	noSession bool
 }
 
 // Outbox reads the outbox in captureSchema.
@@ -360,6 +394,55 @@ func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, err
 		return 0, time.Time{}, fmt.Errorf("measure the outbox backlog: %w", err)
 	}
 	return n, oldest.Time, nil
+}
+
+// OldestTransaction returns the open transaction with the lowest
+// START_SCN: the low-water mark cannot pass it, and the relay waits
+// (sql.LowWaterHeld). Its session is named where the relay may read
+// V$SESSION (GRANT SELECT ON SYS.V_$SESSION, optional), else only its
+// transaction id.
+func (o *outbox) OldestTransaction(ctx context.Context) (tx fsql.OpenTransaction, ok bool, err error) {
+	block, err := o.preflight(ctx)
+	if err != nil {
+		return tx, false, err
+	}
+	rac := 0
+	if block == o.sql.lowWaterRAC {
+		rac = 1
+	}
+	o.mu.Lock()
+	session := !o.noSession
+	o.mu.Unlock()
+	var secs, instance int64
+	var xid string
+	var sid, serial stdsql.NullInt64
+	read := func(q string) error {
+		return o.db.QueryRowContext(ctx, q).Scan(&secs, &xid, &sid, &serial, &instance)
+	}
+	if session {
+		err = read(o.sql.oldest[rac][1])
+	}
+	if !session || isOra(err, oraTableMissing, oraNoPrivileges) {
+		o.mu.Lock()
+		o.noSession = true
+		o.mu.Unlock()
+		err = read(o.sql.oldest[rac][0])
+	}
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return tx, false, nil
+	}
+	if err != nil {
+		return tx, false, fmt.Errorf("find the oldest open transaction: %w", err)
+	}
+	tx.Age = time.Duration(secs) * time.Second
+	tx.Session = "transaction " + xid
+	if sid.Valid {
+		tx.Session = fmt.Sprintf("SID %d, SERIAL# %d, %s", sid.Int64, serial.Int64, tx.Session)
+	}
+	if instance != 0 {
+		tx.Session += fmt.Sprintf(", INST_ID %d", instance)
+	}
+	return tx, true, nil
 }
 
 // mark is a snapshot chunk's mark: the SCN read after the chunk's select.

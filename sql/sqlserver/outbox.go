@@ -7,9 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
-
-	mssql "github.com/microsoft/go-mssqldb"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -231,32 +230,29 @@ func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, err
 	return n, oldest.Time, nil
 }
 
-// Blocker is the oldest open transaction that has written in the database:
-// while it runs, MIN_ACTIVE_ROWVERSION() cannot pass it, and the relay
-// waits.
-type Blocker struct {
-	Age     time.Duration
-	Session int // its session_id (0 when unknown)
-}
-
-// OldestTransaction returns the oldest open transaction that holds the
-// relay's bound back, if any. Without VIEW SERVER STATE it reports ok
-// false and no error: the measure is optional.
-func OldestTransaction(ctx context.Context, db fsql.Querier) (b Blocker, ok bool, err error) {
-	var ms int64
-	err = db.QueryRowContext(ctx, oldestTransaction).Scan(&ms, &b.Session)
+// OldestTransaction returns the oldest open transaction that has written
+// in the database: while it runs, MIN_ACTIVE_ROWVERSION() cannot pass it,
+// and the relay waits (sql.LowWaterHeld). It needs VIEW SERVER STATE
+// (VIEW SERVER PERFORMANCE STATE from SQL Server 2022), optional: without
+// it the error wraps sql.ErrTransactionsHidden.
+func (o *outbox) OldestTransaction(ctx context.Context) (tx fsql.OpenTransaction, ok bool, err error) {
+	var ms, session int64
+	err = o.db.QueryRowContext(ctx, oldestTransaction).Scan(&ms, &session)
 	if errors.Is(err, stdsql.ErrNoRows) {
-		return b, false, nil
+		return tx, false, nil
 	}
-	var me mssql.Error
-	if errors.As(err, &me) && slices.Contains(permissionDenied, me.Number) {
-		return b, false, nil
+	if me, numbered := numbered(err); numbered && slices.Contains(permissionDenied, me.Number) {
+		return tx, false, fmt.Errorf("find the oldest open transaction: the login needs VIEW SERVER STATE "+
+			"(VIEW SERVER PERFORMANCE STATE from SQL Server 2022): %w: %w", fsql.ErrTransactionsHidden, err)
 	}
 	if err != nil {
-		return b, false, fmt.Errorf("find the oldest open transaction: %w", err)
+		return tx, false, fmt.Errorf("find the oldest open transaction: %w", err)
 	}
-	b.Age = time.Duration(ms) * time.Millisecond
-	return b, true, nil
+	tx.Age = time.Duration(ms) * time.Millisecond
+	if session != 0 {
+		tx.Session = "session_id " + strconv.FormatInt(session, 10)
+	}
+	return tx, true, nil
 }
 
 // permissionDenied are the errors of a dynamic management view read

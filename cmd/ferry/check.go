@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,12 @@ exactly, and that routed target tables have the columns written to them,
 and warns of captured tables whose rows can be larger than
 kafka.max_message_bytes. It connects to Kafka with the config's settings:
 wrong credentials or an untrusted certificate are problems. A database or
-a Kafka cluster that does not answer is reported and skipped.`,
+a Kafka cluster that does not answer is reported and skipped; check then
+ends with how many databases were not checked.
+
+Exit codes: 0 all checked and ok; 1 a database was not reachable, so not
+checked (and nothing checked was wrong); 2 a problem in the config file, a
+DSN that cannot be parsed, or a catalog that does not fit the config.`,
 		Example: "  ferry check -c ferry.yaml\n  ferry check -c ferry.yaml --offline",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,13 +53,20 @@ a Kafka cluster that does not answer is reported and skipped.`,
 			if err != nil {
 				return reportProblems(out, path, err)
 			}
+			if err := checkDSNs(cfg); err != nil {
+				return reportProblems(out, path, err)
+			}
 			if offline {
 				fmt.Fprintf(out, "%s: ok (databases not checked: --offline)\n", path)
 				return nil
 			}
-			err = errors.Join(checkDatabases(cmd.Context(), out, cfg), checkKafka(cmd.Context(), out, cfg))
+			unreached, err := checkDatabases(cmd.Context(), out, cfg)
+			err = errors.Join(err, checkKafka(cmd.Context(), out, cfg))
 			if err != nil {
 				return reportProblems(out, path, err)
+			}
+			if len(unreached) > 0 {
+				return fmt.Errorf("%s: %d not reachable, not checked: %s", path, len(unreached), strings.Join(unreached, ", "))
 			}
 			fmt.Fprintf(out, "%s: ok\n", path)
 			return nil
@@ -95,23 +108,77 @@ func splitJoined(err error) []string {
 const pingTimeout = 5 * time.Second
 
 // connect opens a pool and pings it; the caller closes the pool. Its
-// errors name the database by the dialect's redaction of the DSN.
+// errors name the database by the dialect's redaction of the DSN, and say
+// so when it did not answer within fsql.ConnectTimeout. The ping runs on
+// its own so that ctx's end (a signal) returns even from a driver that
+// does not watch ctx.
 func connect(ctx context.Context, d fsql.Dialect, dsn config.DSN) (*stdsql.DB, error) {
 	db, err := d.Open(dsn.Secret())
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	pctx, cancel := context.WithTimeout(ctx, fsql.ConnectTimeout)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- db.PingContext(pctx) }()
+	select {
+	case err = <-done:
+	case <-pctx.Done():
+		err = pctx.Err()
+		go db.Close() // Close would wait for the ping
+		return nil, connectError(ctx, pctx, d, dsn, err)
+	}
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", d.Redact(dsn.Secret()), err)
+		return nil, connectError(ctx, pctx, d, dsn, err)
 	}
 	return db, nil
 }
 
-// checkDatabases checks what the catalog of each reachable database can tell.
-func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) error {
+// connectError names the database, and says when it did not answer:
+// within the bound (pctx's deadline passed), or within the DSN's own
+// timeout (the driver's timeout fired first).
+func connectError(ctx, pctx context.Context, d fsql.Dialect, dsn config.DSN, err error) error {
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil: // interrupted
+	case pctx.Err() != nil:
+		err = fmt.Errorf("no answer within %s: %w", fsql.ConnectTimeout, err)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		err = fmt.Errorf("no answer, timed out: %w", err)
+	}
+	return fmt.Errorf("connect to %s: %w", d.Redact(dsn.Secret()), err)
+}
+
+// checkDSNs parses every source's and target's DSN: one that cannot be
+// parsed is a config problem. The dialects' errors never quote the DSN.
+func checkDSNs(cfg *config.Config) error {
+	var errs []error
+	parse := func(kind, name string, line int, dialect fsql.Dialect, err error, dsn config.DSN) {
+		if err == nil {
+			var db *stdsql.DB
+			if db, err = dialect.Open(dsn.Secret()); err == nil {
+				db.Close()
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %s %s: %w", cfg.File, line, kind, name, err))
+		}
+	}
+	for _, src := range cfg.Sources {
+		d, err := dialects.Source(src.Dialect)
+		parse("source", src.Name, src.Line, d, err, src.DSN)
+	}
+	for _, tgt := range cfg.Targets {
+		d, err := dialects.Target(tgt.Dialect)
+		parse("target", tgt.Name, tgt.Line, d, err, tgt.DSN)
+	}
+	return errors.Join(errs...)
+}
+
+// checkDatabases checks what the catalog of each reachable database can
+// tell, and returns the databases it could not reach.
+func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) (unreached []string, err error) {
 	var errs []error
 	sourceTables := map[string]*fsql.Table{} // "source.schema.table" -> table
 	sourceNames := map[string]fsql.Names{}   // by source, as its connection resolves them
@@ -125,6 +192,7 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		db, err := connect(ctx, d, src.DSN)
 		if err != nil {
 			fmt.Fprintf(out, "source %s: not reachable, catalog not checked: %v\n", src.Name, err)
+			unreached = append(unreached, "source "+src.Name)
 			continue
 		}
 		m, err := migrations.New(src, d, db, slog.Default())
@@ -162,12 +230,13 @@ func checkDatabases(ctx context.Context, out io.Writer, cfg *config.Config) erro
 		db, err := connect(ctx, d, tgt.DSN)
 		if err != nil {
 			fmt.Fprintf(out, "target %s: not reachable, catalog not checked: %v\n", tgt.Name, err)
+			unreached = append(unreached, "target "+tgt.Name)
 			continue
 		}
 		errs = append(errs, checkRoutes(ctx, out, cfg, tgt, d, db, sourceTables, sourceNames)...)
 		db.Close()
 	}
-	return errors.Join(errs...)
+	return unreached, errors.Join(errs...)
 }
 
 // checkKafka logs in to the brokers as the daemons would.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	go_ora "github.com/sijms/go-ora/v2"
+
+	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
 // secretOptions are go-ora URL options that hold secrets.
@@ -82,8 +84,18 @@ type connector struct {
 	driver.Connector
 }
 
+// Connect bounds the handshake and the session settings by
+// fsql.ConnectTimeout: go-ora's own TIMEOUT is a deadline on every read
+// for the connection's life (10 minutes by default), which would also cut
+// off a long statement, while go-ora watches ctx only during a call.
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, fsql.ConnectTimeout)
+	defer cancel()
 	conn, err := c.Connector.Connect(ctx)
+	if err != nil && ctx.Err() != nil {
+		// go-ora says "use of closed network connection": say why.
+		return nil, fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	stdsql "database/sql"
 	"fmt"
 
-	mssql "github.com/microsoft/go-mssqldb"
-
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
 
@@ -49,14 +47,12 @@ func (Dialect) DefaultSchema(ctx context.Context, q fsql.Querier) (string, error
 	return DefaultSchemaOf(ctx, q)
 }
 
-// Open returns a pool through go-mssqldb's connector. It does not connect.
+// Open returns a pool through go-mssqldb's connector. It does not
+// connect; each connection's handshake is bounded (connect.go).
 func (Dialect) Open(dsn string) (*stdsql.DB, error) {
-	if _, err := parseDSN(dsn); err != nil {
-		return nil, err
-	}
-	c, err := mssql.NewConnector(dsn)
+	c, err := newConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse sqlserver dsn: %w", errRedacted)
+		return nil, err
 	}
 	return stdsql.OpenDB(c), nil
 }

@@ -19,6 +19,20 @@ type fileDescriber interface {
 // errOffline: a Migrator built from a catalog file only plans.
 var errOffline = errors.New("planned from a catalog file, without a connection: only generate can run")
 
+// ReadCatalogFile reads the catalog file at path for a source of dialect
+// d and checks it, the dialect's own checks included (DescribeFile of every
+// table), reporting every problem at once with its file:line.
+func ReadCatalogFile(path string, d fsql.SourceDialect) (*fsql.CatalogFile, error) {
+	fd, ok := d.Source().(fileDescriber)
+	if !ok {
+		return nil, fmt.Errorf("dialect %s does not read catalog files; generate from its live catalog", d.Name())
+	}
+	return fsql.ReadCatalogFile(path, func(t *fsql.CatalogTable) error {
+		_, err := fd.DescribeFile(t)
+		return err
+	})
+}
+
 // NewFromCatalog returns a Migrator that plans capture of the source from
 // a catalog file instead of a connection, for `ferry migrate generate
 // --catalog`: it plans what `up` would run on a source where Ferry has

@@ -96,10 +96,10 @@ routes:
 		cfg, catalog string
 		want         []string
 	}{
-		{cfg, short, []string{"table 2 (dbo.emp): in the file twice", "table 2 (dbo.emp): no columns"}},
+		{cfg, short, []string{"catalog.yml:4: table dbo.emp: in the file twice", "catalog.yml:4: table dbo.emp: no columns"}},
 		{cfg, missing, []string{"table sales.order_lines: table does not exist",
 			"column g: type geography cannot be carried"}},
-		{cfg, unknown, []string{"field tabels not found"}},
+		{cfg, unknown, []string{"catalog.yml:2: unknown key tabels in the file (it takes default_schema, tables)"}},
 		{pg, missing, []string{"dialect postgres does not read catalog files"}},
 	} {
 		out, errOut, code := ferry(t, nil, "migrate", "generate", "-c", c.cfg, "--catalog", c.catalog, "--dir", t.TempDir())
@@ -109,6 +109,76 @@ routes:
 		for _, w := range c.want {
 			if !strings.Contains(errOut, w) {
 				t.Errorf("output lacks %q:\n%s%s", w, out, errOut)
+			}
+		}
+	}
+}
+
+// TestMigrateGenerateReportsEveryCatalogProblem: a catalog file's problems
+// come out all at once, each with its file:line, in the file's terms (no
+// Go type names): key columns the table lacks, unknown SQL Server types,
+// lengths and names beyond SQL Server's limits; a file of the wrong shape
+// names every unknown key and every value of the wrong kind.
+func TestMigrateGenerateReportsEveryCatalogProblem(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join("testdata", "generate", "ferry.yml")
+	bad := filepath.Join("testdata", "generate", "bad.yml")
+	shape := writeFile(t, "shape.yml", `default_schema: dbo
+tables:
+  - schema: dbo
+    name: emp
+    primary_key: id
+    colums: []
+    columns:
+      - {name: id, type: int, nullable: maybe, code_page: utf8}
+      - [a]
+    unique:
+      - {name: ux, column: [id]}
+`)
+	syntax := writeFile(t, "syntax.yml", "default_schema: dbo\ntables: [\n")
+	for _, c := range []struct {
+		catalog string
+		want    []string
+		not     []string
+	}{
+		{bad, []string{
+			bad + ":7: table dbo.emp primary_key: badge is not a column of the table",
+			bad + ":9: table dbo.emp column id: type intt: unknown SQL Server type intt",
+			bad + ":10: table dbo.emp column pay: type decimal(50,2): precision 50: SQL Server allows 1 to 38",
+			bad + ":11: table dbo.emp column note: type varchar(9000): length 9000: SQL Server allows 1 to 8000",
+			bad + ":12: table dbo.emp column xxxxxxxxxxxxxxxxxxxx...: its name is 129 characters long; SQL Server allows 128",
+			bad + ":13: table dbo.emp column code: type nchar(max): nchar(max): SQL Server has max only for varchar, nvarchar and varbinary",
+			bad + ":17: table sales.order_lines unique index ux_order_lines: line is not a column of the table",
+			bad + ":18: table sales.order_lines unique index ux_empty: no columns",
+			bad + ":21: table sales.order_lines column order_id: in the table twice",
+		}, []string{"not supported"}},
+		{shape, []string{
+			shape + ":5: id is not a list",
+			shape + ":6: unknown key colums in a table (it takes schema, name, columns, primary_key, unique)",
+			shape + ":8: maybe is not true or false",
+			shape + ":8: utf8 is not a whole number",
+			shape + ":9: a list where a mapping of keys belongs",
+			shape + ":11: unknown key column in a unique index",
+		}, []string{"sql.", "[]string", "field"}},
+		{syntax, []string{syntax + ":2: did not find expected node content"}, []string{"yaml:"}},
+	} {
+		out, errOut, code := ferry(t, nil, "migrate", "generate", "-c", cfg, "--catalog", c.catalog, "--dir", t.TempDir())
+		if code == 0 {
+			t.Errorf("%s: exit 0", c.catalog)
+		}
+		last := -1
+		for _, w := range c.want { // in the file's line order
+			i := strings.Index(errOut, w)
+			if i < 0 {
+				t.Errorf("output lacks %q:\n%s%s", w, out, errOut)
+			} else if i < last {
+				t.Errorf("%q out of line order:\n%s", w, errOut)
+			}
+			last = max(last, i)
+		}
+		for _, n := range c.not {
+			if strings.Contains(errOut, n) {
+				t.Errorf("output holds %q:\n%s%s", n, out, errOut)
 			}
 		}
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/ferry-cdc/ferry/config"
 	"github.com/ferry-cdc/ferry/migrations"
-	fsql "github.com/ferry-cdc/ferry/sql"
 	"github.com/ferry-cdc/ferry/sql/dialects"
 )
 
@@ -278,7 +277,7 @@ func fromCatalog(g *globals, source, file string) (*config.Source, *migrations.M
 	if err != nil {
 		return nil, nil, usageError(fmt.Errorf("source %s: %w", src.Name, err))
 	}
-	cat, err := fsql.ReadCatalogFile(file)
+	cat, err := migrations.ReadCatalogFile(file, d)
 	if err != nil {
 		return nil, nil, usageError(err)
 	}

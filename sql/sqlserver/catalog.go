@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf16"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
 )
@@ -127,11 +128,25 @@ func (Dialect) Describe(ctx context.Context, db fsql.Querier, schema, table stri
 // varchar(1)), and goes through the same mapping.
 func (source) DescribeFile(ct *fsql.CatalogTable) (*fsql.Table, error) {
 	t := &fsql.Table{Schema: ct.Schema, Name: ct.Name, PrimaryKey: ct.PrimaryKey}
+	where := func(at, what string) string {
+		if at == "" {
+			return fmt.Sprintf("table %s.%s %s", short(ct.Schema), short(ct.Name), what)
+		}
+		return fmt.Sprintf("%s: table %s.%s %s", at, short(ct.Schema), short(ct.Name), what)
+	}
 	var errs []error
+	for _, name := range []string{ct.Schema, ct.Name} {
+		if err := checkName(name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where(ct.At, "table"), err))
+		}
+	}
 	for _, c := range ct.Columns {
 		r, err := fileColumn(c)
+		if err == nil {
+			err = checkName(c.Name)
+		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s.%s column %s: %w", ct.Schema, ct.Name, c.Name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", where(c.At, "column "+short(c.Name)), err))
 			continue
 		}
 		t.Columns = append(t.Columns, r.column())
@@ -140,17 +155,41 @@ func (source) DescribeFile(ct *fsql.CatalogTable) (*fsql.Table, error) {
 		t.Unique = append(t.Unique, fsql.UniqueIndex{Name: "primary key", Columns: ct.PrimaryKey})
 	}
 	for _, u := range ct.Unique {
+		if err := checkName(u.Name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where(u.At, "unique index"), err))
+		}
 		t.Unique = append(t.Unique, fsql.UniqueIndex{Name: u.Name, Columns: u.Columns})
 	}
 	return t, errors.Join(errs...)
 }
 
+// checkName refuses a name SQL Server cannot hold: a sysname is
+// nvarchar(128), 128 UTF-16 code units.
+func checkName(name string) error {
+	if n := len(utf16.Encode([]rune(name))); n > 128 {
+		return fmt.Errorf("its name is %d characters long; SQL Server allows 128", n)
+	}
+	return nil
+}
+
+// short is a name cut for a message.
+func short(name string) string {
+	if r := []rune(name); len(r) > 40 {
+		return string(r[:20]) + "..."
+	}
+	return name
+}
+
 // fileColumn is the row describeColumns would read for a catalog file's
-// column.
+// column. It refuses a type SQL Server does not have, or lengths beyond
+// what it allows, as CREATE TABLE would.
 func fileColumn(c fsql.CatalogColumn) (catalogColumn, error) {
 	typ, err := parseType(c.Type)
 	if err != nil {
 		return catalogColumn{}, err
+	}
+	if err := checkFileType(typ); err != nil {
+		return catalogColumn{}, fmt.Errorf("type %s: %w", c.Type, err)
 	}
 	given := strings.Contains(c.Type, "(")
 	r := catalogColumn{
@@ -186,6 +225,32 @@ func fileColumn(c fsql.CatalogColumn) (catalogColumn, error) {
 		r.assembly = true
 	}
 	return r, nil
+}
+
+// checkFileType refuses what CREATE TABLE would: a type SQL Server does
+// not have, and lengths, precisions and scales beyond its limits.
+func checkFileType(t colType) error {
+	if _, ok := kinds[t.Base]; !ok && unsupported[t.Base] == "" && t.Base != "timestamp" {
+		return fmt.Errorf("unknown SQL Server type %s", t.Base)
+	}
+	switch t.Base {
+	case "decimal", "numeric":
+		if t.Precision > 38 {
+			return fmt.Errorf("precision %d: SQL Server allows 1 to 38", t.Precision)
+		}
+	case "char", "varchar", "binary", "varbinary":
+		if t.Length > 8000 {
+			return fmt.Errorf("length %d: SQL Server allows 1 to 8000, or max for varchar and varbinary", t.Length)
+		}
+	case "nchar", "nvarchar":
+		if t.Length > 4000 {
+			return fmt.Errorf("length %d: SQL Server allows 1 to 4000, or max for nvarchar", t.Length)
+		}
+	}
+	if t.Length == maxLength && (t.Base == "char" || t.Base == "nchar" || t.Base == "binary") {
+		return fmt.Errorf("%s(max): SQL Server has max only for varchar, nvarchar and varbinary", t.Base)
+	}
+	return nil
 }
 
 // uniqueIndexes reads describeUnique. SQL Server checks every unique index

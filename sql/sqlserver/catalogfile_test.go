@@ -2,6 +2,7 @@ package sqlserver
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -51,5 +52,46 @@ func TestDescribeFileReadsTypesAsDescribe(t *testing.T) {
 	}
 	if _, err := (source{}).DescribeFile(&fsql.CatalogTable{Schema: "dbo", Name: "t", Columns: []fsql.CatalogColumn{{Name: "c", Type: "varchar(x)"}}}); err == nil {
 		t.Error("varchar(x) accepted")
+	}
+}
+
+// TestDescribeFileRefusesWhatCreateTableWould: a type SQL Server does not
+// have, lengths beyond its limits and names longer than a sysname are
+// refused, with the column's place in the file; the limits themselves
+// pass.
+func TestDescribeFileRefusesWhatCreateTableWould(t *testing.T) {
+	t.Parallel()
+	for typ, want := range map[string]string{
+		"intt": "unknown SQL Server type intt", "decimal(39,2)": "precision 39", "numeric(50)": "precision 50",
+		"varchar(8001)": "length 8001", "varbinary(9000)": "length 9000", "nvarchar(4001)": "length 4001",
+		"nchar(4001)": "length 4001", "char(max)": "char(max)", "binary(max)": "binary(max)", "nchar(max)": "nchar(max)",
+	} {
+		ct := &fsql.CatalogTable{Schema: "dbo", Name: "t", Columns: []fsql.CatalogColumn{{Name: "c", Type: typ, At: "cat.yml:7"}}}
+		_, err := source{}.DescribeFile(ct)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "cat.yml:7: table dbo.t column c: ") {
+			t.Errorf("%s: %v, want cat.yml:7 ... %s", typ, err, want)
+		}
+	}
+	for _, typ := range []string{"decimal(38,38)", "varchar(8000)", "varbinary(max)", "nvarchar(4000)", "nchar(4000)",
+		"nvarchar(max)", "timestamp", "rowversion", "geography", "sql_variant", "json"} {
+		ct := &fsql.CatalogTable{Schema: "dbo", Name: "t", Columns: []fsql.CatalogColumn{{Name: "c", Type: typ}}}
+		if _, err := (source{}).DescribeFile(ct); err != nil {
+			t.Errorf("%s: %v", typ, err)
+		}
+	}
+	long := strings.Repeat("é", 129)
+	ct := &fsql.CatalogTable{Schema: "dbo", Name: long, At: "cat.yml:3", Columns: []fsql.CatalogColumn{{Name: long, Type: "int", At: "cat.yml:5"}},
+		Unique: []fsql.CatalogUnique{{Name: long, Columns: []string{long}, At: "cat.yml:4"}}}
+	_, err := source{}.DescribeFile(ct)
+	for _, want := range []string{"cat.yml:3: table dbo.", "cat.yml:4: table dbo.", "cat.yml:5: table dbo.", "129 characters long; SQL Server allows 128"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("129-character names: %v, want %q", err, want)
+		}
+	}
+	if ok := strings.Repeat("é", 128); func() error {
+		_, err := source{}.DescribeFile(&fsql.CatalogTable{Schema: "dbo", Name: ok, Columns: []fsql.CatalogColumn{{Name: ok, Type: "int"}}})
+		return err
+	}() != nil {
+		t.Error("a 128-character name refused")
 	}
 }

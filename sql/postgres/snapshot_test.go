@@ -159,3 +159,17 @@ func TestInputText(t *testing.T) {
 		}
 	}
 }
+
+// sees reports, for the tests, whether snapshot a sees as finished every
+// transaction that snapshot b sees as finished.
+func sees(a, b string) (bool, error) {
+	x, err := parse(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := parse(b)
+	if err != nil {
+		return false, err
+	}
+	return x.sees(y), nil
+}

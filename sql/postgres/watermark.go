@@ -115,17 +115,3 @@ func (p position) unchanged(now string) (bool, error) {
 	}
 	return a.sees(b) && b.sees(a), nil
 }
-
-// sees reports whether snapshot a sees as finished every transaction that
-// snapshot b sees as finished.
-func sees(a, b string) (bool, error) {
-	x, err := parse(a)
-	if err != nil {
-		return false, err
-	}
-	y, err := parse(b)
-	if err != nil {
-		return false, err
-	}
-	return x.sees(y), nil
-}

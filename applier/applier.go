@@ -28,6 +28,11 @@ import (
 // Schema is where the applier keeps its tables in the target.
 const Schema = "ferry"
 
+// quiet is how long, in milliseconds, the consumer must have nothing more
+// for a gathering batch before it is applied: long enough for the rest of
+// a fetch (other partitions of the same relay transaction) to arrive.
+const quiet = 2
+
 // Applier applies the routes into one target.
 type Applier struct {
 	cfg    *config.Config
@@ -211,7 +216,11 @@ func (a *Applier) session(ctx context.Context) error {
 	}
 	// Defaults, then the config's properties, then what exactly-once needs.
 	cm := kafka.ConfigMap{
-		"fetch.wait.max.ms": 10,
+		// A fetch returns as soon as a transaction's markers make changes
+		// readable, however long it may wait: the wait only bounds how
+		// often an idle consumer asks the broker again (each time costs
+		// the broker CPU).
+		"fetch.wait.max.ms": 100,
 		// A dead applier's partitions move after 10 s instead of 45.
 		"session.timeout.ms": 10_000, "heartbeat.interval.ms": 3_000,
 	}
@@ -291,7 +300,7 @@ func (a *Applier) session(ctx context.Context) error {
 		}
 		timeout := 100
 		if len(batch) > 0 {
-			timeout = max(0, int(time.Until(deadline).Milliseconds()))
+			timeout = min(quiet, max(0, int(time.Until(deadline).Milliseconds())))
 		}
 		ev := c.Poll(timeout)
 		if rebalanceErr != nil {
@@ -316,7 +325,12 @@ func (a *Applier) session(ctx context.Context) error {
 			}
 			a.log.Debug("kafka consumer", "err", e)
 		}
-		if len(batch) > 0 && (len(batch) >= a.cfg.Apply.BatchSize || !time.Now().Before(deadline)) {
+		// A batch is applied as soon as nothing more is waiting (ev is nil:
+		// quiet ms passed without a message), so a change does not wait for a
+		// timer while the applier is idle; while a batch is applied, the
+		// next one gathers in the consumer's queue. batch_timeout bounds the
+		// gathering when messages never stop coming.
+		if len(batch) > 0 && (ev == nil || len(batch) >= a.cfg.Apply.BatchSize || !time.Now().Before(deadline)) {
 			if err := a.apply(ctx, batch); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package applier_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -50,4 +51,21 @@ func TestJSONNullIsNotSQLNull(t *testing.T) {
 			t.Errorf("%s: SQL NULLs %s, want %s", db.name, got, want)
 		}
 	}
+}
+
+// TestAChangeDoesNotWaitForTheBatchTimeout: a batch is applied as soon as
+// nothing more is waiting, so with batch_timeout an hour and far fewer
+// changes than batch_size, each change still arrives at once; a batch that
+// waited for its timer to fill would hold them for the hour.
+func TestAChangeDoesNotWaitForTheBatchTimeout(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, `CREATE TABLE quick (id int PRIMARY KEY, v text)`)
+	p.cfg.Apply.BatchTimeout = time.Hour
+	p.run()
+	for i := range 3 {
+		pgtest.Exec(t, p.src, fmt.Sprintf(`INSERT INTO quick VALUES (%d, 'one at a time')`, i))
+		p.converge(time.Minute)
+	}
+	pgtest.Exec(t, p.src, `UPDATE quick SET v = 'then all' WHERE id < 2`, `DELETE FROM quick WHERE id = 2`)
+	p.converge(time.Minute)
 }

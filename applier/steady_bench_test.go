@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func BenchmarkSteadyLoad(b *testing.B) {
 			"apply":  {apply.Process.Pid},
 			"broker": {brokerPid(b)},
 		}
-		cpu0 := cpuSeconds(procs)
+		cpu0, t0 := cpuSeconds(procs), time.Now()
 		relay0, apply0 := scrape(b, relayAddr), scrape(b, applyAddr)
 
 		w := steadyWorkload(b, p, rate, seconds, preload)
@@ -92,7 +93,7 @@ func BenchmarkSteadyLoad(b *testing.B) {
 		for p.count(`SELECT count(*) FROM arrived WHERE tag NOT LIKE 'v-%'`) < w.arrivable && time.Now().Before(deadline) {
 			time.Sleep(200 * time.Millisecond)
 		}
-		cpu1 := cpuSeconds(procs)
+		cpu1, t1 := cpuSeconds(procs), time.Now()
 		relay1, apply1 := scrape(b, relayAddr), scrape(b, applyAddr)
 
 		if os.Getenv("BENCH_VERBOSE") != "" {
@@ -134,6 +135,8 @@ func BenchmarkSteadyLoad(b *testing.B) {
 		for _, name := range []string{"relay", "apply", "postgres", "broker"} {
 			b.ReportMetric((cpu1[name]-cpu0[name])/per, name+"_cpu_s/1k")
 		}
+		// Steal, as a share of the machine's CPU time during the run.
+		b.ReportMetric((cpu1["steal"]-cpu0["steal"])/(t1.Sub(t0).Seconds()*float64(runtime.NumCPU())), "steal_share")
 		plain := plainBrokerCPU(b, p, rate)
 		b.ReportMetric(plain*1000, "plain_broker_cpu_s/1k")
 		b.ReportMetric((cpu1["broker"]-cpu0["broker"])/per/(plain*1000), "broker_vs_plain")
@@ -339,7 +342,26 @@ func cpuSeconds(procs map[string][]int) map[string]float64 {
 	for _, pid := range postgresPids(nil) {
 		out["postgres"] += procCPU(pid)
 	}
+	out["steal"] = machineSteal()
 	return out
+}
+
+// machineSteal is the machine's steal time so far, in seconds summed over
+// its CPUs: time the hypervisor ran something else while this machine had
+// work (the "cpu" line of /proc/stat, eighth value: proc(5)). A run with
+// much steal is not comparable with one without.
+func machineSteal() float64 {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[8], 64)
+	return v / 100
 }
 
 // procCPU is utime+stime+cutime+cstime of a process, in seconds (the

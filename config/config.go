@@ -158,7 +158,8 @@ type Apply struct {
 	GroupID string `yaml:"group_id"`
 	// BatchSize is the most changes applied in one target transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`
-	// BatchTimeout is the longest a batch waits to fill. Default 20ms.
+	// BatchTimeout is the longest a batch gathers changes while more keep
+	// coming; a batch is applied as soon as no more are waiting. Default 20ms.
 	BatchTimeout time.Duration `yaml:"batch_timeout"`
 	// DLQTopic receives the changes that can never apply as they are.
 	// Default <topic_prefix>._dlq.

@@ -197,9 +197,10 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	lastCheck := time.Now()
 	lastDurable := time.Now()
 	durable := pos
-	// The next batch is read while the current one commits to Kafka, so a
-	// cycle costs the longer of the two, not their sum. A read ahead is
-	// thrown away if the commit fails: the batch is then read again.
+	// With a backlog, the next batch is read while the current one commits
+	// to Kafka, so a cycle costs the longer of the two, not their sum
+	// (backlog). A read ahead is thrown away if the commit fails: the batch
+	// is then read again.
 	var ahead chan readResult
 	defer func() {
 		if ahead != nil {
@@ -295,10 +296,12 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return progressed, err
 		}
-		ahead = make(chan readResult, 1)
-		go func(from []byte, plan *chunkPlan, ch chan readResult) {
-			ch <- r.read(ctx, from, plan, r.cfg.BatchSize)
-		}(batch.Next, snap.plan(), ahead)
+		if r.backlog(batch) {
+			ahead = make(chan readResult, 1)
+			go func(from []byte, plan *chunkPlan, ch chan readResult) {
+				ch <- r.read(ctx, from, plan, r.cfg.BatchSize)
+			}(batch.Next, snap.plan(), ahead)
+		}
 		if err := s.commit(kctx, msgs, wrapped); err != nil {
 			return progressed, r.commitError(err)
 		}
@@ -319,6 +322,26 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		r.state.Set("leading", slog.LevelInfo, "leading: relaying the outbox to Kafka")
 	}
 	return progressed, nil
+}
+
+// backlog says whether a read came back at least half full, so that more
+// changes wait behind it: the next read then runs while this batch
+// commits. Otherwise the next read waits for the commit. It then finds
+// the changes committed in the meantime at once, where a read ahead would
+// have come back nearly empty and left them for a cycle later, and it
+// gives the transaction coordinator time to finish the commit: a
+// transaction begun while the last one's markers are still being written
+// is refused (CONCURRENT_TRANSACTIONS), and librdkafka retries it only
+// after 20 ms.
+func (r *Relay) backlog(b *fsql.Batch) bool {
+	if len(b.Rows) >= r.cfg.BatchSize/2 {
+		return true
+	}
+	var size int64
+	for _, row := range b.Rows {
+		size += int64(len(row.Before) + len(row.After))
+	}
+	return size >= r.cfg.BatchBytes/2
 }
 
 type readResult struct {

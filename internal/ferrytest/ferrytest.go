@@ -21,9 +21,15 @@ var bin struct {
 }
 
 // Binary builds cmd/ferry once per test process and returns its path.
+// FERRY_TEST_BINARY names a binary to run instead, for benchmarks that
+// compare two builds with one test binary.
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	bin.once.Do(func() {
+		if p := os.Getenv("FERRY_TEST_BINARY"); p != "" {
+			bin.path = p
+			return
+		}
 		dir, err := os.MkdirTemp("", "ferry-bin")
 		if err != nil {
 			bin.err = err

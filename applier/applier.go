@@ -58,6 +58,11 @@ type Applier struct {
 	// another applier) and on each hold, and recomputed when retryHeld
 	// reads them all: a batch never queries apply_held for nothing.
 	mayHold, retrying bool
+	// mayBlock says the target may hold blocked keys of this applier's
+	// group, so each batch must look for its keys among them; blockedKnown
+	// says mayBlock was read from the target (AnyBlocked) since the start
+	// or the last assignment. Each key blocked sets mayBlock again.
+	mayBlock, blockedKnown bool
 	// failed are, in the batch under way, the changes whose error doomed
 	// the target's transaction, with that error, by attempt's key (a
 	// message, a barrier, a latestKey).
@@ -292,6 +297,7 @@ func (a *Applier) session(ctx context.Context) error {
 
 	deadline := time.Time{}
 	a.mayHold, a.retrying = true, true // a previous run may have left some
+	a.blockedKnown = false
 	lastRetry, lastCheck, lastPause := time.Now(), time.Now(), time.Now()
 	for {
 		if ctx.Err() != nil {
@@ -437,6 +443,7 @@ func (a *Applier) assign(ctx context.Context, c *kafka.Consumer, parts []kafka.T
 		return err
 	}
 	a.mayHold, a.retrying = true, true
+	a.blockedKnown = false
 	a.log.Debug("assigned", "partitions", fmt.Sprint(out))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/ferry-cdc/ferry/applier/bookkeeping"
 	"github.com/ferry-cdc/ferry/dlq"
 	"github.com/ferry-cdc/ferry/internal/daemon"
 	fsql "github.com/ferry-cdc/ferry/sql"
@@ -472,27 +473,31 @@ func (a *Applier) advance(ctx context.Context, tx *stdsql.Tx, items []*item) (ma
 		}
 		last[it.tp()] = max(last[it.tp()], next)
 	}
+	moves := make([]bookkeeping.OffsetMove, 0, len(last))
+	first := false
 	for k, next := range last {
 		want, ok := a.next[k]
 		if !ok {
 			a.log.Debug("offset not assigned", "topic", k.topic, "partition", k.partition, "assigned", fmt.Sprint(a.next))
 			return nil, errFenced // not assigned any more
 		}
-		moved, err := a.book.AdvanceOffset(ctx, tx, k.topic, k.partition, want, next)
-		if err != nil && want < 0 && a.classify(err) == fsql.Unique {
-			// Another applier stored the partition's first offset at the
-			// same time: where the insert cannot do nothing on a conflict
-			// (Oracle's MERGE raises ORA-00001), this is how it says so.
-			a.log.Debug("first offset stored by another applier", "topic", k.topic, "partition", k.partition, "err", err)
-			return nil, errFenced
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !moved {
-			a.log.Debug("offset moved", "topic", k.topic, "partition", k.partition, "want", want)
-			return nil, errFenced
-		}
+		first = first || want < 0
+		moves = append(moves, bookkeeping.OffsetMove{Topic: k.topic, Partition: k.partition, Want: want, Next: next})
+	}
+	moved, err := a.book.AdvanceOffsets(ctx, tx, moves)
+	if err != nil && first && a.classify(err) == fsql.Unique {
+		// Another applier stored a partition's first offset at the same
+		// time: where the insert cannot do nothing on a conflict (Oracle's
+		// MERGE raises ORA-00001), this is how it says so.
+		a.log.Debug("first offset stored by another applier", "err", err)
+		return nil, errFenced
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !moved {
+		a.log.Debug("offset moved", "moves", fmt.Sprint(moves))
+		return nil, errFenced
 	}
 	return last, nil
 }

@@ -32,11 +32,27 @@ func batchKeys(items []*item) []string {
 // have changes in the DLQ (so that `ferry dlq replay` and the applier take
 // turns on a key).
 func (a *Applier) blocked(ctx context.Context, tx *stdsql.Tx, items []*item) (map[string]int, error) {
+	if !a.blockedKnown {
+		found, err := a.book.AnyBlocked(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		a.mayBlock, a.blockedKnown = found, true
+	}
+	if !a.mayBlock {
+		return map[string]int{}, nil // none: the batch's keys need no query
+	}
 	return a.book.Blocked(ctx, tx, batchKeys(items))
 }
 
 // saveBlocked records the counts of keys that changed.
 func (a *Applier) saveBlocked(ctx context.Context, tx *stdsql.Tx, counts map[string]int) error {
+	for _, n := range counts {
+		if n > 0 {
+			a.mayBlock = true
+			break
+		}
+	}
 	return a.book.SetBlocked(ctx, tx, counts)
 }
 
@@ -357,7 +373,7 @@ func (a *Applier) retryHeldTx(ctx context.Context) error {
 	if err := a.retryHeld(ctx, tx, &entries, blocked); err != nil {
 		return err
 	}
-	if err := a.book.SetBlocked(ctx, tx, blocked); err != nil {
+	if err := a.saveBlocked(ctx, tx, blocked); err != nil {
 		return err
 	}
 	if err := a.dlq.Write(ctx, entries); err != nil {

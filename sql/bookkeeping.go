@@ -45,6 +45,15 @@ type Bookkeeping struct {
 	// AdvanceOffset: group, topic, partition, the offset expected, the
 	// next; one row affected, or none when another applier moved it.
 	AdvanceOffset string
+	// AdvanceOffsets, optional: group, and the text of a JSON array of
+	// {"topic", "partition", "want", "next"}; AdvanceOffset for every
+	// element in one statement, one row affected per element moved. Where
+	// empty, each partition is advanced with AdvanceOffset.
+	AdvanceOffsets string
+
+	// AnyBlocked: group; one row, a boolean or 0/1 integer: whether any key
+	// of the group is blocked.
+	AnyBlocked string
 
 	// SelectBlocked: group, keys; rows of key, count, locked until the
 	// transaction ends.

@@ -79,6 +79,58 @@ func (s *Store) AdvanceOffset(ctx context.Context, tx *stdsql.Tx, topic string, 
 	return n == 1, err
 }
 
+// OffsetMove is one partition's move in AdvanceOffsets.
+type OffsetMove struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Want      int64  `json:"want"` // -1: no offset is stored yet
+	Next      int64  `json:"next"`
+}
+
+// AdvanceOffsets makes every move of a batch in tx, in one statement where
+// the dialect has one (Bookkeeping.AdvanceOffsets) and more than one
+// partition moves from a stored offset. It returns false when any stored
+// offset is not its move's Want, as AdvanceOffset does; an error of a
+// first offset is AdvanceOffset's.
+func (s *Store) AdvanceOffsets(ctx context.Context, tx *stdsql.Tx, moves []OffsetMove) (bool, error) {
+	var stored []OffsetMove
+	for _, m := range moves {
+		if m.Want >= 0 && s.sql.AdvanceOffsets != "" {
+			stored = append(stored, m)
+			continue
+		}
+		if ok, err := s.AdvanceOffset(ctx, tx, m.Topic, m.Partition, m.Want, m.Next); err != nil || !ok {
+			return false, err
+		}
+	}
+	if len(stored) == 1 {
+		m := stored[0]
+		return s.AdvanceOffset(ctx, tx, m.Topic, m.Partition, m.Want, m.Next)
+	}
+	if len(stored) == 0 {
+		return true, nil
+	}
+	doc, err := json.Marshal(stored)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, s.sql.AdvanceOffsets, s.group, string(doc))
+	if err != nil {
+		return false, fmt.Errorf("record the offsets of %d partitions: %w", len(stored), err)
+	}
+	n, err := res.RowsAffected()
+	return n == int64(len(stored)), err
+}
+
+// AnyBlocked says whether any key of the group is blocked behind the DLQ.
+func (s *Store) AnyBlocked(ctx context.Context, q fsql.Querier) (bool, error) {
+	var found bool
+	if err := q.QueryRowContext(ctx, s.sql.AnyBlocked, s.group).Scan(&found); err != nil {
+		return false, fmt.Errorf("look for blocked keys: %w", err)
+	}
+	return found, nil
+}
+
 // fits reports whether the tables can hold key (Bookkeeping.MaxKeyBytes).
 func (s *Store) fits(key string) bool {
 	return s.sql.MaxKeyBytes == 0 || len(key) <= s.sql.MaxKeyBytes

@@ -42,6 +42,13 @@ func testBlockedAndHeld(t *testing.T, s *suite) {
 	long := "r1|" + strings.Repeat("ключ", 300) // keys are any length
 	keys := []string{"r1|{\"id\":1}", "r1|{\"id\":2}", long, "r2|{\"id\":1}"}
 
+	anyBlocked := func(store *bookkeeping.Store, want bool) {
+		t.Helper()
+		if found, err := store.AnyBlocked(ctx, db); err != nil || found != want {
+			t.Fatalf("any blocked: %v %v, want %v", found, err, want)
+		}
+	}
+	anyBlocked(store, false)
 	tx := begin(t, db)
 	if err := store.SetBlocked(ctx, tx, map[string]int{keys[0]: 1, keys[1]: 2, long: 3, keys[3]: 4}); err != nil {
 		t.Fatal(err)
@@ -57,6 +64,8 @@ func testBlockedAndHeld(t *testing.T, s *suite) {
 		t.Fatalf("blocked %v, want %v", blocked, want)
 	}
 	commit(t, tx)
+	anyBlocked(store, true)
+	anyBlocked(bookkeeping.New(s.tgt.Bookkeeping(s.schema(db)), "another"), false)
 
 	held := []fsql.HeldChange{
 		{Key: keys[0], Kind: fsql.HeldByRule, Topic: "hq.public.emp", Partition: 3, Offset: 10, Reason: "a rule: ü", MessageKey: []byte(`{"id":1}`), MessageValue: []byte{0, 1, 2}},

@@ -280,4 +280,30 @@ func testBookkeeping(t *testing.T, s *suite) {
 	if other, err := bookkeeping.New(s.tgt.Bookkeeping(schema), "another").Offsets(ctx, db, topic); err != nil || len(other) != 0 {
 		t.Errorf("another group's offsets %v %v, want none", other, err)
 	}
+
+	// A batch's moves at once: all of them, or false when one is stale,
+	// whichever partition it is; a first offset among them is inserted.
+	moves := func(tx *stdsql.Tx, moved bool, ms ...bookkeeping.OffsetMove) {
+		t.Helper()
+		ok, err := store.AdvanceOffsets(ctx, tx, ms)
+		if err != nil || ok != moved {
+			t.Fatalf("advance %v: %v %v, want %v", ms, ok, err, moved)
+		}
+	}
+	move := func(partition int32, want, next int64) bookkeeping.OffsetMove {
+		return bookkeeping.OffsetMove{Topic: topic, Partition: partition, Want: want, Next: next}
+	}
+	tx = begin(t, db)
+	moves(tx, true, move(0, 25, 31), move(3, 7, 9), move(5, -1, 2))
+	offsets(tx, map[int32]int64{0: 31, 3: 9, 5: 2})
+	moves(tx, false, move(0, 31, 32), move(3, 8, 10), move(5, 2, 3)) // 3 is stale
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	tx = begin(t, db)
+	moves(tx, false, move(0, 26, 27), move(3, 7, 8)) // 0 is stale
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	offsets(db, map[int32]int64{0: 25, 3: 7})
 }

@@ -156,6 +156,7 @@ ON (o."GROUP_ID" = s."GROUP_ID" AND o."TOPIC" = s."TOPIC" AND o."PARTITION_NO" =
 WHEN MATCHED THEN UPDATE SET o."NEXT_OFFSET" = s."NEXT", o."APPLIED_AT" = SYSTIMESTAMP
     WHERE o."NEXT_OFFSET" = s."WANT"`,
 
+		AnyBlocked: `SELECT COUNT(*) FROM ` + blocked + ` WHERE "GROUP_ID" = :1 AND ROWNUM = 1`,
 		SelectBlocked: `SELECT b."KEY", b."PARKED" FROM ` + blocked + ` b
 WHERE b."GROUP_ID" = :1 AND b."KEY" IN (SELECT j."V" FROM ` + jsonList(2, "VARCHAR2(4000)") + ` j)
 FOR UPDATE`,

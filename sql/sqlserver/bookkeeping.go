@@ -131,6 +131,7 @@ WHERE NOT EXISTS (SELECT 1 FROM ` + offsets + ` WITH (UPDLOCK, HOLDLOCK)
 		AdvanceOffset: `UPDATE ` + offsets + ` SET [next_offset] = @p5, [applied_at] = SYSUTCDATETIME()
 WHERE [group_id] = @p1 AND [topic] = ` + topic + ` AND [partition] = @p3 AND [next_offset] = @p4`,
 
+		AnyBlocked: `SELECT CASE WHEN EXISTS (SELECT 1 FROM ` + blocked + ` WHERE [group_id] = @p1) THEN 1 ELSE 0 END`,
 		SelectBlocked: `SELECT b.[key], b.[parked]
 FROM OPENJSON(@p2) AS j
 JOIN ` + blocked + ` AS b WITH (UPDLOCK, HOLDLOCK)

@@ -102,6 +102,14 @@ ON CONFLICT DO NOTHING
 UPDATE "ferry"."apply_offsets" SET next_offset = $5, applied_at = now()
 WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
 ;
+-- AdvanceOffsets
+UPDATE "ferry"."apply_offsets" AS o SET next_offset = m.next, applied_at = now()
+FROM pg_catalog.json_to_recordset($2::pg_catalog.json) AS m(topic text, partition integer, want bigint, next bigint)
+WHERE o.group_id = $1 AND o.topic = m.topic AND o.partition = m.partition AND o.next_offset = m.want
+;
+-- AnyBlocked
+SELECT EXISTS (SELECT FROM "ferry"."apply_blocked" WHERE group_id = $1)
+;
 -- SelectBlocked
 SELECT key, parked FROM "ferry"."apply_blocked" WHERE group_id = $1 AND key IN (SELECT pg_catalog.json_array_elements_text($2::pg_catalog.json)) FOR UPDATE
 ;

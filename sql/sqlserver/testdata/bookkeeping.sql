@@ -129,6 +129,9 @@ GO
 UPDATE [ferry].[apply_offsets] SET [next_offset] = @p5, [applied_at] = SYSUTCDATETIME()
 WHERE [group_id] = @p1 AND [topic] = CAST(@p2 AS varchar(249)) AND [partition] = @p3 AND [next_offset] = @p4
 GO
+-- AnyBlocked
+SELECT CASE WHEN EXISTS (SELECT 1 FROM [ferry].[apply_blocked] WHERE [group_id] = @p1) THEN 1 ELSE 0 END
+GO
 -- SelectBlocked
 SELECT b.[key], b.[parked]
 FROM OPENJSON(@p2) AS j

@@ -103,6 +103,14 @@ func BenchmarkSteadyLoad(b *testing.B) {
 						for _, m := range mf.GetMetric() {
 							h := m.GetHistogram()
 							b.Logf("%s: count %d sum %.3f mean %.4f", name, h.GetSampleCount(), h.GetSampleSum(), h.GetSampleSum()/float64(h.GetSampleCount()))
+							if strings.HasSuffix(name, "_seconds") {
+								before := relay0
+								if strings.HasPrefix(name, "ferry_apply") {
+									before = apply0
+								}
+								d := histogramDelta(mfs, before, name, "")
+								b.Logf("%s: p50 %.4f p99 %.4f", name, d.quantile(0.5), d.quantile(0.99))
+							}
 						}
 					}
 				}
@@ -287,6 +295,9 @@ func histogramDelta(after, before map[string]*dto.MetricFamily, name, stage stri
 	get := func(mfs map[string]*dto.MetricFamily) *dto.Histogram {
 		if mf := mfs[name]; mf != nil {
 			for _, m := range mf.GetMetric() {
+				if stage == "" {
+					return m.GetHistogram() // a histogram without stages
+				}
 				for _, l := range m.GetLabel() {
 					if l.GetName() == "stage" && l.GetValue() == stage {
 						return m.GetHistogram()

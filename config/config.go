@@ -184,6 +184,14 @@ type Relay struct {
 	// PollInterval is the longest an idle relay waits before looking at the
 	// outbox again; it looks sooner while changes keep coming. Default 50ms.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// TransactionGap is the least time between one Kafka transaction's
+	// commit and the read for the next, unless changes wait behind a full
+	// batch. In that time the broker finishes the commit (writes its
+	// markers); a transaction begun sooner has its partitions refused with
+	// CONCURRENT_TRANSACTIONS, which librdkafka retries only after 20 ms.
+	// It also bounds how many transactions a second a steady trickle of
+	// changes costs the broker. Default 10ms.
+	TransactionGap time.Duration `yaml:"transaction_gap"`
 	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`
 	// BatchBytes bounds the changes read into one batch by their size in

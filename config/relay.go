@@ -10,6 +10,9 @@ func (r *Relay) applyDefaults(topicPrefix string) {
 	if r.PollInterval == 0 {
 		r.PollInterval = 50 * time.Millisecond
 	}
+	if r.TransactionGap == 0 {
+		r.TransactionGap = 10 * time.Millisecond
+	}
 	if r.BatchSize == 0 {
 		r.BatchSize = 5000
 	}
@@ -60,6 +63,9 @@ func (r *Relay) Schedule() (cron.Schedule, error) {
 func (v *validation) relay(r Relay) {
 	if r.PollInterval < 0 || r.PollInterval > time.Minute {
 		v.add(r.Line, "relay: poll_interval %s: want between 1ms and 1m", r.PollInterval)
+	}
+	if r.TransactionGap < 0 || r.TransactionGap > time.Second {
+		v.add(r.Line, "relay: transaction_gap %s: want between 1ms and 1s", r.TransactionGap)
 	}
 	if r.BatchSize < 1 || r.BatchSize > 100_000 {
 		v.add(r.Line, "relay: batch_size %d: want 1 to 100000", r.BatchSize)

@@ -202,6 +202,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 	// (backlog). A read ahead is thrown away if the commit fails: the batch
 	// is then read again.
 	var ahead chan readResult
+	var lastCommit time.Time
 	defer func() {
 		if ahead != nil {
 			<-ahead
@@ -216,6 +217,9 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		}
 		if err := snap.poll(ctx, tabs); err != nil {
 			return progressed, err
+		}
+		if wait := r.cfg.TransactionGap - time.Since(lastCommit); ahead == nil && wait > 0 {
+			daemon.Sleep(ctx, wait) // see Relay.TransactionGap; never with a backlog
 		}
 		start := time.Now()
 		var res readResult
@@ -305,6 +309,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err := s.commit(kctx, msgs, wrapped); err != nil {
 			return progressed, r.commitError(err)
 		}
+		lastCommit = time.Now()
 		snap.committed(ctx)
 		progressed = true
 		pos, durable, lastDurable = batch.Next, batch.Next, time.Now()
@@ -326,13 +331,13 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 // backlog says whether a read came back at least half full, so that more
 // changes wait behind it: the next read then runs while this batch
-// commits. Otherwise the next read waits for the commit. It then finds
-// the changes committed in the meantime at once, where a read ahead would
-// have come back nearly empty and left them for a cycle later, and it
-// gives the transaction coordinator time to finish the commit: a
-// transaction begun while the last one's markers are still being written
-// is refused (CONCURRENT_TRANSACTIONS), and librdkafka retries it only
-// after 20 ms.
+// commits. Otherwise the next read waits for the commit, and then for
+// transaction_gap (config.Relay.TransactionGap). It then finds the changes
+// committed in the meantime at once, where a read ahead would have come
+// back nearly empty and left them for a cycle later, and it gives the
+// transaction coordinator time to finish the commit: a transaction begun
+// while the last one's markers are still being written is refused
+// (CONCURRENT_TRANSACTIONS), and librdkafka retries it only after 20 ms.
 func (r *Relay) backlog(b *fsql.Batch) bool {
 	if len(b.Rows) >= r.cfg.BatchSize/2 {
 		return true

@@ -83,13 +83,7 @@ func applied(reg *prometheus.Registry) float64 {
 //	go test -run '^$' -bench EndToEndLatency -benchtime 1x ./applier/
 func BenchmarkEndToEndLatency(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		p := newPipelineWith(b, options{targetSQL: []string{
-			`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
-			`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
-			`CREATE TRIGGER stamp AFTER INSERT ON lat FOR EACH ROW EXECUTE FUNCTION stamp()`,
-		}}, `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`)
-		p.run()
-		time.Sleep(3 * time.Second)
+		p := stampedPipeline(b)
 		const rate, seconds = 2000, 20
 		committed := make([]time.Time, rate*seconds+1)
 		p.src.SetMaxOpenConns(8)
@@ -135,13 +129,7 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 func BenchmarkIdleChangeLatency(b *testing.B) {
 	seconds := envInt("BENCH_SECONDS", 30)
 	for i := 0; i < b.N; i++ {
-		p := newPipelineWith(b, options{targetSQL: []string{
-			`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
-			`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
-			`CREATE TRIGGER stamp AFTER INSERT ON lat FOR EACH ROW EXECUTE FUNCTION stamp()`,
-		}}, `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`)
-		p.run()
-		time.Sleep(3 * time.Second)
+		p := stampedPipeline(b)
 		n := seconds * 4
 		committed := make([]time.Time, n+1)
 		for id := 1; id <= n; id++ {
@@ -160,6 +148,20 @@ func BenchmarkIdleChangeLatency(b *testing.B) {
 		b.ReportMetric(lat[len(lat)*99/100], "p99_ms")
 		b.ReportMetric(lat[len(lat)-1], "max_ms")
 	}
+}
+
+// stampedPipeline runs the relay and the applier on a table lat whose
+// target stamps each row's arrival in arrived (id, at), for latencies.
+func stampedPipeline(b *testing.B) *pipeline {
+	b.Helper()
+	p := newPipelineWith(b, options{targetSQL: []string{
+		`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
+		`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
+		`CREATE TRIGGER stamp AFTER INSERT ON lat FOR EACH ROW EXECUTE FUNCTION stamp()`,
+	}}, `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`)
+	p.run()
+	time.Sleep(3 * time.Second)
+	return p
 }
 
 // BenchmarkLargeDocuments: documents of 1 MiB and 10 MiB (a text body of

@@ -300,7 +300,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return progressed, err
 		}
-		if r.backlog(batch) {
+		if r.backlog(batch) || snap.busy() {
 			ahead = make(chan readResult, 1)
 			go func(from []byte, plan *chunkPlan, ch chan readResult) {
 				ch <- r.read(ctx, from, plan, r.cfg.BatchSize)
@@ -331,7 +331,7 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 // backlog says whether a read came back at least half full, so that more
 // changes wait behind it: the next read then runs while this batch
-// commits. Otherwise the next read waits for the commit, and then for
+// commits, as it does while a snapshot has chunks to read. Otherwise the next read waits for the commit, and then for
 // transaction_gap (config.Relay.TransactionGap). It then finds the changes
 // committed in the meantime at once, where a read ahead would have come
 // back nearly empty and left them for a cycle later, and it gives the

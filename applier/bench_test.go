@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,7 +84,7 @@ func applied(reg *prometheus.Registry) float64 {
 //	go test -run '^$' -bench EndToEndLatency -benchtime 1x ./applier/
 func BenchmarkEndToEndLatency(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		p := stampedPipeline(b)
+		p := stampedPipeline(b, latTable)
 		const rate, seconds = 2000, 20
 		committed := make([]time.Time, rate*seconds+1)
 		p.src.SetMaxOpenConns(8)
@@ -129,7 +130,7 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 func BenchmarkIdleChangeLatency(b *testing.B) {
 	seconds := envInt("BENCH_SECONDS", 30)
 	for i := 0; i < b.N; i++ {
-		p := stampedPipeline(b)
+		p := stampedPipeline(b, latTable)
 		n := seconds * 4
 		committed := make([]time.Time, n+1)
 		for id := 1; id <= n; id++ {
@@ -150,15 +151,21 @@ func BenchmarkIdleChangeLatency(b *testing.B) {
 	}
 }
 
-// stampedPipeline runs the relay and the applier on a table lat whose
-// target stamps each row's arrival in arrived (id, at), for latencies.
-func stampedPipeline(b *testing.B) *pipeline {
+// latTable is the table of the latency benchmarks.
+const latTable = `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`
+
+// stampedPipeline runs the relay and the applier on the table ddl creates
+// (with a bigint id), whose target stamps each row's arrival in arrived
+// (id, at), for latencies; it returns once the relay leads and the
+// applier has its partitions.
+func stampedPipeline(b *testing.B, ddl string) *pipeline {
 	b.Helper()
+	table := strings.Fields(strings.TrimPrefix(ddl, "CREATE TABLE "))[0]
 	p := newPipelineWith(b, options{targetSQL: []string{
 		`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
 		`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
-		`CREATE TRIGGER stamp AFTER INSERT ON lat FOR EACH ROW EXECUTE FUNCTION stamp()`,
-	}}, `CREATE TABLE lat (id bigint PRIMARY KEY, v int NOT NULL)`)
+		`CREATE TRIGGER stamp AFTER INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION stamp()`,
+	}}, ddl)
 	p.run()
 	time.Sleep(3 * time.Second)
 	return p
@@ -189,11 +196,6 @@ func BenchmarkLargeDocuments(b *testing.B) {
 
 func benchDocuments(b *testing.B, size, n int) {
 	b.StopTimer()
-	p := newPipelineWith(b, options{targetSQL: []string{
-		`CREATE TABLE arrived (id bigint PRIMARY KEY, at timestamptz NOT NULL)`,
-		`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO arrived VALUES (NEW.id, clock_timestamp()); RETURN NULL; END $$`,
-		`CREATE TRIGGER stamp AFTER INSERT ON docs FOR EACH ROW EXECUTE FUNCTION stamp()`,
-	}}, `CREATE TABLE docs (id bigint PRIMARY KEY, body text NOT NULL)`)
 	rng := rand.New(rand.NewPCG(uint64(size), 1))
 	raw := make([]byte, size*3/4)
 	docs := make([]string, n)
@@ -203,8 +205,7 @@ func benchDocuments(b *testing.B, size, n int) {
 		}
 		docs[i] = base64.StdEncoding.EncodeToString(raw)
 	}
-	p.run()
-	time.Sleep(3 * time.Second) // the relay leads and the applier has its partitions
+	p := stampedPipeline(b, `CREATE TABLE docs (id bigint PRIMARY KEY, body text NOT NULL)`)
 	committed := make([]time.Time, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup

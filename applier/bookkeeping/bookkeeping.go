@@ -87,9 +87,9 @@ type OffsetMove struct {
 	Next      int64  `json:"next"`
 }
 
-// AdvanceOffsets makes every move of a batch in tx, in one statement where
-// the dialect has one (Bookkeeping.AdvanceOffsets) and more than one
-// partition moves from a stored offset. It returns false when any stored
+// AdvanceOffsets makes every move of a batch in tx: the moves from a
+// stored offset in one statement where the dialect has one
+// (Bookkeeping.AdvanceOffsets), the others one by one. It returns false when any stored
 // offset is not its move's Want, as AdvanceOffset does; an error of a
 // first offset is AdvanceOffset's.
 func (s *Store) AdvanceOffsets(ctx context.Context, tx *stdsql.Tx, moves []OffsetMove) (bool, error) {
@@ -102,10 +102,6 @@ func (s *Store) AdvanceOffsets(ctx context.Context, tx *stdsql.Tx, moves []Offse
 		if ok, err := s.AdvanceOffset(ctx, tx, m.Topic, m.Partition, m.Want, m.Next); err != nil || !ok {
 			return false, err
 		}
-	}
-	if len(stored) == 1 {
-		m := stored[0]
-		return s.AdvanceOffset(ctx, tx, m.Topic, m.Partition, m.Want, m.Next)
 	}
 	if len(stored) == 0 {
 		return true, nil

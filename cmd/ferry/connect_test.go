@@ -70,19 +70,39 @@ routes:
 `)
 }
 
+// silent is a ferry command against a SQL Server and an Oracle host that
+// accept TCP and never answer (silentServer), not yet started.
+type silent struct {
+	ctx           context.Context
+	cmd           *exec.Cmd
+	out           *bytes.Buffer // the command's stdout and stderr
+	mssql, oracle string
+	accepted      <-chan struct{} // the SQL Server host took a connection
+}
+
+// silentCommand prepares ferry args -c <config of the silent hosts>, bound
+// to timeout.
+func silentCommand(t *testing.T, timeout time.Duration, args ...string) silent {
+	t.Helper()
+	s := silent{out: &bytes.Buffer{}}
+	s.mssql, s.accepted = silentServer(t)
+	s.oracle, _ = silentServer(t)
+	path := silentConfig(t, s.mssql, s.oracle)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	s.ctx = ctx
+	s.cmd = exec.CommandContext(ctx, ferryBin, append(args, "-c", path)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	return s
+}
+
 // TestCheckGivesUpOnSilentDatabases: a SQL Server and an Oracle host that
 // accept TCP and never answer make check say, for each, that it did not
 // answer in time, and exit 1 rather than hang or say ok.
 func TestCheckGivesUpOnSilentDatabases(t *testing.T) {
 	t.Parallel()
-	mssql, _ := silentServer(t)
-	oracle, _ := silentServer(t)
-	path := silentConfig(t, mssql, oracle)
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ferryBin, "check", "-c", path)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	s := silentCommand(t, 40*time.Second, "check")
+	ctx, cmd, out, mssql, oracle := s.ctx, s.cmd, s.out, s.mssql, s.oracle
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		t.Fatalf("ferry check still ran after 40s:\n%s", out.String())
@@ -113,14 +133,8 @@ func TestCheckGivesUpOnSilentDatabases(t *testing.T) {
 // bound (10s): the context is cancelled and the wait returns.
 func TestInterruptDuringSilentConnect(t *testing.T) {
 	t.Parallel()
-	mssql, accepted := silentServer(t)
-	oracle, _ := silentServer(t)
-	path := silentConfig(t, mssql, oracle)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ferryBin, "migrate", "status", "-c", path)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	s := silentCommand(t, 30*time.Second, "migrate", "status")
+	ctx, cmd, out, accepted := s.ctx, s.cmd, s.out, s.accepted
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -61,10 +61,10 @@ func (r *Relay) Schedule() (cron.Schedule, error) {
 }
 
 func (v *validation) relay(r Relay) {
-	if r.PollInterval < 0 || r.PollInterval > time.Minute {
+	if r.PollInterval < time.Millisecond || r.PollInterval > time.Minute {
 		v.add(r.Line, "relay: poll_interval %s: want between 1ms and 1m", r.PollInterval)
 	}
-	if r.TransactionGap < 0 || r.TransactionGap > time.Second {
+	if r.TransactionGap < time.Millisecond || r.TransactionGap > time.Second {
 		v.add(r.Line, "relay: transaction_gap %s: want between 1ms and 1s", r.TransactionGap)
 	}
 	if r.BatchSize < 1 || r.BatchSize > 100_000 {

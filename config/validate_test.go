@@ -126,6 +126,7 @@ var badFiles = map[string][]string{
 		"apply.bad.yml:50: apply: foreign_key_wait -1s: want more than 0",
 		"apply.bad.yml:50: apply: schema_wait -1m0s: want more than 0",
 		`apply.bad.yml:50: apply: dlq_topic "ferry/dlq" may hold only letters, digits, '.', '_' and '-'`,
+		"apply.bad.yml:57: relay: poll_interval 500µs: want between 1ms and 1m",
 		"apply.bad.yml:57: relay: transaction_gap 2s: want between 1ms and 1s",
 	},
 }

@@ -88,6 +88,7 @@ func BenchmarkEndToEndLatency(b *testing.B) {
 		const rate, seconds = 2000, 20
 		committed := make([]time.Time, rate*seconds+1)
 		p.src.SetMaxOpenConns(8)
+		p.src.SetMaxIdleConns(8)
 		sem := make(chan struct{}, 8)
 		start := time.Now()
 		for id := 1; id <= rate*seconds; {

@@ -202,6 +202,7 @@ func BenchmarkPauseOtherRouteLatency(b *testing.B) {
 		n := rate * seconds / 2
 		committed := make([]time.Time, 2*n+1)
 		p.src.SetMaxOpenConns(8)
+		p.src.SetMaxIdleConns(8)
 		phase := func(first int) {
 			sem := make(chan struct{}, 8)
 			start := time.Now()

@@ -53,7 +53,7 @@ import (
 func BenchmarkSteadyLoad(b *testing.B) {
 	rate, seconds := envInt("BENCH_RATE", 2000), envInt("BENCH_SECONDS", 30)
 	for i := 0; i < b.N; i++ {
-		p := newPipelineWith(b, options{targetSQL: []string{
+		p := newPipelineWith(b, options{relay: benchRelay(), targetSQL: []string{
 			`CREATE TABLE arrived (tag text PRIMARY KEY, at timestamptz NOT NULL)`,
 			`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
 				IF TG_OP = 'DELETE' THEN
@@ -163,6 +163,7 @@ type steadyRun struct {
 func steadyWorkload(b *testing.B, p *pipeline, rate, seconds, preload int) steadyRun {
 	const conns = 8
 	p.src.SetMaxOpenConns(conns)
+	p.src.SetMaxIdleConns(conns) // an application keeps its connections: no reconnect per change
 	total := rate * seconds
 	jobs := make(chan int, total)
 	type result struct {
@@ -257,6 +258,15 @@ func steadyLatencies(b *testing.B, p *pipeline, committed map[string]time.Time) 
 	}
 	slices.Sort(lat)
 	return lat
+}
+
+// benchRelay is BENCH_RELAY, extra YAML for the relay section of the
+// benchmark's config, one setting a line ("  transaction_gap: 20ms").
+func benchRelay() string {
+	if y := os.Getenv("BENCH_RELAY"); y != "" {
+		return strings.TrimRight(y, "\n") + "\n"
+	}
+	return ""
 }
 
 func pct(sorted []float64, p int) float64 { return sorted[(len(sorted)-1)*p/100] }

@@ -32,6 +32,7 @@ func BenchmarkCapture(b *testing.B) {
 	up(b, migrator(b, db, source(config.Table{Name: "bench_captured"}, config.Table{Name: "bench_pinned"}, config.Table{Name: "bench_parted"})))
 	pgtest.Exec(b, db, `ALTER FUNCTION ferry.capture_2_ins() SET TimeZone = 'UTC'`)
 	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16) // database/sql keeps 2 by default: the clients would reconnect
 
 	for _, table := range []string{"bench_plain", "bench_captured", "bench_pinned", "bench_parted"} {
 		// Single-row insert transactions from concurrent clients: what an

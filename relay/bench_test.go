@@ -80,6 +80,7 @@ func BenchmarkRelayLatency(b *testing.B) {
 		received := make([]time.Time, rate*seconds+1)
 		go func() {
 			e.db.SetMaxOpenConns(8)
+			e.db.SetMaxIdleConns(8)
 			tick := time.NewTicker(time.Millisecond)
 			defer tick.Stop()
 			start := time.Now()

@@ -190,7 +190,7 @@ type Relay struct {
 	// markers); a transaction begun sooner has its partitions refused with
 	// CONCURRENT_TRANSACTIONS, which librdkafka retries only after 20 ms.
 	// It also bounds how many transactions a second a steady trickle of
-	// changes costs the broker. Default 10ms.
+	// changes costs the broker. Default 15ms (docs/benchmarks.md).
 	TransactionGap time.Duration `yaml:"transaction_gap"`
 	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
 	BatchSize int `yaml:"batch_size"`

@@ -11,7 +11,7 @@ func (r *Relay) applyDefaults(topicPrefix string) {
 		r.PollInterval = 50 * time.Millisecond
 	}
 	if r.TransactionGap == 0 {
-		r.TransactionGap = 10 * time.Millisecond
+		r.TransactionGap = 15 * time.Millisecond
 	}
 	if r.BatchSize == 0 {
 		r.BatchSize = 5000

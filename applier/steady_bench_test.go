@@ -47,7 +47,9 @@ import (
 //     (broker_vs_plain: Ferry's broker CPU per change over that).
 //
 // Everything runs on one machine: numbers from a busy machine are not
-// comparable with a quiet one's (docs/benchmarks.md).
+// comparable with a quiet one's (docs/benchmarks.md). BENCH_RELAY adds
+// settings to the relay's section of the config, for comparing them
+// (benchRelay).
 //
 //	go test -run '^$' -bench SteadyLoad -benchtime 1x ./applier/
 func BenchmarkSteadyLoad(b *testing.B) {

@@ -166,8 +166,8 @@ FROM %s ferry_t`, n, image, keyObject, name) + cond + tail + ") ferry_s"
 	// would make a row of NULLs of the missing row when it blanks
 	// excluded columns. Key columns are never NULL in a row that exists.
 	r.keys = fmt.Sprintf(`SELECT pg_catalog.row_to_json(ferry_k), CASE WHEN ferry_t.%s IS NULL THEN NULL ELSE %s END
-FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k(%s)) ferry_k
-LEFT JOIN %s ferry_t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), name, strings.Join(join, " AND "))
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k(%s)%s) ferry_k
+LEFT JOIN %s ferry_t ON %s`, ident(r.key[0].Name), image, strings.Join(defs, ", "), counted("$1::pg_catalog.json"), name, strings.Join(join, " AND "))
 	return r, nil
 }
 

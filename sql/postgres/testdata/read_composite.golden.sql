@@ -37,5 +37,5 @@ ORDER BY ferry_t."region", ferry_t."code" COLLATE "C", (ferry_t."mood")::pg_cata
 
 -- keys
 SELECT pg_catalog.row_to_json(ferry_k), CASE WHEN ferry_t."region" IS NULL THEN NULL ELSE pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(ferry_t.*, '{"ssn":null}'::pg_catalog.jsonb)) END
-FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k("region" text, "code" character varying(8), "mood" app.mood)) ferry_k
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k("region" text, "code" character varying(8), "mood" app.mood) LIMIT pg_catalog.json_array_length($1::pg_catalog.json)) ferry_k
 LEFT JOIN "My Schema"."Lines" ferry_t ON ferry_t."region" OPERATOR(pg_catalog.=) ferry_k."region" AND ferry_t."code" OPERATOR(pg_catalog.=) ferry_k."code" AND ferry_t."mood" OPERATOR(pg_catalog.=) ferry_k."mood";

@@ -32,5 +32,5 @@ ORDER BY ferry_t."id" LIMIT $3) ferry_s;
 
 -- keys
 SELECT pg_catalog.row_to_json(ferry_k), CASE WHEN ferry_t."id" IS NULL THEN NULL ELSE pg_catalog.row_to_json(ferry_t.*) END
-FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k("id" integer)) ferry_k
+FROM (SELECT DISTINCT * FROM pg_catalog.json_to_recordset($1::pg_catalog.json) AS ferry_k("id" integer) LIMIT pg_catalog.json_array_length($1::pg_catalog.json)) ferry_k
 LEFT JOIN "public"."emp" ferry_t ON ferry_t."id" OPERATOR(pg_catalog.=) ferry_k."id";

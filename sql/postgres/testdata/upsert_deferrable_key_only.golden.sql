@@ -1,3 +1,3 @@
-WITH ferry_v AS (SELECT ferry_r."id" FROM pg_catalog.json_populate_recordset(NULL::"public"."tag", $1::pg_catalog.json) ferry_r),
+WITH ferry_v AS (SELECT ferry_r."id" FROM pg_catalog.json_populate_recordset(NULL::"public"."tag", $1::pg_catalog.json) ferry_r LIMIT pg_catalog.json_array_length($1::pg_catalog.json)),
 ferry_u AS (SELECT ferry_t."id" FROM "public"."tag" ferry_t, ferry_v WHERE ferry_t."id" = ferry_v."id")
 INSERT INTO "public"."tag" ("id") SELECT "id" FROM ferry_v WHERE NOT EXISTS (SELECT FROM ferry_u WHERE ferry_u."id" = ferry_v."id");

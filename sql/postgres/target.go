@@ -173,7 +173,9 @@ func (target) Delete(ctx context.Context, tx *stdsql.Tx, t *fsql.Table, key []st
 // some tens of thousands of rows it hashes those 100 and reads the whole
 // table, milliseconds per batch, where a few index lookups do
 // (TestBatchStatementsLookUpKeysByIndex). A bound plan folds the length
-// into a constant; a generic one reckons with a tenth of 100.
+// into a constant; a generic one reckons with a tenth of 100. A LIMIT only
+// ever lowers an estimate: an array of 100 keys or more is planned as
+// before.
 func counted(param string) string {
 	return " LIMIT pg_catalog.json_array_length(" + param + ")"
 }

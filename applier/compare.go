@@ -134,28 +134,71 @@ func compareValue(kind fsql.Kind, a, b json.RawMessage) (int, bool) {
 				return cmp.Compare(x, y), true
 			}
 		}
-		// PostgreSQL sorts NaN above every number.
 		x, xok := decimal(a)
 		y, yok := decimal(b)
-		switch {
-		case xok && yok:
+		if xok && yok {
 			return x.Cmp(y), true
-		case xok:
-			return -1, text(b) == "NaN" || text(b) == "Infinity"
-		case yok:
-			return 1, text(a) == "NaN" || text(a) == "Infinity"
 		}
-		return strings.Compare(text(a), text(b)), text(a) == text(b)
+		ra, aok := specialRank[text(a)]
+		rb, bok := specialRank[text(b)]
+		return cmp.Compare(ra, rb), (aok || xok) && (bok || yok)
 	case fsql.KindBinary:
 		x, xerr := base64.StdEncoding.DecodeString(text(a))
 		y, yerr := base64.StdEncoding.DecodeString(text(b))
 		return bytes.Compare(x, y), xerr == nil && yerr == nil
-	case fsql.KindTimestampTZ:
-		x, xerr := instant(text(a))
-		y, yerr := instant(text(b))
-		return x.Compare(y), xerr == nil && yerr == nil
-	case fsql.KindBool, fsql.KindText, fsql.KindUUID, fsql.KindDate, fsql.KindTimestamp, fsql.KindTime:
+	case fsql.KindTimestampTZ, fsql.KindDate, fsql.KindTimestamp:
+		return compareTime(kind, text(a), text(b))
+	case fsql.KindBool, fsql.KindText, fsql.KindUUID, fsql.KindTime:
 		return cmp.Compare(text(a), text(b)), true
 	}
 	return 0, false
+}
+
+// specialRank places the numbers' special values around the numbers (rank
+// 0): -Infinity, the numbers, Infinity, then NaN, as PostgreSQL orders
+// them, and Oracle its BINARY_DOUBLE.
+var specialRank = map[string]int{"-Infinity": -1, "Infinity": 1, "NaN": 2}
+
+// compareTime orders two dates, timestamps or timestamptz values in time:
+// "-infinity" before all, "infinity" after, and years as numbers, so that
+// a year before 1 ("-0043-03-15") or after 9999 ("10000-01-01") sorts
+// where the database sorts it, which the text does not.
+func compareTime(kind fsql.Kind, a, b string) (int, bool) {
+	x, xok := pointInTime(kind, a)
+	y, yok := pointInTime(kind, b)
+	return x.compare(y), xok && yok
+}
+
+// moment is a point in time with the infinities: end is -1 for
+// "-infinity", 1 for "infinity", 0 for a time, which t then holds.
+type moment struct {
+	end int
+	t   time.Time
+}
+
+func (m moment) compare(o moment) int {
+	if c := cmp.Compare(m.end, o.end); c != 0 || m.end != 0 {
+		return c
+	}
+	return m.t.Compare(o.t)
+}
+
+// pointInTime reads a value of kind in the envelope's form: an instant for
+// timestamptz, a wall clock (taken as UTC) for date and timestamp.
+func pointInTime(kind fsql.Kind, s string) (moment, bool) {
+	switch s {
+	case "-infinity":
+		return moment{end: -1}, true
+	case "infinity":
+		return moment{end: 1}, true
+	}
+	if kind == fsql.KindTimestampTZ {
+		t, err := instant(s)
+		return moment{t: t}, err == nil
+	}
+	m, ok := fsql.ParseMoment([]byte(s))
+	if !ok || !m.HasDate || m.HasOffset || m.HasClock != (kind == fsql.KindTimestamp) {
+		return moment{}, false
+	}
+	return moment{t: time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, time.UTC)}, true
 }

@@ -41,8 +41,9 @@ are explained by the pause: its changes wait in Kafka. A row that differs is
 read again after --recheck-after before it counts: a change still in flight
 is not a difference.
 
-The text report prints a value longer than 200 characters as its first 200,
-an ellipsis and its whole length in bytes; --json has every value whole.
+The text report prints a value or key longer than 200 characters as its
+first 200, an ellipsis and its whole length in bytes; --json has every
+value whole.
 
 Exit 0 when nothing is unexplained, 1 otherwise.
 
@@ -321,7 +322,7 @@ func printReport(w io.Writer, out verifyOutput, list int) {
 				if list > 0 && shown[d.Kind] > list {
 					continue
 				}
-				line := fmt.Sprintf("  %-9s %s", d.Kind, d.Key)
+				line := fmt.Sprintf("  %-9s %s", d.Kind, clip(d.Key))
 				for _, c := range d.Columns {
 					line += fmt.Sprintf("  %s: %s at the source, %s in the target", c, clip(d.Source[c]), clip(d.Target[c]))
 				}

@@ -12,7 +12,8 @@ import (
 
 // TestVerifyReportClipsLongValues: a 200 KB text value is printed as its
 // first 200 characters, cut on a character (valid UTF-8), with an ellipsis
-// and its length in bytes; a short value is printed whole.
+// and its length in bytes; a short value is printed whole. So is a key: a
+// numeric key can hold 131,072 digits.
 func TestVerifyReportClipsLongValues(t *testing.T) {
 	t.Parallel()
 	// "é" is two bytes: a cut by bytes at 200 would split one.
@@ -23,6 +24,8 @@ func TestVerifyReportClipsLongValues(t *testing.T) {
 			Kind: "different", Key: json.RawMessage(`{"id":1}`), Columns: []string{"body", "title"},
 			Source: map[string]json.RawMessage{"body": long, "title": json.RawMessage(`"short"`)},
 			Target: map[string]json.RawMessage{"body": json.RawMessage(`"x"`), "title": json.RawMessage(`"other"`)},
+		}, {
+			Kind: "extra", Key: json.RawMessage(`{"k":"9` + strings.Repeat("0", 131_071) + `"}`),
 		}},
 	}}}
 	var b bytes.Buffer
@@ -37,6 +40,9 @@ func TestVerifyReportClipsLongValues(t *testing.T) {
 	want := `body: "a` + strings.Repeat("é", 198) + `… (200003 bytes) at the source, "x" in the target`
 	if !strings.Contains(out, want) {
 		t.Errorf("the long value is not clipped as\n%s\nin\n%s", want, out)
+	}
+	if want := `extra     {"k":"9` + strings.Repeat("0", 193) + `… (131080 bytes)`; !strings.Contains(out, want) {
+		t.Errorf("the long key is not clipped as\n%s\nin\n%.3000s", want, out)
 	}
 	if !strings.Contains(out, `title: "short" at the source, "other" in the target`) {
 		t.Errorf("a short value is not printed whole:\n%s", out)

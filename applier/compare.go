@@ -96,8 +96,13 @@ func instant(s string) (time.Time, error) {
 	if !ok || !m.HasDate || !m.HasClock || !m.HasOffset {
 		return time.Time{}, fmt.Errorf("%q is not a timestamp with an offset", s)
 	}
-	m = m.UTC()
-	return time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, time.UTC), nil
+	return asTime(m.UTC()), nil
+}
+
+// asTime is a moment's date and clock as a time in UTC, its offset
+// dropped: callers convert to UTC first where the offset counts.
+func asTime(m fsql.Moment) time.Time {
+	return time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, time.UTC)
 }
 
 // sameJSON compares two JSON texts as values: a jsonb target reorders keys
@@ -169,36 +174,36 @@ func compareTime(kind fsql.Kind, a, b string) (int, bool) {
 	return x.compare(y), xok && yok
 }
 
-// moment is a point in time with the infinities: end is -1 for
+// point is a point in time with the infinities: end is -1 for
 // "-infinity", 1 for "infinity", 0 for a time, which t then holds.
-type moment struct {
+type point struct {
 	end int
 	t   time.Time
 }
 
-func (m moment) compare(o moment) int {
-	if c := cmp.Compare(m.end, o.end); c != 0 || m.end != 0 {
+func (p point) compare(o point) int {
+	if c := cmp.Compare(p.end, o.end); c != 0 || p.end != 0 {
 		return c
 	}
-	return m.t.Compare(o.t)
+	return p.t.Compare(o.t)
 }
 
 // pointInTime reads a value of kind in the envelope's form: an instant for
 // timestamptz, a wall clock (taken as UTC) for date and timestamp.
-func pointInTime(kind fsql.Kind, s string) (moment, bool) {
+func pointInTime(kind fsql.Kind, s string) (point, bool) {
 	switch s {
 	case "-infinity":
-		return moment{end: -1}, true
+		return point{end: -1}, true
 	case "infinity":
-		return moment{end: 1}, true
+		return point{end: 1}, true
 	}
 	if kind == fsql.KindTimestampTZ {
 		t, err := instant(s)
-		return moment{t: t}, err == nil
+		return point{t: t}, err == nil
 	}
 	m, ok := fsql.ParseMoment([]byte(s))
 	if !ok || !m.HasDate || m.HasOffset || m.HasClock != (kind == fsql.KindTimestamp) {
-		return moment{}, false
+		return point{}, false
 	}
-	return moment{t: time.Date(m.Year, time.Month(m.Month), m.Day, m.Hour, m.Minute, m.Sec, m.Nanos, time.UTC)}, true
+	return point{t: asTime(m)}, true
 }

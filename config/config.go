@@ -186,9 +186,10 @@ type Relay struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// TransactionGap is the least time between one Kafka transaction's
 	// commit and the read for the next, unless changes wait behind a full
-	// batch or a snapshot has chunks to read. In that time the broker finishes the commit (writes its
-	// markers); a transaction begun sooner has its partitions refused with
-	// CONCURRENT_TRANSACTIONS, which librdkafka retries only after 20 ms.
+	// batch or a snapshot has chunks to read. In that time the broker
+	// finishes the commit (writes its markers); a transaction begun sooner
+	// has its partitions refused with CONCURRENT_TRANSACTIONS, which
+	// librdkafka retries only after 20 ms.
 	// It also bounds how many transactions a second a steady trickle of
 	// changes costs the broker. Default 15ms (docs/benchmarks.md).
 	TransactionGap time.Duration `yaml:"transaction_gap"`

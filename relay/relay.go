@@ -331,8 +331,9 @@ func (r *Relay) lead(ctx context.Context) (progressed bool, err error) {
 
 // backlog says whether a read came back at least half full, so that more
 // changes wait behind it: the next read then runs while this batch
-// commits, as it does while a snapshot has chunks to read. Otherwise the next read waits for the commit, and then for
-// transaction_gap (config.Relay.TransactionGap). It then finds the changes
+// commits, as it does while a snapshot has chunks to read. Otherwise the
+// next read waits for the commit, and then for transaction_gap
+// (config.Relay.TransactionGap). It then finds the changes
 // committed in the meantime at once, where a read ahead would have come
 // back nearly empty and left them for a cycle later, and it gives the
 // transaction coordinator time to finish the commit: a transaction begun

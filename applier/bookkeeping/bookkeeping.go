@@ -89,9 +89,9 @@ type OffsetMove struct {
 
 // AdvanceOffsets makes every move of a batch in tx: the moves from a
 // stored offset in one statement where the dialect has one
-// (Bookkeeping.AdvanceOffsets), the others one by one. It returns false when any stored
-// offset is not its move's Want, as AdvanceOffset does; an error of a
-// first offset is AdvanceOffset's.
+// (Bookkeeping.AdvanceOffsets), the others one by one. It returns false
+// when any stored offset is not its move's Want, as AdvanceOffset does; an
+// error of a first offset is AdvanceOffset's.
 func (s *Store) AdvanceOffsets(ctx context.Context, tx *stdsql.Tx, moves []OffsetMove) (bool, error) {
 	var stored []OffsetMove
 	for _, m := range moves {

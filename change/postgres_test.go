@@ -93,7 +93,7 @@ func TestValuesRoundTripThroughPostgres(t *testing.T) {
 		`UPDATE public.types SET id = id + 100`,
 		`CREATE TABLE public.copy (LIKE public.types)`)
 
-	rows, err := db.QueryContext(ctx, `SELECT seq, txid::text::bigint, op::text, ts, before::text, after::text FROM ferry.outbox ORDER BY seq`)
+	rows, err := db.QueryContext(ctx, `SELECT seq, txid::text::bigint, op::text, ts, before::text, after::text FROM ferry.outbox_changes ORDER BY seq, change`)
 	if err != nil {
 		t.Fatal(err)
 	}

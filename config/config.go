@@ -193,7 +193,9 @@ type Relay struct {
 	// It also bounds how many transactions a second a steady trickle of
 	// changes costs the broker. Default 15ms (docs/benchmarks.md).
 	TransactionGap time.Duration `yaml:"transaction_gap"`
-	// BatchSize is the most changes produced in one Kafka transaction. Default 5000.
+	// BatchSize is the most changes produced in one Kafka transaction, except
+	// that one statement's chunk of changes (up to 1,000 on PostgreSQL) is
+	// never split. Default 5000.
 	BatchSize int `yaml:"batch_size"`
 	// BatchBytes bounds the changes read into one batch by their size in
 	// the outbox (a batch holds at least one change, however large), so that

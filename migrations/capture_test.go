@@ -58,7 +58,7 @@ func TestTypesRoundTripThroughTheOutbox(t *testing.T) {
 			if c == image.mutate {
 				want = "e." + c + " || '!'"
 			}
-			q := fmt.Sprintf(`SELECT count(*) FROM ferry.outbox o
+			q := fmt.Sprintf(`SELECT count(*) FROM ferry.outbox_changes o
 				CROSS JOIN LATERAL json_populate_record(NULL::public.types, o.%s) r
 				JOIN public.expected e ON e.id = r.id
 				WHERE o.op = %s AND r.%s::text IS NOT DISTINCT FROM (%s)::text`, image.col, "'"+image.op+"'", c, want)
@@ -176,7 +176,12 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestBulkStatementsAreCapturedRowByRow(t *testing.T) {
+// TestBulkStatementsAreCapturedInChunks: a statement that changes many
+// rows writes them in chunks of at most 1,000 changes (and about 1 MiB of
+// images), one outbox row each, and every change is in them once, with
+// the right images, in the statement's order: deletes, updates, creates.
+// A statement that changes one row writes one plain row.
+func TestBulkStatementsAreCapturedInChunks(t *testing.T) {
 	t.Parallel()
 	_, db := pgtest.NewDB(t)
 	pgtest.Exec(t, db, `CREATE TABLE big (id int PRIMARY KEY DEFERRABLE, v int, pad text)`)
@@ -191,7 +196,7 @@ func TestBulkStatementsAreCapturedRowByRow(t *testing.T) {
 		fmt.Sprintf(`UPDATE big SET id = id + %d`, n/2),
 		`DELETE FROM big`)
 	counts := map[string]int{}
-	rows, err := db.Query(`SELECT op::text, count(*) FROM ferry.outbox GROUP BY op`)
+	rows, err := db.Query(`SELECT op::text, count(*) FROM ferry.outbox_changes GROUP BY op`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,16 +212,53 @@ func TestBulkStatementsAreCapturedRowByRow(t *testing.T) {
 	}
 	// Every update's images are of one key, and after the move each key's
 	// new row is the one that was n/2 below it.
-	mismatched := pgtest.QueryValue[int](t, db, fmt.Sprintf(`SELECT count(*) FROM ferry.outbox WHERE op = 'u' AND NOT (
+	mismatched := pgtest.QueryValue[int](t, db, fmt.Sprintf(`SELECT count(*) FROM ferry.outbox_changes WHERE op = 'u' AND NOT (
 		(after->>'id')::int = (before->>'id')::int AND (
 		 (after->>'v')::int = 2 * (before->>'v')::int
 		 OR ((after->>'v')::int = 2 * ((after->>'id')::int - %[1]d) AND after->>'pad' = 'row ' || ((after->>'id')::int - %[1]d))))`, n/2))
 	if mismatched != 0 {
 		t.Errorf("%d update rows pair an old image with the wrong new image", mismatched)
 	}
-	total := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox`)
-	if distinct := pgtest.QueryValue[int](t, db, `SELECT count(DISTINCT seq) FROM ferry.outbox`); distinct != total {
-		t.Errorf("%d distinct seq values for %d rows", distinct, total)
+	// Each statement's keys are each there once.
+	if dup := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM (SELECT 1 FROM ferry.outbox_changes
+		GROUP BY txid, op, coalesce(after, before)->>'id' HAVING count(*) > 1) d`); dup != 0 {
+		t.Errorf("%d keys captured twice by one statement", dup)
+	}
+	// Four statements of 100,000 or 150,000 changes, in chunks of at most
+	// 1,000 (fewer where a chunk's images pass a multiple of 1 MiB), the
+	// counts and the images' arrays agreeing.
+	chunks := pgtest.QueryValue[string](t, db, `SELECT coalesce(string_agg(op || ':' || coalesce(changes::text, 'null'), ',' ORDER BY seq), '') FROM (
+		SELECT op::text, changes, seq FROM ferry.outbox WHERE changes IS NULL OR changes > 1000
+		  OR changes <> coalesce(json_array_length(after), json_array_length(before))
+		  OR (op = 'U' AND json_array_length(after) <> json_array_length(before))) x`)
+	if chunks != "" {
+		t.Errorf("outbox rows that are not chunks of at most 1,000 with images to match: %s", chunks)
+	}
+	if got, least := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox`), (n+n+(n+n/2)+n)/1000; got < least || got > least*11/10 {
+		t.Errorf("%d outbox rows, want about %d", got, least)
+	}
+	// The key-moving update's changes go deletes first, then updates, then
+	// creates, in seq order and within each chunk.
+	order := pgtest.QueryValue[string](t, db, `SELECT string_agg(op, '' ORDER BY seq, change) FROM (
+		SELECT seq, change, op::text, lag(op) OVER (ORDER BY seq, change) IS DISTINCT FROM op AS starts
+		FROM ferry.outbox_changes WHERE txid = (SELECT txid FROM ferry.outbox_changes WHERE op = 'd' ORDER BY seq LIMIT 1)) x WHERE starts`)
+	if order != "duc" {
+		t.Errorf("the key-moving update's changes run in the order %q, want \"duc\"", order)
+	}
+
+	// Large images close a chunk before 1,000 changes: at a multiple of
+	// 1 MiB of images, so a chunk holds at most 1 MiB and one image more.
+	pgtest.Exec(t, db, `DELETE FROM ferry.outbox`,
+		`INSERT INTO big SELECT g, g, repeat('x', 100000) FROM generate_series(1, 35) g`)
+	if got := pgtest.QueryValue[string](t, db, `SELECT count(*) || ' chunks, ' || sum(changes) || ' changes, ' ||
+		count(*) FILTER (WHERE octet_length(after::text) > 1048576 + 100100) || ' too large' FROM ferry.outbox`); got != "4 chunks, 35 changes, 0 too large" {
+		t.Errorf("35 images of 100 KB: %s, want 4 chunks, 35 changes, 0 too large", got)
+	}
+
+	// One row, one plain outbox row.
+	pgtest.Exec(t, db, `DELETE FROM ferry.outbox`, `UPDATE big SET v = 0 WHERE id = 1`)
+	if got := pgtest.QueryValue[string](t, db, `SELECT op::text || ':' || coalesce(changes::text, 'null') || ':' || json_typeof(after) FROM ferry.outbox`); got != "u:null:object" {
+		t.Errorf("a one-row update wrote %s, want one plain row (u:null:object)", got)
 	}
 }
 
@@ -263,7 +305,7 @@ func TestSeqFollowsCommitOrderPerKey(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	rows, err := db.Query(`SELECT (after->>'v')::int FROM ferry.outbox WHERE op = 'u' ORDER BY seq`)
+	rows, err := db.Query(`SELECT (after->>'v')::int FROM ferry.outbox_changes WHERE op = 'u' ORDER BY seq, change`)
 	if err != nil {
 		t.Fatal(err)
 	}

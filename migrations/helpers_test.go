@@ -48,7 +48,7 @@ type outboxRow struct {
 
 func outbox(t testing.TB, db *stdsql.DB) []outboxRow {
 	t.Helper()
-	rows, err := db.Query(`SELECT seq, table_id, op::text, before::text, after::text FROM ferry.outbox ORDER BY seq`)
+	rows, err := db.Query(`SELECT seq, table_id, op::text, before::text, after::text FROM ferry.outbox_changes ORDER BY seq, change`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,16 +89,16 @@ func TestAddedColumnAndTableAreBroughtInLineWithoutLosingChanges(t *testing.T) {
 	if len(res.Changes) != 2 || res.Changes[0].Action != "update" || res.Changes[1].Action != "install" {
 		t.Fatalf("up changes: %+v", res.Changes)
 	}
-	if got := pgtest.QueryValue[int64](t, db, `SELECT count(*) FROM ferry.outbox WHERE op = 'c'`); got != written.Load() {
+	if got := pgtest.QueryValue[int64](t, db, `SELECT count(*) FROM ferry.outbox_changes WHERE op = 'c'`); got != written.Load() {
 		t.Fatalf("captured %d inserts, wrote %d", got, written.Load())
 	}
 	// Rows written after the ALTER carry the new column even before up ran.
-	missing := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox o JOIN emp e ON e.id = (o.after->>'id')::int
+	missing := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox_changes o JOIN emp e ON e.id = (o.after->>'id')::int
 		WHERE o.seq > $1 AND (o.after->>'salary') IS DISTINCT FROM e.salary::text`, altered)
 	if missing != 0 {
 		t.Errorf("%d changes captured after the ALTER lack the added column's value", missing)
 	}
-	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE seq > $1`, altered); n < 100 {
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox_changes WHERE seq > $1`, altered); n < 100 {
 		t.Errorf("only %d changes captured after the ALTER; the test did not exercise the window", n)
 	}
 	_, status, err = m.Status(context.Background())

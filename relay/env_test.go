@@ -194,18 +194,23 @@ func decode(t *testing.T, msgs []kafkatest.Message) []change {
 // expected counts the messages the outbox must produce: one per change, and
 // a tombstone after each delete.
 func (e *env) expected() int {
-	return pgtest.QueryValue[int](e.t, e.db, `SELECT count(*) + count(*) FILTER (WHERE op = 'd') FROM ferry.outbox WHERE op <> 'h'`)
+	return pgtest.QueryValue[int](e.t, e.db, `SELECT count(*) + count(*) FILTER (WHERE op = 'd') FROM ferry.outbox_changes WHERE op <> 'h'`)
 }
 
-// checkExactlyOnceInOrder checks every outbox row arrived once, and each
-// key's changes in seq order within its partition.
+// checkExactlyOnceInOrder checks every change of the outbox arrived once,
+// and each key's changes in seq order within its partition. A chunk's
+// changes share its seq and each has its own key (one change per key and
+// statement), so a change is its seq and its key.
 func (e *env) checkExactlyOnceInOrder(got []change) {
 	e.t.Helper()
-	seen := map[int64]int{}
+	seen := map[int64]map[string]int{}
 	lastSeq := map[string]int64{}
 	for _, c := range got {
 		if !c.tombstone {
-			seen[c.seq]++
+			if seen[c.seq] == nil {
+				seen[c.seq] = map[string]int{}
+			}
+			seen[c.seq][c.topic+"|"+c.key]++
 		}
 		k := c.topic + "|" + c.key
 		if c.seq < lastSeq[k] {
@@ -213,7 +218,7 @@ func (e *env) checkExactlyOnceInOrder(got []change) {
 		}
 		lastSeq[k] = c.seq
 	}
-	rows, err := e.db.Query(`SELECT seq FROM ferry.outbox WHERE op <> 'h' ORDER BY seq`)
+	rows, err := e.db.Query(`SELECT seq, count(*) FROM ferry.outbox_changes WHERE op <> 'h' GROUP BY seq ORDER BY seq`)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -221,10 +226,16 @@ func (e *env) checkExactlyOnceInOrder(got []change) {
 	n := 0
 	for rows.Next() {
 		var seq int64
-		rows.Scan(&seq)
+		var changes int
+		rows.Scan(&seq, &changes)
 		n++
-		if seen[seq] != 1 {
-			e.t.Fatalf("outbox seq %d arrived %d times", seq, seen[seq])
+		for key, times := range seen[seq] {
+			if times != 1 {
+				e.t.Fatalf("outbox seq %d: key %s arrived %d times", seq, key, times)
+			}
+		}
+		if len(seen[seq]) != changes {
+			e.t.Fatalf("outbox seq %d holds %d changes, %d arrived", seq, changes, len(seen[seq]))
 		}
 		delete(seen, seq)
 	}

@@ -272,13 +272,14 @@ func TestPurgeDeletesOnlyWhatKafkaHolds(t *testing.T) {
 	}
 	open.Commit()
 	got := decode(t, kafkatest.WaitFor(t, e.brokers, e.topics(), 501, time.Minute))
-	seqs := map[int64]bool{}
+	seen := map[string]bool{} // a chunk's changes share a seq: a change is its seq and key
 	held := 0
 	for _, c := range got {
-		if seqs[c.seq] {
-			t.Fatalf("seq %d arrived twice", c.seq)
+		id := fmt.Sprint(c.seq, " ", c.key)
+		if seen[id] {
+			t.Fatalf("seq %d key %s arrived twice", c.seq, c.key)
 		}
-		seqs[c.seq] = true
+		seen[id] = true
 		if c.key == `{"id":999}` {
 			held++
 		}

@@ -70,7 +70,10 @@ type OpenTransaction struct {
 
 // Limit bounds what one Read returns.
 type Limit struct {
-	// Rows is the most changes.
+	// Rows is the most changes. A chunk, the changes of one statement
+	// that the outbox holds as one row (at most 1,000 on PostgreSQL), is
+	// never split: Read stops before a chunk that would take the count
+	// past Rows, but always returns at least one row.
 	Rows int
 	// Bytes bounds the changes' images as the outbox stores them: Read
 	// stops before the change that would take the sum past it, but always

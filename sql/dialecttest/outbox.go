@@ -41,7 +41,7 @@ type reader struct {
 	tbl   *capturedDB
 	o     fsql.Outbox
 	pos   []byte
-	seen  map[int64]int
+	seen  map[changeID]int
 	order []row
 }
 
@@ -49,6 +49,13 @@ type reader struct {
 type row struct {
 	fsql.OutboxRow
 	before, after map[string]json.RawMessage
+}
+
+// changeID identifies a change: a chunk's changes (one statement's, stored
+// as one outbox row) share its seq, and each has its own key.
+type changeID struct {
+	seq int64
+	id  int
 }
 
 // id is the row's key: the after image's, or the before image's for a delete.
@@ -60,7 +67,7 @@ func (r row) id(t *testing.T) int {
 }
 
 func (s *suite) newReader(t *testing.T, db *capturedDB, o fsql.Outbox) *reader {
-	return &reader{t: t, s: s, tbl: db, o: o, seen: map[int64]int{}}
+	return &reader{t: t, s: s, tbl: db, o: o, seen: map[changeID]int{}}
 }
 
 // drain reads until the outbox is idle and returns what it read.
@@ -74,16 +81,17 @@ func (r *reader) drain(limit int) []row {
 		}
 		r.pos = b.Next
 		for _, or := range b.Rows {
-			r.seen[or.Seq]++
-			if r.seen[or.Seq] > 1 {
-				r.t.Fatalf("seq %d read twice", or.Seq)
-			}
 			x := row{OutboxRow: or}
 			if or.Before != nil {
 				x.before = r.s.neutral(r.t, r.tbl.tbl, counter.Key, or.Before)
 			}
 			if or.After != nil {
 				x.after = r.s.neutral(r.t, r.tbl.tbl, counter.Key, or.After)
+			}
+			c := changeID{or.Seq, x.id(r.t)}
+			r.seen[c]++
+			if r.seen[c] > 1 {
+				r.t.Fatalf("seq %d key %d read twice", c.seq, c.id)
 			}
 			got = append(got, x)
 		}
@@ -294,8 +302,9 @@ func testPositionRoundTrip(t *testing.T, s *suite) {
 		}
 	}
 	for i := 1; i < len(got); i++ {
-		if got[i].Seq <= got[i-1].Seq {
-			t.Fatalf("change %d has seq %d after seq %d: not in order", i, got[i].Seq, got[i-1].Seq)
+		if got[i].Seq < got[i-1].Seq || (got[i].Seq == got[i-1].Seq && got[i].TxID != got[i-1].TxID) {
+			t.Fatalf("change %d has seq %d (transaction %d) after seq %d (transaction %d): not in order",
+				i, got[i].Seq, got[i].TxID, got[i-1].Seq, got[i-1].TxID)
 		}
 	}
 }

@@ -212,9 +212,14 @@ func (g *gen) bodies() map[string]string {
 	for _, k := range g.s.Key {
 		on = append(on, keyText("o", k)+" OPERATOR(pg_catalog.=) "+keyText("n", k))
 	}
+	joined := fmt.Sprintf(`FROM (SELECT %s AS i FROM ferry_old o OFFSET 0) AS o
+  FULL JOIN (SELECT %s AS i FROM ferry_new n OFFSET 0) AS n
+    ON %s`, g.image("o.*"), g.image("n.*"), strings.Join(on, "\n   AND "))
 	b := map[string]string{
-		"ins": guard + fmt.Sprintf(`  INSERT INTO %s (table_id, op, after)
+		"ins": guard + g.oneOrChunks("ferry_new",
+			fmt.Sprintf(`INSERT INTO %s (table_id, op, after)
   SELECT %s, 'c', %s FROM ferry_new n;`, outbox, id, g.image("n.*")),
+			g.chunks("C", "SELECT "+g.image("n.*")+" AS a FROM ferry_new n", "", "after")),
 		// One net change per key and statement: old and new rows joined by
 		// key, so a statement that moves keys onto each other (id = id + 1,
 		// a swap) gives each key the change that takes it from its old row
@@ -223,14 +228,16 @@ func (g *gen) bodies() map[string]string {
 		// its create. OFFSET 0 keeps the planner from pulling the images up
 		// into the join, the sort and the CASE, which made it compute each
 		// one four times.
-		"upd": guard + fmt.Sprintf(`  INSERT INTO %s (table_id, op, before, after)
+		"upd": guard + g.oneOrChunks("ferry_old",
+			fmt.Sprintf(`INSERT INTO %s (table_id, op, before, after)
   SELECT %s, CASE WHEN n.i IS NULL THEN 'd' WHEN o.i IS NULL THEN 'c' ELSE 'u' END, o.i, n.i
-  FROM (SELECT %s AS i FROM ferry_old o OFFSET 0) AS o
-  FULL JOIN (SELECT %s AS i FROM ferry_new n OFFSET 0) AS n
-    ON %s
-  ORDER BY n.i IS NOT NULL, o.i IS NULL;`, outbox, id, g.image("o.*"), g.image("n.*"), strings.Join(on, "\n   AND ")),
-		"del": guard + fmt.Sprintf(`  INSERT INTO %s (table_id, op, before)
+  %s
+  ORDER BY n.i IS NOT NULL, o.i IS NULL;`, outbox, id, joined),
+			g.chunks("U", "SELECT o.i AS b, n.i AS a\n"+joined, "x.a IS NOT NULL, x.b IS NULL", "before", "after")),
+		"del": guard + g.oneOrChunks("ferry_old",
+			fmt.Sprintf(`INSERT INTO %s (table_id, op, before)
   SELECT %s, 'd', %s FROM ferry_old o;`, outbox, id, g.image("o.*")),
+			g.chunks("D", "SELECT "+g.image("o.*")+" AS b FROM ferry_old o", "", "before")),
 		"row": fmt.Sprintf(`  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
     INSERT INTO %[1]s (table_id, op, after) VALUES (%[2]s, 'c', %[3]s);
   ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
@@ -270,6 +277,67 @@ func (g *gen) bodies() map[string]string {
 			truncating, outbox, id, truncating)
 	}
 	return b
+}
+
+// Chunks of a statement's changes (schema/00005): at most chunkChanges
+// changes, and images of at most chunkBytes bytes before the last change's.
+// A chunk is one outbox row, which the relay always reads whole, so they
+// bound what one row brings into the relay's memory and into one Kafka
+// transaction.
+const (
+	chunkChanges = 1000
+	chunkBytes   = 1 << 20
+)
+
+// oneOrChunks writes a statement's changes: one outbox row for a statement
+// that changes at most one row of the relation (transition table) rel,
+// which is an OLTP application's statement and keeps its cost, chunks for
+// more. A chunk costs one sequence value, one heap tuple and one index
+// entry, where row by row each change did; LIMIT keeps the test from
+// reading a large transition table.
+func (g *gen) oneOrChunks(rel, one, chunks string) string {
+	indent := func(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+	return fmt.Sprintf(`  IF EXISTS (SELECT FROM %s OFFSET 1) THEN
+  %s
+  ELSE
+  %s
+  END IF;`, rel, indent(chunks), indent("  "+one))
+}
+
+// chunks is the INSERT of a statement's changes in chunks of the upper-case
+// op: rows is a query with a column b (before image) or a (after image) for
+// each of cols, before and after, one row per change; order is the
+// changes' order, or "" for the query's own. Each chunk's images are JSON
+// arrays of its changes' images, JSON null where a change has none, in
+// that order; chunks take their seq in that order too. The window's
+// running count and size number the chunks without a second pass.
+func (g *gen) chunks(op, rows, order string, cols ...string) string {
+	var names, aggs, sizes []string
+	for _, c := range cols {
+		v := "x." + c[:1]
+		names = append(names, c)
+		aggs = append(aggs, "pg_catalog.json_agg(c."+c[:1]+" ORDER BY c.r)")
+		sizes = append(sizes, "COALESCE(pg_catalog.pg_column_size("+v+"), 0)")
+	}
+	var picked []string
+	for _, c := range cols {
+		picked = append(picked, "x."+c[:1])
+	}
+	if order != "" {
+		order = "ORDER BY " + order + " "
+	}
+	return fmt.Sprintf(`  INSERT INTO %[1]s (table_id, op, changes, %[2]s)
+  SELECT %[3]s, '%[4]s', pg_catalog.count(*), %[5]s
+  FROM (SELECT %[6]s, pg_catalog.row_number() OVER w AS r,
+          ((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) %[7]d) OPERATOR(pg_catalog.+)
+          ((pg_catalog.sum(%[8]s) OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) %[9]d) AS k
+        FROM (%[10]s
+          OFFSET 0) AS x
+        WINDOW w AS (%[11]sROWS UNBOUNDED PRECEDING)) AS c
+  GROUP BY c.k
+  ORDER BY c.k;`, g.outbox, strings.Join(names, ", "), g.id, op, strings.Join(aggs, ", "),
+		strings.Join(picked, ", "), chunkChanges, strings.Join(sizes, " OPERATOR(pg_catalog.+) "), chunkBytes,
+		strings.ReplaceAll(rows, "\n", "\n          "), order)
 }
 
 // imageFunction writes the image of a row of a table with arrays or json

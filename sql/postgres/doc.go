@@ -3,7 +3,9 @@
 //
 // Capture uses statement-level AFTER triggers with transition tables: one
 // INSERT ... SELECT into the outbox per statement, not one per row, which
-// is what keeps bulk statements within about half of their uncaptured speed.
+// is what keeps bulk statements within about half of their uncaptured speed;
+// a statement of more than one row writes its changes in chunks, one
+// outbox row per chunk of up to 1,000 (capture.go, schema/00005).
 // Each outbox row records pg_current_xact_id() and a sequence number taken
 // after the row's lock, which is what the relay needs for a gap-free,
 // commit-ordered cursor (design.md, traps 1 and 2).

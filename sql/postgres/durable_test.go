@@ -44,7 +44,7 @@ func readAll(t *testing.T, o fsql.Outbox, pos []byte) ([]string, []byte) {
 // outboxRows lists the outbox as readAll does.
 func outboxRows(t *testing.T, db *stdsql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT seq, after::text FROM ferry.outbox WHERE op <> 'h' ORDER BY seq`)
+	rows, err := db.Query(`SELECT seq, after::text FROM ferry.outbox_changes WHERE op <> 'h' ORDER BY seq, change`)
 	if err != nil {
 		t.Fatal(err)
 	}

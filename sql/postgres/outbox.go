@@ -161,7 +161,7 @@ func (source) Outbox(db *stdsql.DB, captureSchema string) fsql.Outbox {
 	t := ident(captureSchema, "outbox")
 	// The images' stored sizes, read from their headers: the limit in bytes
 	// costs no detoasting of rows that stay behind.
-	cols := `seq, txid, table_id, op, ts, before, after,
+	cols := `seq, txid, table_id, op, ts, before, after, changes,
     coalesce(pg_catalog.pg_column_size(before), 0) + coalesce(pg_catalog.pg_column_size(after), 0) AS size`
 	seq := ident(captureSchema, "outbox_seq_seq")
 	// The origin: system identifier / database oid / outbox oid / timeline
@@ -184,13 +184,16 @@ BEGIN; SET LOCAL synchronous_commit = on;
 SELECT pg_catalog.pg_logical_emit_message(true, 'ferry', 'horizon'), pg_catalog.pg_current_xact_id()::text; COMMIT`,
 		peekSQL: `SELECT CASE WHEN is_called THEN last_value ELSE 0 END, pg_catalog.pg_current_snapshot()::text, ` + origin + ` FROM ` + seq,
 		// $1 cursor, $2 L, $3 S, $4 lowest bound, $5 xids in progress at S,
-		// $6 S1, $7 limit in rows, $8 in bytes. Two index range scans on
-		// seq, merged in order; then the rows whose running size stays
-		// under the bytes, and always the first. fetched says how many rows
-		// the row limit let through, so that a cut by bytes is seen.
+		// $6 S1, $7 limit in changes, $8 in bytes. Two index range scans
+		// on seq, merged in order, of at most $7 rows (each row is one
+		// change or a chunk of several); then the rows whose running count
+		// of changes and of bytes stay within the limits, and always the
+		// first. fetched says how many rows the row limit let through, so
+		// that a cut by changes or bytes is seen.
 		rows: fmt.Sprintf(`
-SELECT seq, txid::text, table_id, op, ts, before::text, after::text, fetched FROM (
-SELECT w.*, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS fetched FROM (
+SELECT seq, txid::text, table_id, op, ts, before::text, after::text, changes, fetched FROM (
+SELECT w.*, pg_catalog.row_number() OVER upto AS nth, sum(size) OVER upto AS bytes,
+  sum(coalesce(changes, 1)) OVER upto AS counted, count(*) OVER () AS fetched FROM (
 (SELECT %[2]s FROM %[1]s
   WHERE seq > greatest($1::int8, $2::int8)
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
@@ -202,8 +205,9 @@ UNION ALL
     AND txid = ANY($5::pg_catalog.xid8[])
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
   ORDER BY seq LIMIT $7)
-ORDER BY seq LIMIT $7) w) x
-WHERE upto <= $8::int8 OR upto = size
+ORDER BY seq LIMIT $7) w
+WINDOW upto AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) x
+WHERE (bytes <= $8::int8 AND counted <= $7) OR nth = 1
 ORDER BY seq`, t, cols),
 	}
 }
@@ -342,18 +346,26 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 	}
 	defer rows.Close()
 	batch := &fsql.Batch{After: o.taken[p.Snap]}
-	fetched := 0
+	fetched, read := 0, 0
 	for rows.Next() {
 		var r fsql.OutboxRow
 		var txid, op string
 		var before, after stdsql.RawBytes
-		if err := rows.Scan(&r.Seq, &txid, &r.TableID, &op, &r.Ts, &before, &after, &fetched); err != nil {
+		var changes stdsql.NullInt32
+		if err := rows.Scan(&r.Seq, &txid, &r.TableID, &op, &r.Ts, &before, &after, &changes, &fetched); err != nil {
 			return nil, fmt.Errorf("read outbox row: %w", err)
 		}
+		read++
 		if r.TxID, err = strconv.ParseUint(txid, 10, 64); err != nil {
 			return nil, fmt.Errorf("outbox row %d: txid %q: %w", r.Seq, txid, err)
 		}
 		r.Op = op[0]
+		if changes.Valid {
+			if batch.Rows, err = appendChunk(batch.Rows, r, int(changes.Int32), before, after); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if before != nil {
 			r.Before = slices.Clone(before)
 		}
@@ -366,7 +378,7 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 		return nil, fmt.Errorf("read outbox window: %w", err)
 	}
 
-	if fetched == limit.Rows || len(batch.Rows) < fetched {
+	if fetched == limit.Rows || read < fetched {
 		p.Win.Cursor = batch.Rows[len(batch.Rows)-1].Seq
 	} else {
 		// The window is complete: it becomes the new base.
@@ -387,6 +399,62 @@ func (o *outbox) Read(ctx context.Context, raw []byte, limit fsql.Limit) (*fsql.
 	}
 	o.busy = len(batch.Rows) > 0
 	return batch, nil
+}
+
+// appendChunk appends the changes of a chunk, an outbox row that holds n
+// changes of one statement (schema/00005): its op is C, U or D, and its
+// images are JSON arrays of n elements, element i of each being change i's
+// image or JSON null where that change has none. Every change keeps the
+// row's seq, txid and ts. A chunk that does not read so is an error: the
+// relay stops rather than guess.
+func appendChunk(out []fsql.OutboxRow, r fsql.OutboxRow, n int, before, after []byte) ([]fsql.OutboxRow, error) {
+	split := func(name string, raw []byte) ([]json.RawMessage, error) {
+		if raw == nil {
+			return nil, nil
+		}
+		var images []json.RawMessage
+		if err := json.Unmarshal(raw, &images); err != nil {
+			return nil, fmt.Errorf("outbox row %d: a chunk's %s images are not a JSON array: %w", r.Seq, name, err)
+		}
+		if len(images) != n {
+			return nil, fmt.Errorf("outbox row %d: a chunk of %d changes has %d %s images", r.Seq, n, len(images), name)
+		}
+		return images, nil
+	}
+	bs, err := split("before", before)
+	if err != nil {
+		return nil, err
+	}
+	as, err := split("after", after)
+	if err != nil {
+		return nil, err
+	}
+	image := func(images []json.RawMessage, i int) []byte {
+		if images == nil || string(images[i]) == "null" {
+			return nil
+		}
+		return images[i]
+	}
+	for i := range n {
+		c := r
+		c.Before, c.After = image(bs, i), image(as, i)
+		switch {
+		case r.Op == 'C' && c.Before == nil && c.After != nil:
+			c.Op = 'c'
+		case r.Op == 'D' && c.Before != nil && c.After == nil:
+			c.Op = 'd'
+		case r.Op == 'U' && c.Before == nil && c.After != nil:
+			c.Op = 'c'
+		case r.Op == 'U' && c.Before != nil && c.After == nil:
+			c.Op = 'd'
+		case r.Op == 'U' && c.Before != nil && c.After != nil:
+			c.Op = 'u'
+		default:
+			return nil, fmt.Errorf("outbox row %d: change %d of a chunk of op %q has images that op cannot have", r.Seq, i+1, string(r.Op))
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // close turns a completed window into the next base position.
@@ -436,7 +504,7 @@ func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, err
 	}
 	var n int64
 	var oldest stdsql.NullTime
-	err = o.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), min(ts) FROM %s
+	err = o.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT coalesce(sum(coalesce(changes, 1)), 0), min(ts) FROM %s
 		WHERE seq > $1 AND NOT pg_catalog.pg_visible_in_snapshot(txid, $2::pg_catalog.pg_snapshot)`,
 		ident(o.schema, "outbox")), p.safe(), p.Snap).Scan(&n, &oldest)
 	if err != nil {

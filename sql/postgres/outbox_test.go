@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/ferry-cdc/ferry/config"
@@ -131,5 +132,66 @@ func TestALimitInBytesCutsTheWindow(t *testing.T) {
 	}
 	if alone != 4 {
 		t.Errorf("%d changes larger than the limit came alone, want the 4 large ones", alone)
+	}
+}
+
+// TestAChunkIsReadWholeWithinTheLimitInChanges: three statements of 600
+// rows are three chunks. A read with room for 1,000 changes stops before
+// the chunk that would pass it; one with room for 100 still returns a
+// whole chunk; every change is read once; the backlog counts changes.
+func TestAChunkIsReadWholeWithinTheLimitInChanges(t *testing.T) {
+	t.Parallel()
+	db, o := captured(t)
+	for i := range 3 {
+		pgtest.Exec(t, db, fmt.Sprintf(`INSERT INTO t SELECT g, 0 FROM generate_series(%d, %d) g`, i*600+1, i*600+600))
+	}
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE changes = 600`); n != 3 {
+		t.Fatalf("%d chunks of 600, want 3", n)
+	}
+	if n, _, err := o.Backlog(t.Context(), nil); err != nil || n != 1800 {
+		t.Fatalf("backlog %d (%v), want 1800 changes", n, err)
+	}
+	seen := map[string]bool{}
+	var pos []byte
+	var sizes []int
+	for _, rows := range []int{1000, 100, 5000, 10} {
+		b, err := o.Read(t.Context(), pos, fsql.Limit{Rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos = b.Next
+		sizes = append(sizes, len(b.Rows))
+		for _, r := range b.Rows {
+			if r.Op != 'c' || r.Before != nil || r.After == nil {
+				t.Fatalf("change of op %c, before %s, after %s", r.Op, r.Before, r.After)
+			}
+			if seen[string(r.After)] {
+				t.Fatalf("read %s twice", r.After)
+			}
+			seen[string(r.After)] = true
+		}
+	}
+	if fmt.Sprint(sizes) != "[600 600 600 0]" || len(seen) != 1800 {
+		t.Fatalf("reads of 1000, 100, 5000 and 10 changes returned %v changes, %d distinct; want [600 600 600 0], 1800", sizes, len(seen))
+	}
+}
+
+// TestAMalformedChunkStopsTheRead: a chunk whose arrays do not match its
+// count or its op is an error, never a guess.
+func TestAMalformedChunkStopsTheRead(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{
+		`'C', 2, NULL, '[{"id":1,"v":0}]'`,
+		`'C', 1, NULL, '{"id":1,"v":0}'`,
+		`'D', 1, NULL, '[{"id":1,"v":0}]'`,
+		`'U', 1, '[null]', '[null]'`,
+	} {
+		db, o := captured(t)
+		pgtest.Exec(t, db, `INSERT INTO ferry.outbox (table_id, op, changes, before, after) VALUES (1, `+bad+`)`)
+		if b, err := o.Read(t.Context(), nil, fsql.Limit{Rows: 10}); err == nil {
+			t.Errorf("chunk %s: read %d changes, want an error", bad, len(b.Rows))
+		} else if !strings.Contains(err.Error(), "outbox row 1") {
+			t.Errorf("chunk %s: error %q does not name the row", bad, err)
+		}
 	}
 }

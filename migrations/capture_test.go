@@ -262,6 +262,41 @@ func TestBulkStatementsAreCapturedInChunks(t *testing.T) {
 	}
 }
 
+// TestChunksLeaveTheJITSettingAsItWas: the chunks' statement turns JIT
+// off for itself alone; the application's session and transaction keep
+// their setting, whichever it is.
+func TestChunksLeaveTheJITSettingAsItWas(t *testing.T) {
+	t.Parallel()
+	_, db := pgtest.NewDB(t)
+	pgtest.Exec(t, db, `CREATE TABLE j (id int PRIMARY KEY, v int)`)
+	up(t, migrator(t, db, source(config.Table{Name: "j"})))
+	for _, set := range []string{"on", "off"} {
+		tx, err := db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range []string{`SET LOCAL jit = ` + set, `INSERT INTO j SELECT g, g FROM generate_series(1, 10) g`,
+			`UPDATE j SET v = v + 1`, `DELETE FROM j`} {
+			if _, err := tx.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			if err := tx.QueryRow(`SELECT current_setting('jit')`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != set {
+				t.Errorf("after %s, jit is %s, want %s as the transaction set it", stmt, got, set)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pgtest.QueryValue[int](t, db, `SELECT count(*) FROM ferry.outbox WHERE changes = 10`); n != 6 {
+		t.Errorf("%d chunks of 10 changes, want 6", n)
+	}
+}
+
 // TestSeqFollowsCommitOrderPerKey is the property the relay's per-key order
 // rests on (design.md trap 2): for one key, a later committed change has a
 // larger seq, even when its transaction started first.

@@ -293,15 +293,29 @@ const (
 // that changes at most one row of the relation (transition table) rel,
 // which is an OLTP application's statement and keeps its cost, chunks for
 // more. A chunk costs one sequence value, one heap tuple and one index
-// entry, where row by row each change did; LIMIT keeps the test from
+// entry, where row by row each change did; OFFSET keeps the test from
 // reading a large transition table.
+//
+// The chunks' statement runs with JIT compilation off, and the setting is
+// put back after it. The planner cannot estimate a join of transition
+// tables on key text (it assumes 1 in 200 pairs match), so an update of
+// 10,000 rows looked like a join of 500,000 and was compiled, which cost
+// about 20 ms a statement (docs/benchmarks.md). Off for that statement
+// alone, the one-row path pays nothing for it; a function-level SET would
+// cost every call a save and restore.
 func (g *gen) oneOrChunks(rel, one, chunks string) string {
 	indent := func(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 	return fmt.Sprintf(`  IF EXISTS (SELECT FROM %s OFFSET 1) THEN
-  %s
+    DECLARE
+      jit pg_catalog.text := pg_catalog.current_setting('jit');
+    BEGIN
+      PERFORM pg_catalog.set_config('jit', 'off', true);
+    %s
+      PERFORM pg_catalog.set_config('jit', jit, true);
+    END;
   ELSE
   %s
-  END IF;`, rel, indent(chunks), indent("  "+one))
+  END IF;`, rel, indent(indent(chunks)), indent("  "+one))
 }
 
 // chunks is the INSERT of a statement's changes in chunks of the upper-case

@@ -279,11 +279,13 @@ func (g *gen) bodies() map[string]string {
 	return b
 }
 
-// Chunks of a statement's changes (schema/00005): at most chunkChanges
-// changes, and images of at most chunkBytes bytes before the last change's.
-// A chunk is one outbox row, which the relay always reads whole, so they
-// bound what one row brings into the relay's memory and into one Kafka
-// transaction.
+// Chunks of a statement's changes (schema/00005): a chunk ends after every
+// chunkChanges changes and where the statement's running size of images
+// passes a multiple of chunkBytes, so it holds at most chunkChanges changes
+// and chunkBytes of images plus one change's. A chunk is one outbox row,
+// which the relay always reads whole: the bounds keep what one row brings
+// into the relay's memory and into one Kafka transaction small, and keep a
+// statement's images far from PostgreSQL's 1 GB limit on one value.
 const (
 	chunkChanges = 1000
 	chunkBytes   = 1 << 20
@@ -326,16 +328,12 @@ func (g *gen) oneOrChunks(rel, one, chunks string) string {
 // that order; chunks take their seq in that order too. The window's
 // running count and size number the chunks without a second pass.
 func (g *gen) chunks(op, rows, order string, cols ...string) string {
-	var names, aggs, sizes []string
+	var picked, aggs, sizes []string
 	for _, c := range cols {
-		v := "x." + c[:1]
-		names = append(names, c)
-		aggs = append(aggs, "pg_catalog.json_agg(c."+c[:1]+" ORDER BY c.r)")
-		sizes = append(sizes, "COALESCE(pg_catalog.pg_column_size("+v+"), 0)")
-	}
-	var picked []string
-	for _, c := range cols {
-		picked = append(picked, "x."+c[:1])
+		alias := c[:1] // b or a
+		picked = append(picked, "x."+alias)
+		aggs = append(aggs, "pg_catalog.json_agg(c."+alias+" ORDER BY c.r)")
+		sizes = append(sizes, "COALESCE(pg_catalog.pg_column_size(x."+alias+"), 0)")
 	}
 	if order != "" {
 		order = "ORDER BY " + order + " "
@@ -349,7 +347,7 @@ func (g *gen) chunks(op, rows, order string, cols ...string) string {
           OFFSET 0) AS x
         WINDOW w AS (%[11]sROWS UNBOUNDED PRECEDING)) AS c
   GROUP BY c.k
-  ORDER BY c.k;`, g.outbox, strings.Join(names, ", "), g.id, op, strings.Join(aggs, ", "),
+  ORDER BY c.k;`, g.outbox, strings.Join(cols, ", "), g.id, op, strings.Join(aggs, ", "),
 		strings.Join(picked, ", "), chunkChanges, strings.Join(sizes, " OPERATOR(pg_catalog.+) "), chunkBytes,
 		strings.ReplaceAll(rows, "\n", "\n          "), order)
 }

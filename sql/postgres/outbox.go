@@ -39,7 +39,9 @@ import (
 // the window in which they became visible, and a transaction open for
 // minutes costs one scan from its bound when it commits, not one per poll.
 // Within a window rows go out in seq order, and seq is taken after the row
-// lock, so a key's later committed change always comes later. The argument
+// lock, so a key's later committed change always comes later. A chunk (one
+// statement's changes in one row, capture.go) takes its seq after all the
+// statement's row locks, and its changes go out in the chunk's order. The argument
 // needs every row's seq taken after its transaction has its xid: a capture
 // trigger fires after the row's write, which takes it, and the heartbeat
 // takes it first (operations.go). No index on
@@ -192,8 +194,8 @@ SELECT pg_catalog.pg_logical_emit_message(true, 'ferry', 'horizon'), pg_catalog.
 		// that a cut by changes or bytes is seen.
 		rows: fmt.Sprintf(`
 SELECT seq, txid::text, table_id, op, ts, before::text, after::text, changes, fetched FROM (
-SELECT w.*, pg_catalog.row_number() OVER upto AS nth, sum(size) OVER upto AS bytes,
-  sum(coalesce(changes, 1)) OVER upto AS counted, count(*) OVER () AS fetched FROM (
+SELECT w.*, pg_catalog.row_number() OVER running AS nth, sum(size) OVER running AS bytes,
+  sum(coalesce(changes, 1)) OVER running AS counted, count(*) OVER () AS fetched FROM (
 (SELECT %[2]s FROM %[1]s
   WHERE seq > greatest($1::int8, $2::int8)
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
@@ -206,7 +208,7 @@ UNION ALL
     AND pg_catalog.pg_visible_in_snapshot(txid, $6::pg_catalog.pg_snapshot)
   ORDER BY seq LIMIT $7)
 ORDER BY seq LIMIT $7) w
-WINDOW upto AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) x
+WINDOW running AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) x
 WHERE (bytes <= $8::int8 AND counted <= $7) OR nth = 1
 ORDER BY seq`, t, cols),
 	}

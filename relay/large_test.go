@@ -86,6 +86,54 @@ func TestAChangeLargerThanTheLimitStopsTheRelayNamingIt(t *testing.T) {
 	}
 }
 
+// TestAChangeLargerThanTheLimitInAChunkStopsTheRelay: the large change is
+// the third of a five-row statement, one chunk, between two one-row
+// statements. The relay publishes the change before the chunk and stops
+// at once naming the large change (it once re-read the chunk for ever,
+// publishing nothing); raised, it publishes the rest, each change once.
+func TestAChangeLargerThanTheLimitInAChunkStopsTheRelay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "emp")
+	e.cfg.Kafka.MaxMessageBytes = 64 << 10
+	pgtest.Exec(t, e.db,
+		`INSERT INTO emp VALUES (1, 1, 'before')`,
+		`INSERT INTO emp SELECT g, g, CASE WHEN g = 4 THEN repeat('x', 100000) ELSE 'small' END FROM generate_series(2, 6) g`,
+		`INSERT INTO emp VALUES (7, 7, 'after')`)
+	if n := pgtest.QueryValue[int](t, e.db, `SELECT count(*) FROM ferry.outbox WHERE changes = 5`); n != 1 {
+		t.Fatalf("%d chunks of 5 changes, want the statement's one", n)
+	}
+
+	p := e.spawn()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("the relay kept running:\n%s", p.out)
+	}
+	out := p.out.String()
+	if p.cmd.ProcessState.ExitCode() == 0 || !strings.Contains(out, `key {"id":4}`) || strings.Count(out, "bytes in Kafka") != 1 {
+		t.Errorf("the relay exited %d; want an error naming key {\"id\":4} once:\n%s", p.cmd.ProcessState.ExitCode(), out)
+	}
+	got := decode(t, kafkatest.ReadAll(t, e.brokers, e.topics()))
+	if len(got) != 1 || got[0].key != `{"id":1}` {
+		t.Fatalf("Kafka holds %+v, want only the change before the chunk", got)
+	}
+
+	e.cfg.Kafka.MaxMessageBytes = 1 << 20
+	p = e.spawn()
+	kafkatest.WaitFor(t, e.brokers, e.topics(), 7, time.Minute)
+	time.Sleep(time.Second) // anything extra would arrive now
+	got = decode(t, kafkatest.ReadAll(t, e.brokers, e.topics()))
+	if code := p.stop(t); code != 0 {
+		t.Errorf("relay exited %d on SIGINT:\n%s", code, p.out)
+	}
+	e.checkExactlyOnceInOrder(got)
+	if len(got) != 7 {
+		t.Errorf("Kafka holds %d changes, want 7", len(got))
+	}
+}
+
 // TestTheTopicsTakeTheLargestChange: the topics the relay creates take
 // kafka.max_message_bytes, 16 MiB unless configured.
 func TestTheTopicsTakeTheLargestChange(t *testing.T) {

@@ -483,7 +483,13 @@ func (r *Relay) convert(ctx context.Context, s *sink, tabs *map[int]*table, batc
 			m.Headers = append(m.Headers, kafka.Header{Key: latency.Header, Value: stamp})
 			if n := size(m); n > t.limit {
 				r.m.errors.WithLabelValues(kindConvert).Inc()
-				return nil, nil, &tooLarge{row: i, err: r.tooLargeError(t, ev, n)}
+				// A chunk's changes share its seq and are read whole: the
+				// cut goes before the chunk's first change.
+				first := i
+				for first > 0 && rows[first-1].Seq == row.Seq {
+					first--
+				}
+				return nil, nil, &tooLarge{row: first, err: r.tooLargeError(t, ev, n)}
 			}
 			msgs = append(msgs, m)
 		}
@@ -527,9 +533,10 @@ func (r *Relay) heartbeatMessages(ctx context.Context, s *sink, tabs map[int]*ta
 	return out, nil
 }
 
-// tooLarge is a change larger than its topic takes, at index row of the
-// rows being converted. The relay publishes the rows before it and then
-// stops with err: a retry would meet the same change again.
+// tooLarge is a change larger than its topic takes, in the outbox row
+// whose first change is at index row of the rows being converted (a chunk
+// is never split). The relay publishes the rows before it and then stops
+// with err: a retry would meet the same change again.
 type tooLarge struct {
 	row int
 	err error

@@ -499,16 +499,26 @@ func (o *outbox) Purge(ctx context.Context, raw []byte, limit int) (int64, error
 	return res.RowsAffected()
 }
 
+// Backlog counts the changes the position has not passed: committed after
+// its snapshot, less those of the window being read in pages that are
+// already published (up to its cursor, visible in its snapshot), so that
+// the count goes down while a large window drains.
 func (o *outbox) Backlog(ctx context.Context, raw []byte) (int64, time.Time, error) {
 	p, err := decodePosition(raw)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
+	var cursor int64
+	winSnap := p.Snap
+	if p.Win != nil {
+		cursor, winSnap = p.Win.Cursor, p.Win.Snap
+	}
 	var n int64
 	var oldest stdsql.NullTime
 	err = o.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT coalesce(sum(coalesce(changes, 1)), 0), min(ts) FROM %s
-		WHERE seq > $1 AND NOT pg_catalog.pg_visible_in_snapshot(txid, $2::pg_catalog.pg_snapshot)`,
-		ident(o.schema, "outbox")), p.safe(), p.Snap).Scan(&n, &oldest)
+		WHERE seq > $1 AND NOT pg_catalog.pg_visible_in_snapshot(txid, $2::pg_catalog.pg_snapshot)
+		  AND NOT (seq <= $3 AND pg_catalog.pg_visible_in_snapshot(txid, $4::pg_catalog.pg_snapshot))`,
+		ident(o.schema, "outbox")), p.safe(), p.Snap, cursor, winSnap).Scan(&n, &oldest)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("measure the outbox backlog: %w", err)
 	}

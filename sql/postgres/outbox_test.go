@@ -138,7 +138,8 @@ func TestALimitInBytesCutsTheWindow(t *testing.T) {
 // TestAChunkIsReadWholeWithinTheLimitInChanges: three statements of 600
 // rows are three chunks. A read with room for 1,000 changes stops before
 // the chunk that would pass it; one with room for 100 still returns a
-// whole chunk; every change is read once; the backlog counts changes.
+// whole chunk; every change is read once; the backlog counts changes, and
+// goes down with each read of the window, which is read in pages.
 func TestAChunkIsReadWholeWithinTheLimitInChanges(t *testing.T) {
 	t.Parallel()
 	db, o := captured(t)
@@ -161,6 +162,9 @@ func TestAChunkIsReadWholeWithinTheLimitInChanges(t *testing.T) {
 		}
 		pos = b.Next
 		sizes = append(sizes, len(b.Rows))
+		if n, _, err := o.Backlog(t.Context(), pos); err != nil || n != 1800-int64(len(seen)+len(b.Rows)) {
+			t.Errorf("backlog %d (%v) after reading %d changes, want %d", n, err, len(seen)+len(b.Rows), 1800-len(seen)-len(b.Rows))
+		}
 		for _, r := range b.Rows {
 			if r.Op != 'c' || r.Before != nil || r.After == nil {
 				t.Fatalf("change of op %c, before %s, after %s", r.Op, r.Before, r.After)

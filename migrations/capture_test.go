@@ -224,9 +224,9 @@ func TestBulkStatementsAreCapturedInChunks(t *testing.T) {
 		GROUP BY txid, op, coalesce(after, before)->>'id' HAVING count(*) > 1) d`); dup != 0 {
 		t.Errorf("%d keys captured twice by one statement", dup)
 	}
-	// Four statements of 100,000 or 150,000 changes, in chunks of at most
-	// 1,000 (fewer where a chunk's images pass a multiple of 1 MiB), the
-	// counts and the images' arrays agreeing.
+	// Four statements of 100,000 or 150,000 changes, in chunks of fewer
+	// than 1,000 (each change weighs its images and 1,048 bytes, and a
+	// chunk ends at each MiB), the counts and the images' arrays agreeing.
 	chunks := pgtest.QueryValue[string](t, db, `SELECT coalesce(string_agg(op || ':' || coalesce(changes::text, 'null'), ',' ORDER BY seq), '') FROM (
 		SELECT op::text, changes, seq FROM ferry.outbox WHERE changes IS NULL OR changes > 1000
 		  OR changes <> coalesce(json_array_length(after), json_array_length(before))

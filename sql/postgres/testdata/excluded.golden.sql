@@ -10,15 +10,13 @@ BEGIN
     BEGIN
       PERFORM pg_catalog.set_config('jit', 'off', true);
       INSERT INTO "cdc"."outbox" (table_id, op, changes, after)
-      SELECT 7, 'C', pg_catalog.count(*), pg_catalog.json_agg(c.a ORDER BY c.r)
-      FROM (SELECT x.a, pg_catalog.row_number() OVER w AS r,
-              ((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000) OPERATOR(pg_catalog.+)
-              ((pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.a), 0)) OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576) AS k
+      SELECT 7, 'C', pg_catalog.count(*), pg_catalog.json_agg(c.a ORDER BY c.s)
+      FROM (SELECT x.a,
+              pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.a), 0) OPERATOR(pg_catalog.+) 1048) OVER (ROWS UNBOUNDED PRECEDING) AS s
             FROM (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS a FROM ferry_new n
-              OFFSET 0) AS x
-            WINDOW w AS (ROWS UNBOUNDED PRECEDING)) AS c
-      GROUP BY c.k
-      ORDER BY c.k;
+              OFFSET 0) AS x) AS c
+      GROUP BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576
+      ORDER BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576;
       PERFORM pg_catalog.set_config('jit', jit, true);
     END;
   ELSE
@@ -42,19 +40,17 @@ BEGIN
     BEGIN
       PERFORM pg_catalog.set_config('jit', 'off', true);
       INSERT INTO "cdc"."outbox" (table_id, op, changes, before, after)
-      SELECT 7, 'U', pg_catalog.count(*), pg_catalog.json_agg(c.b ORDER BY c.r), pg_catalog.json_agg(c.a ORDER BY c.r)
-      FROM (SELECT x.b, x.a, pg_catalog.row_number() OVER w AS r,
-              ((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000) OPERATOR(pg_catalog.+)
-              ((pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.b), 0) OPERATOR(pg_catalog.+) COALESCE(pg_catalog.pg_column_size(x.a), 0)) OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576) AS k
+      SELECT 7, 'U', pg_catalog.count(*), pg_catalog.json_agg(c.b ORDER BY c.s), pg_catalog.json_agg(c.a ORDER BY c.s)
+      FROM (SELECT x.b, x.a,
+              pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.b), 0) OPERATOR(pg_catalog.+) COALESCE(pg_catalog.pg_column_size(x.a), 0) OPERATOR(pg_catalog.+) 1048) OVER (ORDER BY x.a IS NOT NULL, x.b IS NULL ROWS UNBOUNDED PRECEDING) AS s
             FROM (SELECT o.i AS b, n.i AS a
               FROM (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_old o OFFSET 0) AS o
                 FULL JOIN (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(n.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS i FROM ferry_new n OFFSET 0) AS n
                   ON (o.i OPERATOR(pg_catalog.->>) 'a') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'a') COLLATE pg_catalog."C"
                  AND (o.i OPERATOR(pg_catalog.->>) 'b') COLLATE pg_catalog."C" OPERATOR(pg_catalog.=) (n.i OPERATOR(pg_catalog.->>) 'b') COLLATE pg_catalog."C"
-              OFFSET 0) AS x
-            WINDOW w AS (ORDER BY x.a IS NOT NULL, x.b IS NULL ROWS UNBOUNDED PRECEDING)) AS c
-      GROUP BY c.k
-      ORDER BY c.k;
+              OFFSET 0) AS x) AS c
+      GROUP BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576
+      ORDER BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576;
       PERFORM pg_catalog.set_config('jit', jit, true);
     END;
   ELSE
@@ -83,15 +79,13 @@ BEGIN
     BEGIN
       PERFORM pg_catalog.set_config('jit', 'off', true);
       INSERT INTO "cdc"."outbox" (table_id, op, changes, before)
-      SELECT 7, 'D', pg_catalog.count(*), pg_catalog.json_agg(c.b ORDER BY c.r)
-      FROM (SELECT x.b, pg_catalog.row_number() OVER w AS r,
-              ((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000) OPERATOR(pg_catalog.+)
-              ((pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.b), 0)) OVER w OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576) AS k
+      SELECT 7, 'D', pg_catalog.count(*), pg_catalog.json_agg(c.b ORDER BY c.s)
+      FROM (SELECT x.b,
+              pg_catalog.sum(COALESCE(pg_catalog.pg_column_size(x.b), 0) OPERATOR(pg_catalog.+) 1048) OVER (ROWS UNBOUNDED PRECEDING) AS s
             FROM (SELECT pg_catalog.row_to_json(pg_catalog.jsonb_populate_record(o.*, '{"ssn":null,"it''s":null}'::pg_catalog.jsonb)) AS b FROM ferry_old o
-              OFFSET 0) AS x
-            WINDOW w AS (ROWS UNBOUNDED PRECEDING)) AS c
-      GROUP BY c.k
-      ORDER BY c.k;
+              OFFSET 0) AS x) AS c
+      GROUP BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576
+      ORDER BY (c.s OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1048576;
       PERFORM pg_catalog.set_config('jit', jit, true);
     END;
   ELSE

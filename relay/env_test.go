@@ -283,6 +283,20 @@ func (e *env) spawnWith(path string, extra ...string) *process {
 // kill sends SIGKILL.
 func (p *process) kill() { p.Kill() }
 
+// exited waits up to a minute for a relay that must stop by itself, and
+// returns what it said.
+func (p *process) exited(t *testing.T) string {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("the relay kept running:\n%s", p.out)
+	}
+	return p.out.String()
+}
+
 // stop sends SIGINT and returns the exit code.
 func (p *process) stop(t *testing.T) int { return p.Stop() }
 

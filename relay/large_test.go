@@ -32,14 +32,7 @@ func TestAChangeLargerThanTheLimitStopsTheRelayNamingIt(t *testing.T) {
 	seq := pgtest.QueryValue[int64](t, e.db, `SELECT seq FROM ferry.outbox WHERE after->>'id' = '2'`)
 
 	p := e.spawn()
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf("the relay kept running:\n%s", p.out)
-	}
-	out := p.out.String()
+	out := p.exited(t)
 	t.Logf("the relay said:\n%s", out)
 	if p.cmd.ProcessState.ExitCode() == 0 {
 		t.Errorf("the relay exited 0:\n%s", out)
@@ -104,14 +97,7 @@ func TestAChangeLargerThanTheLimitInAChunkStopsTheRelay(t *testing.T) {
 	}
 
 	p := e.spawn()
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf("the relay kept running:\n%s", p.out)
-	}
-	out := p.out.String()
+	out := p.exited(t)
 	if p.cmd.ProcessState.ExitCode() == 0 || !strings.Contains(out, `key {"id":4}`) || strings.Count(out, "bytes in Kafka") != 1 {
 		t.Errorf("the relay exited %d; want an error naming key {\"id\":4} once:\n%s", p.cmd.ProcessState.ExitCode(), out)
 	}

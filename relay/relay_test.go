@@ -233,14 +233,7 @@ func TestAValueThatDoesNotFitStopsTheRelayNamingIt(t *testing.T) {
 	pgtest.Exec(t, e.db, `UPDATE ferry.captured SET columns = jsonb_set(columns, '{2,kind}', '"integer"')`)
 	pgtest.Exec(t, e.db, `INSERT INTO emp VALUES (7, 1, 'seven')`)
 	p := e.spawn()
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf("the relay kept running:\n%s", p.out)
-	}
-	out := p.out.String()
+	out := p.exited(t)
 	for _, want := range []string{"public", "emp", `{"id":7}`, "note"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the error does not name %s:\n%s", want, out)

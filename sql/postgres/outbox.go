@@ -441,23 +441,25 @@ func appendChunk(out []fsql.OutboxRow, r fsql.OutboxRow, n int, before, after []
 		c := r
 		c.Before, c.After = image(bs, i), image(as, i)
 		switch {
-		case r.Op == 'C' && c.Before == nil && c.After != nil:
+		case c.Before == nil && c.After != nil:
 			c.Op = 'c'
-		case r.Op == 'D' && c.Before != nil && c.After == nil:
+		case c.Before != nil && c.After == nil:
 			c.Op = 'd'
-		case r.Op == 'U' && c.Before == nil && c.After != nil:
-			c.Op = 'c'
-		case r.Op == 'U' && c.Before != nil && c.After == nil:
-			c.Op = 'd'
-		case r.Op == 'U' && c.Before != nil && c.After != nil:
+		case c.Before != nil && c.After != nil:
 			c.Op = 'u'
-		default:
+		}
+		if !strings.ContainsRune(chunkOps[r.Op], rune(c.Op)) {
 			return nil, fmt.Errorf("outbox row %d: change %d of a chunk of op %q has images that op cannot have", r.Seq, i+1, string(r.Op))
 		}
 		out = append(out, c)
 	}
 	return out, nil
 }
+
+// chunkOps are the changes each op of a chunk may hold, as their images
+// tell them: an update statement's chunk holds the creates and deletes of
+// keys it moved, too.
+var chunkOps = map[byte]string{'C': "c", 'D': "d", 'U': "cdu"}
 
 // close turns a completed window into the next base position.
 func (p position) close() (position, error) {
